@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// runner: trains RNN, GRU and LSTM networks it implements itself, many runs at
+// once, records every epoch in SQLite and compares the results.
+import PackageDescription
+
+// MARK: - Shared settings
+
+/// The C kernels are the hot path of every training step: always optimise them,
+/// also in debug builds, so that `swift test` stays fast.
+let kernelCSettings: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
+
+let package = Package(
+    name: "runner",
+    platforms: [.macOS(.v13)],
+    // MARK: - Products
+    products: [
+        .executable(name: "runner", targets: ["runner"]),
+        .library(name: "SequenceModels", targets: ["SequenceModels"]),
+    ],
+    // MARK: - Dependencies
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
+    targets: [
+        // MARK: - Library targets
+        .target(name: "CKernels", cSettings: kernelCSettings),
+        .target(name: "SequenceModels", dependencies: ["CKernels"]),
+        .target(name: "Tasks", dependencies: ["SequenceModels"]),
+        .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Reports", dependencies: ["ResultsStore"]),
+        .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "Reports"]),
+        // MARK: - Executable
+        .executableTarget(name: "runner", dependencies: [
+            "SequenceModels", "Tasks", "Experiments", "ResultsStore", "Reports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // MARK: - Tests
+        .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
+        .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+        .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Reports: comparison statistics and the text, markdown, csv, json and html renderers.

@@ -1,0 +1,1 @@
+// ResultsStore: the SQLite database (GRDB) of sweeps, runs, epochs and checkpoints.

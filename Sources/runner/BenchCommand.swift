@@ -1,0 +1,63 @@
+// `runner bench`: training-step throughput in torch_rnn_bench.py's line format.
+import ArgumentParser
+import SequenceModels
+
+extension Runner {
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time one training step per configuration (single thread), like torch_rnn_bench.py.",
+            discussion: """
+            One step = forward over T steps, softmax cross-entropy at every step, backward through \
+            time and a plain SGD update, on random dense inputs. Prints the same lines as \
+            ../shared/reference/torch_rnn_bench.py (same FLOP formula), so run the two back to back \
+            and compare line by line. Use a release build: swift run -c release runner bench
+            """)
+
+        @Option(help: "Comma-separated cells.")
+        var cells: String = "gru,lstm"
+        @Option(help: "Comma-separated hidden sizes.")
+        var hidden: String = "64,128,256,512"
+        @Option(help: "Batch size B.")
+        var batch: Int = 32
+        @Option(help: "Sequence length T.")
+        var steps: Int = 64
+        @Option(help: "Input width X.")
+        var input: Int = 64
+        @Option(help: "Output classes V.")
+        var classes: Int = 64
+        @Option(help: "Timed repetitions per configuration (after 3 warm-up steps).")
+        var reps: Int = 10
+
+        func parsedCells() throws -> [CellKind] {
+            try cells.split(separator: ",").map {
+                guard let c = CellKind(rawValue: String($0)) else { throw ValidationError("--cells: unknown cell '\($0)' (expected rnn, gru or lstm)") }
+                return c
+            }
+        }
+
+        func parsedHidden() throws -> [Int] {
+            try hidden.split(separator: ",").map {
+                guard let h = Int($0), h > 0 else { throw ValidationError("--hidden: '\($0)' is not a positive integer") }
+                return h
+            }
+        }
+
+        func validate() throws {
+            _ = try parsedCells()
+            _ = try parsedHidden()
+            for (name, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes), ("--reps", reps)] where v <= 0 {
+                throw ValidationError("\(name) must be positive, got \(v)")
+            }
+        }
+
+        func run() throws {
+            print("runner: kernels=\(TrainingBenchmark.kernelPath) threads=1")
+            for cell in try parsedCells() {
+                for h in try parsedHidden() {
+                    let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes, reps: reps)
+                    print(r.line)
+                }
+            }
+        }
+    }
+}

@@ -5,6 +5,8 @@
 #ifndef RUNNER_CKERNELS_H
 #define RUNNER_CKERNELS_H
 
+#include "cells.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -1,0 +1,245 @@
+// The fast Float32 path that training uses: whole-batch forward and backward
+// through time over the C kernels, following the cuDNN recipe: the input
+// projections of all steps in one GEMM before the recurrence, all gates in one
+// fused matrix, weight gradients of all steps in one GEMM after the backward
+// sweep, fused per-element gate loops. Checked against `ReferenceModel`.
+
+import CKernels
+
+/// The state carried between calls when generating step by step.
+public struct RecurrentState: Sendable {
+    /// (B, H) hidden state a, and (B, H) cell state c (LSTM only; empty otherwise).
+    public var hidden: [Float]
+    public var cell: [Float]
+}
+
+/// One model instance: parameters plus its own workspace. Not thread-safe:
+/// every run of a sweep builds its own.
+public final class Model {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    /// The flat parameter buffer (see `ParameterLayout`).
+    public var parameters: [Float]
+    private var workspace: Workspace?
+
+    public init(config: ModelConfig) {
+        self.config = config
+        self.layout = ParameterLayout(config)
+        self.parameters = Initialization.parameters(for: config)
+    }
+
+    public init(config: ModelConfig, parameters: [Float]) {
+        precondition(parameters.count == ParameterLayout(config).totalCount, "parameter count does not match the configuration")
+        self.config = config
+        self.layout = ParameterLayout(config)
+        self.parameters = parameters
+    }
+
+    private func workspace(steps: Int, batchSize: Int) -> Workspace {
+        if let w = workspace, w.steps == steps, w.batchSize == batchSize { return w }
+        let w = Workspace(config: config, steps: steps, batchSize: batchSize)
+        workspace = w
+        return w
+    }
+
+    // MARK: - Public entry points
+
+    /// Mean loss of the batch and dL/dθ written (not added) into `gradients`
+    /// (resized to the parameter count). If `inputGradients` is given, dL/dx (T, B, X) is written there.
+    @discardableResult
+    public func lossAndGradients(batch: Batch, gradients: inout [Float], inputGradients: UnsafeMutablePointer<Float>? = nil) -> Double {
+        if gradients.count != layout.totalCount { gradients = [Float](repeating: 0, count: layout.totalCount) }
+        let ws = workspace(steps: batch.steps, batchSize: batch.batchSize)
+        return parameters.withUnsafeBufferPointer { p in
+            gradients.withUnsafeMutableBufferPointer { g in
+                batch.inputs.withUnsafeBufferPointer { x in
+                    forward(ws, p.baseAddress!, x.baseAddress!, initial: nil)
+                    let loss = head(ws, p.baseAddress!, batch, gradients: g.baseAddress!)
+                    backward(ws, p.baseAddress!, x.baseAddress!, g.baseAddress!, inputGradients)
+                    return loss
+                }
+            }
+        }
+    }
+
+    /// Mean loss and the head's outputs (T, B, V): probabilities for softmax heads, values for linear heads.
+    public func evaluate(batch: Batch) -> (loss: Double, outputs: [Float]) {
+        let ws = workspace(steps: batch.steps, batchSize: batch.batchSize)
+        let loss = parameters.withUnsafeBufferPointer { p in
+            batch.inputs.withUnsafeBufferPointer { x in
+                forward(ws, p.baseAddress!, x.baseAddress!, initial: nil)
+                return head(ws, p.baseAddress!, batch, gradients: nil)
+            }
+        }
+        let n = batch.steps * batch.batchSize * config.outputSize
+        return (loss, Array(UnsafeBufferPointer(start: ws.logits, count: n)))
+    }
+
+    /// A zero state for `batchSize` sequences.
+    public func initialState(batchSize: Int) -> RecurrentState {
+        let n = batchSize * config.hiddenSize
+        return RecurrentState(hidden: [Float](repeating: 0, count: n),
+                              cell: config.cell == .lstm ? [Float](repeating: 0, count: n) : [])
+    }
+
+    /// Runs `steps` steps from `state` on inputs (T, B, X), updates `state` to the last
+    /// step's and returns the head's outputs (T, B, V) (probabilities for softmax heads).
+    public func predict(inputs: [Float], steps: Int, state: inout RecurrentState) -> [Float] {
+        let h = config.hiddenSize
+        let batchSize = state.hidden.count / h
+        precondition(inputs.count == steps * batchSize * config.inputSize, "inputs must be (T, B, X)")
+        let ws = workspace(steps: steps, batchSize: batchSize)
+        parameters.withUnsafeBufferPointer { p in
+            inputs.withUnsafeBufferPointer { x in
+                forward(ws, p.baseAddress!, x.baseAddress!, initial: state)
+                computeHead(ws, p.baseAddress!)
+                let n = steps * batchSize
+                if config.head == .softmax {
+                    _ = rk_softmax_xent(Int32(n), Int32(config.outputSize), ws.logits, nil, 0, nil)
+                }
+            }
+        }
+        let last = steps * batchSize * h
+        state.hidden = Array(UnsafeBufferPointer(start: ws.hidden + last, count: batchSize * h))
+        if config.cell == .lstm {
+            state.cell = Array(UnsafeBufferPointer(start: ws.cell + last, count: batchSize * h))
+        }
+        return Array(UnsafeBufferPointer(start: ws.logits, count: steps * batchSize * config.outputSize))
+    }
+
+    // MARK: - Forward through time
+
+    private func forward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, initial: RecurrentState?) {
+        let T = ws.steps, B = ws.batchSize, X = config.inputSize, H = config.hiddenSize
+        let GH = config.cell.gateCount * H, N = T * B
+        let wIH = p + layout.weightIH.offset, wHH = p + layout.weightHH.offset, bias = p + layout.bias.offset
+        // Initial state a⟨0⟩ (and c⟨0⟩).
+        if let s = initial {
+            s.hidden.withUnsafeBufferPointer { ws.hidden.update(from: $0.baseAddress!, count: B * H) }
+            if config.cell == .lstm { s.cell.withUnsafeBufferPointer { ws.cell.update(from: $0.baseAddress!, count: B * H) } }
+        } else {
+            ws.hidden.update(repeating: 0, count: B * H)
+            if config.cell == .lstm { ws.cell.update(repeating: 0, count: B * H) }
+        }
+        // Input projections of all steps in one GEMM: gates (N, GH) = x (N, X) · W_ih^T + b.
+        for n in 0..<N { (ws.gates + n * GH).update(from: bias, count: GH) }
+        rk_sgemm(0, 1, Int32(N), Int32(GH), Int32(X), x, Int32(X), wIH, Int32(X), 1, ws.gates, Int32(GH))
+
+        for t in 0..<T {
+            let g = ws.gates + t * B * GH                 // (B, GH) gates of step t
+            let hPrev = ws.hidden + t * B * H, hNext = ws.hidden + (t + 1) * B * H
+            switch config.cell {
+            case .rnn:
+                rk_sgemm(0, 1, Int32(B), Int32(H), Int32(H), hPrev, Int32(H), wHH, Int32(H), 1, g, Int32(GH))
+                rk_rnn_forward(Int32(B), Int32(H), g, Int32(GH), hNext)
+            case .gru:
+                // Gates r, u: (B, 2H) += c⟨t−1⟩ (B, H) · W_hh[r,u]^T; then the candidate on Γr·c⟨t−1⟩.
+                let rc = ws.extra + t * B * H
+                rk_sgemm(0, 1, Int32(B), Int32(2 * H), Int32(H), hPrev, Int32(H), wHH, Int32(H), 1, g, Int32(GH))
+                rk_gru_forward_gates(Int32(B), Int32(H), g, hPrev, rc)
+                rk_sgemm(0, 1, Int32(B), Int32(H), Int32(H), rc, Int32(H), wHH + 2 * H * H, Int32(H), 1, g + 2 * H, Int32(GH))
+                rk_gru_forward_candidate(Int32(B), Int32(H), g, hPrev, hNext)
+            case .lstm:
+                rk_sgemm(0, 1, Int32(B), Int32(GH), Int32(H), hPrev, Int32(H), wHH, Int32(H), 1, g, Int32(GH))
+                rk_lstm_forward(Int32(B), Int32(H), g, ws.cell + t * B * H, ws.cell + (t + 1) * B * H,
+                                ws.extra + t * B * H, hNext)
+            }
+        }
+    }
+
+    /// logits (N, V) = a⟨1..T⟩ (N, H) · W_ya^T + b_y (seed eq. 8).
+    private func computeHead(_ ws: Workspace, _ p: UnsafePointer<Float>) {
+        let N = ws.steps * ws.batchSize, H = config.hiddenSize, V = config.outputSize
+        let bY = p + layout.headBias.offset
+        for n in 0..<N { (ws.logits + n * V).update(from: bY, count: V) }
+        rk_sgemm(0, 1, Int32(N), Int32(V), Int32(H), ws.hidden + ws.batchSize * H, Int32(H),
+                 p + layout.headWeight.offset, Int32(H), 1, ws.logits, Int32(V))
+    }
+
+    /// Head and loss; with `gradients`, writes dL/dz into logits, the head's weight
+    /// gradients, and dL/da⟨t⟩ into dHidden. Returns the mean loss over targeted positions.
+    private func head(_ ws: Workspace, _ p: UnsafePointer<Float>, _ batch: Batch, gradients: UnsafeMutablePointer<Float>?) -> Double {
+        let N = ws.steps * ws.batchSize, H = config.hiddenSize, V = config.outputSize
+        computeHead(ws, p)
+        let count = max(batch.targetCount, 1)
+        var loss: Double
+        let dz: UnsafeMutablePointer<Float>? = gradients == nil ? nil : ws.logits
+        switch (config.head, batch.targets) {
+        case (.softmax, .classes(let y)):
+            // In place: logits → probabilities → (p − onehot)/count (seed eq. 11).
+            loss = y.withUnsafeBufferPointer {
+                rk_softmax_xent(Int32(N), Int32(V), ws.logits, $0.baseAddress!, 1 / Float(count), dz)
+            } / Double(count)
+        case (.linear, .values(let y, let mask, let width)):
+            precondition(width == V, "target width \(width) != head width \(V)")
+            let scale = 1 / Float(count * V)
+            loss = y.withUnsafeBufferPointer { yp in
+                mask.withUnsafeBufferPointer { mp in
+                    rk_squared_error(Int32(N), Int32(V), ws.logits, yp.baseAddress!, mp.baseAddress!, scale, dz)
+                }
+            } / Double(count * V)
+        default:
+            preconditionFailure("head \(config.head) does not match the batch's targets")
+        }
+        guard let g = gradients else { return loss }
+        let a = ws.hidden + ws.batchSize * H
+        // dW_ya (V, H) = dz^T (V, N) · a (N, H); db_y = Σ_n dz; dL/da (N, H) = dz (N, V) · W_ya (V, H).
+        rk_sgemm(1, 0, Int32(V), Int32(H), Int32(N), ws.logits, Int32(V), a, Int32(H), 0, g + layout.headWeight.offset, Int32(H))
+        (g + layout.headBias.offset).update(repeating: 0, count: V)
+        rk_column_sums(Int32(N), Int32(V), ws.logits, g + layout.headBias.offset)
+        rk_sgemm(0, 0, Int32(N), Int32(H), Int32(V), ws.logits, Int32(V), p + layout.headWeight.offset, Int32(H), 0, ws.dHidden, Int32(H))
+        return loss
+    }
+
+    // MARK: - Backward through time
+
+    private func backward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                          _ g: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>?) {
+        let T = ws.steps, B = ws.batchSize, X = config.inputSize, H = config.hiddenSize
+        let GH = config.cell.gateCount * H, N = T * B
+        let wHH = p + layout.weightHH.offset
+        ws.daNext.update(repeating: 0, count: B * H)
+        ws.dcNext.update(repeating: 0, count: B * H)
+        for t in stride(from: T - 1, through: 0, by: -1) {
+            let gt = ws.gates + t * B * GH, dgt = ws.dGates + t * B * GH
+            let hPrev = ws.hidden + t * B * H
+            // da = dL/da⟨t⟩ from the head + da_next (seed LSTM eq. 12); kept in scratch.
+            let da = ws.scratch, dHead = ws.dHidden + t * B * H
+            for i in 0..<(B * H) { da[i] = dHead[i] + ws.daNext[i] }
+            switch config.cell {
+            case .rnn:
+                rk_rnn_backward(Int32(B), Int32(H), gt, Int32(GH), da, dgt)          // RNN eqs. 1-5
+                rk_sgemm(0, 0, Int32(B), Int32(H), Int32(GH), dgt, Int32(GH), wHH, Int32(H), 0, ws.daNext, Int32(H))
+            case .gru:
+                // dc = da (a = c); candidate and update gates, then the reset gate through Γr·c⟨t−1⟩.
+                rk_gru_backward_candidate(Int32(B), Int32(H), gt, hPrev, da, dgt, ws.daNext)
+                // d(Γr·c⟨t−1⟩) (B, H) = dpre_c (B, H) · W_hh[c] (H, H)
+                rk_sgemm(0, 0, Int32(B), Int32(H), Int32(H), dgt + 2 * H, Int32(GH), wHH + 2 * H * H, Int32(H), 0, ws.dcNext, Int32(H))
+                rk_gru_backward_reset(Int32(B), Int32(H), gt, hPrev, ws.dcNext, dgt, ws.daNext)
+                // dc⟨t−1⟩ += dpre_[r,u] (B, 2H) · W_hh[r,u] (2H, H)
+                rk_sgemm(0, 0, Int32(B), Int32(H), Int32(2 * H), dgt, Int32(GH), wHH, Int32(H), 1, ws.daNext, Int32(H))
+            case .lstm:
+                rk_lstm_backward(Int32(B), Int32(H), gt, ws.cell + t * B * H, ws.extra + t * B * H, da, ws.dcNext, dgt)
+                // da_prev (B, H) = dgates (B, 4H) · W_hh (4H, H)   (eq. 27)
+                rk_sgemm(0, 0, Int32(B), Int32(H), Int32(GH), dgt, Int32(GH), wHH, Int32(H), 0, ws.daNext, Int32(H))
+            }
+        }
+        // Weight gradients of all steps in one GEMM each (eqs. 19-26):
+        // dW_ih (GH, X) = dGates^T (GH, N) · x (N, X); dW_hh (GH, H) = dGates^T · a⟨t−1⟩ (N, H); db = Σ_n dGates.
+        rk_sgemm(1, 0, Int32(GH), Int32(X), Int32(N), ws.dGates, Int32(GH), x, Int32(X), 0, g + layout.weightIH.offset, Int32(X))
+        let dWHH = g + layout.weightHH.offset
+        if config.cell == .gru {
+            // Rows r, u see c⟨t−1⟩; rows c see Γr·c⟨t−1⟩.
+            rk_sgemm(1, 0, Int32(2 * H), Int32(H), Int32(N), ws.dGates, Int32(GH), ws.hidden, Int32(H), 0, dWHH, Int32(H))
+            rk_sgemm(1, 0, Int32(H), Int32(H), Int32(N), ws.dGates + 2 * H, Int32(GH), ws.extra, Int32(H), 0, dWHH + 2 * H * H, Int32(H))
+        } else {
+            rk_sgemm(1, 0, Int32(GH), Int32(H), Int32(N), ws.dGates, Int32(GH), ws.hidden, Int32(H), 0, dWHH, Int32(H))
+        }
+        (g + layout.bias.offset).update(repeating: 0, count: GH)
+        rk_column_sums(Int32(N), Int32(GH), ws.dGates, g + layout.bias.offset)
+        if let dx {
+            // dx (N, X) = dGates (N, GH) · W_ih (GH, X)   (RNN eq. 4)
+            rk_sgemm(0, 0, Int32(N), Int32(X), Int32(GH), ws.dGates, Int32(GH), p + layout.weightIH.offset, Int32(X), 0, dx, Int32(X))
+        }
+    }
+}

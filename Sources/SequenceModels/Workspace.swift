@@ -1,0 +1,51 @@
+// Preallocated Float32 buffers of the fast path, sized for one (T, B) and
+// reused from batch to batch: no allocation inside the time loop.
+
+final class Workspace {
+    let steps: Int, batchSize: Int
+    /// (N, G·H) with N = T·B: input projections + bias, then the gate activations.
+    let gates: UnsafeMutablePointer<Float>
+    /// (N, G·H): pre-activation gradients of the gates.
+    let dGates: UnsafeMutablePointer<Float>
+    /// ((T+1)·B, H): hidden states a⟨0⟩...a⟨T⟩, a⟨0⟩ the initial state.
+    let hidden: UnsafeMutablePointer<Float>
+    /// ((T+1)·B, H): LSTM cell states c⟨0⟩...c⟨T⟩.
+    let cell: UnsafeMutablePointer<Float>
+    /// (N, H): LSTM tanh(c⟨t⟩), or GRU Γr·c⟨t−1⟩.
+    let extra: UnsafeMutablePointer<Float>
+    /// (N, V): head outputs; for softmax heads probabilities, then dL/dz.
+    let logits: UnsafeMutablePointer<Float>
+    /// (N, H): dL/da⟨t⟩ from the head.
+    let dHidden: UnsafeMutablePointer<Float>
+    /// (B, H) each: gradients flowing to the previous step.
+    let daNext: UnsafeMutablePointer<Float>
+    let dcNext: UnsafeMutablePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
+    private var all: [UnsafeMutablePointer<Float>] = []
+
+    init(config: ModelConfig, steps: Int, batchSize: Int) {
+        self.steps = steps
+        self.batchSize = batchSize
+        let n = steps * batchSize, h = config.hiddenSize, gh = config.cell.gateCount * h, v = config.outputSize
+        var all: [UnsafeMutablePointer<Float>] = []
+        func make(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            p.initialize(repeating: 0, count: max(count, 1))
+            all.append(p)
+            return p
+        }
+        gates = make(n * gh)
+        dGates = make(n * gh)
+        hidden = make((steps + 1) * batchSize * h)
+        cell = make(config.cell == .lstm ? (steps + 1) * batchSize * h : 0)
+        extra = make(config.cell == .rnn ? 0 : n * h)
+        logits = make(n * v)
+        dHidden = make(n * h)
+        daNext = make(batchSize * h)
+        dcNext = make(batchSize * h)
+        scratch = make(batchSize * h)
+        self.all = all
+    }
+
+    deinit { for p in all { p.deallocate() } }
+}

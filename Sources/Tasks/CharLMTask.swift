@@ -1,0 +1,132 @@
+// Character-level language modelling: next-character prediction on UTF-8 text
+// over truncated-BPTT windows, measured in bits per character.
+import Foundation
+import SequenceModels
+
+/// The text (its first `maxCharacters` characters) is split contiguously:
+/// the first part trains, the last `valFraction` (rounded, at least 1
+/// character) validates. Characters are Unicode scalars; the vocabulary is
+/// the training text's plus the unknown symbol (index 0), to which validation
+/// characters unseen in training map.
+///
+/// Training windows: window i has inputs text[iL ..< iL+L] and targets
+/// text[iL+1 ... iL+L] (L = `seqLen`), non-overlapping, from the start of the
+/// text; the remainder too short for a window is left out. Validation windows
+/// predict every validation character exactly once: window w targets
+/// val[wL ..< wL+L] from the characters one step before (the first input is the
+/// last training character); the last window may be shorter and is padded in
+/// its batch with zero inputs and masked targets.
+///
+/// Inputs are one-hot over the vocabulary, the softmax head predicts it.
+/// Metric: bits per character (mean −log2 p(target); probabilities are clamped
+/// at the smallest normal Float, 2^-126, so one impossible character costs 126
+/// bits, not infinity). Baseline: the training text's unigram frequencies
+/// (add-one smoothed over the vocabulary) evaluated on the validation text.
+public struct CharLMTask: SequenceTask {
+    public let vocabulary: CharVocabulary
+    public let seqLen: Int
+    /// The whole text (train then validation) as vocabulary indices.
+    public let encoded: [Int32]
+    /// Characters in the training part; the rest validates.
+    public let trainCharacterCount: Int
+    public let baseline: TaskBaseline
+
+    /// Why a text cannot be used at these settings (too short); the message names the field.
+    public enum SizeError: Error, Equatable, CustomStringConvertible {
+        case textTooShort(characters: Int, trainCharacters: Int, seqLen: Int)
+        public var description: String {
+            switch self {
+            case .textTooShort(let characters, let train, let seqLen):
+                return "field \"seq_len\" is \(seqLen) but the text of \(characters) characters leaves \(train) for training; expected seq_len < \(train)"
+            }
+        }
+    }
+
+    public init(text: String, valFraction: Double, seqLen: Int, maxCharacters: Int = .max) throws {
+        precondition(valFraction > 0 && valFraction < 1 && seqLen > 0, "invalid charlm parameters")
+        var scalars = Array(text.unicodeScalars)
+        if scalars.count > maxCharacters { scalars = Array(scalars[..<maxCharacters]) }
+        let total = scalars.count
+        let validationCount = max(1, Int((Double(total) * valFraction).rounded()))
+        let trainCount = total - validationCount
+        guard trainCount >= seqLen + 1 else {
+            throw SizeError.textTooShort(characters: total, trainCharacters: max(0, trainCount), seqLen: seqLen)
+        }
+        var trainView = String.UnicodeScalarView()
+        trainView.append(contentsOf: scalars[..<trainCount])
+        let vocabulary = CharVocabulary(text: String(trainView))
+        let encoded = scalars.map { vocabulary.index(of: $0) }
+        self.vocabulary = vocabulary
+        self.encoded = encoded
+        self.seqLen = seqLen
+        trainCharacterCount = trainCount
+        let nats = unigramCrossEntropy(train: [encoded[..<trainCount].map(Int.init)],
+                                       validation: [encoded[trainCount...].map(Int.init)],
+                                       classes: vocabulary.count)
+        baseline = TaskBaseline(loss: nats, metric: nats / log(2.0),
+                                explanation: "unigram character frequencies of the training text (add-one smoothed)")
+    }
+
+    public var validationCharacterCount: Int { encoded.count - trainCharacterCount }
+
+    public var name: String { "charlm" }
+    public var inputSize: Int { vocabulary.count }
+    public var outputSize: Int { vocabulary.count }
+    public var head: HeadKind { .softmax }
+    public var metricName: String { "bits_per_char" }
+    public var metricHigherIsBetter: Bool { false }
+    public var characterVocabulary: CharVocabulary? { vocabulary }
+
+    public var trainExampleCount: Int { (trainCharacterCount - 1) / seqLen }
+    public var validationExampleCount: Int { (validationCharacterCount + seqLen - 1) / seqLen }
+
+    /// Target positions (indices into `encoded`) of training window `i`; inputs are one before.
+    public func trainTargetRange(window i: Int) -> Range<Int> { (i * seqLen + 1) ..< (i * seqLen + seqLen + 1) }
+
+    /// Target positions (indices into `encoded`) of validation window `w`; inputs are one before.
+    public func validationTargetRange(window w: Int) -> Range<Int> {
+        let start = trainCharacterCount + w * seqLen
+        return start ..< min(start + seqLen, encoded.count)
+    }
+
+    public func makeTrainBatch(examples: [Int]) -> Batch { makeBatch(examples.map(trainTargetRange)) }
+    public func makeValidationBatch(examples: [Int]) -> Batch { makeBatch(examples.map(validationTargetRange)) }
+
+    func makeBatch(_ targetRanges: [Range<Int>]) -> Batch {
+        let batchSize = targetRanges.count
+        let steps = targetRanges.map(\.count).max()!
+        let width = vocabulary.count
+        var inputs = [Float](repeating: 0, count: steps * batchSize * width)
+        var targets = [Int32](repeating: -1, count: steps * batchSize)
+        for (b, range) in targetRanges.enumerated() {
+            for (t, position) in range.enumerated() {
+                inputs[(t * batchSize + b) * width + Int(encoded[position - 1])] = 1
+                targets[t * batchSize + b] = encoded[position]
+            }
+        }
+        return Batch(steps: steps, batchSize: batchSize, inputSize: width, inputs: inputs, targets: .classes(targets))
+    }
+
+    public func makeMetric() -> any TaskMetric { BitsPerCharacterMetric(classes: vocabulary.count) }
+}
+
+/// Mean −log2 of the probability given to each target (masked positions skipped).
+public struct BitsPerCharacterMetric: TaskMetric {
+    public let classes: Int
+    public private(set) var bitsSum: Double = 0
+    public private(set) var count = 0
+
+    public init(classes: Int) { self.classes = classes }
+
+    public mutating func add(batch: Batch, outputs: [Float]) {
+        guard case .classes(let targets) = batch.targets else { preconditionFailure("charlm needs class targets") }
+        precondition(outputs.count == targets.count * classes, "outputs must be (T, B, V)")
+        for position in 0..<targets.count where targets[position] >= 0 {
+            let probability = max(outputs[position * classes + Int(targets[position])], Float.leastNormalMagnitude)
+            bitsSum -= log2(Double(probability))
+            count += 1
+        }
+    }
+
+    public var value: Double { count == 0 ? .nan : bitsSum / Double(count) }
+}

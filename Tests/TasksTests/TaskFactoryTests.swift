@@ -1,0 +1,131 @@
+// Tests of building tasks from spec task blocks, and of every validation error.
+import XCTest
+import Foundation
+@testable import Tasks
+
+final class TaskFactoryTests: XCTestCase {
+    let here = URL(fileURLWithPath: "/nonexistent-spec-folder")
+
+    func problems(_ name: String, _ parameters: [String: JSONValue], in folder: URL? = nil) -> [String] {
+        TaskFactory.validate(name: name, parameters: parameters, specDirectory: folder ?? here)
+    }
+
+    func testValidBlocksMakeTheRightTasks() throws {
+        let adding = try TaskFactory.make(name: "adding", parameters: ["name": .string("adding"), "length": .number(10),
+                                                                      "train_size": .number(20), "val_size": .number(5),
+                                                                      "data_seed": .number(7)], specDirectory: here)
+        XCTAssertEqual(adding.name, "adding")
+        XCTAssertEqual(adding.trainExampleCount, 20)
+        XCTAssertEqual(adding.validationExampleCount, 5)
+        XCTAssertEqual((adding as? AddingTask)?.trainExamples,
+                       AddingTask(length: 10, trainSize: 20, valSize: 5, dataSeed: 7).trainExamples)
+        let copy = try TaskFactory.make(name: "copy", parameters: ["length": .number(3)], specDirectory: here)
+        XCTAssertEqual(copy.trainExampleCount, 10000, "default train_size")
+        XCTAssertEqual((copy as? CopyMemoryTask)?.steps, 23)
+        let reber = try TaskFactory.make(name: "reber", parameters: ["train_size": .number(10), "max_length": .number(12)],
+                                         specDirectory: here)
+        XCTAssertEqual((reber as? EmbeddedReberTask)?.maxLength, 12)
+        XCTAssertEqual(Set(TaskFactory.knownTasks), ["adding", "copy", "reber", "charlm"])
+        for name in TaskFactory.knownTasks where name != "charlm" {
+            XCTAssertEqual(problems(name, ["length": .number(5)].filter { _ in name != "reber" }), [], name)
+        }
+    }
+
+    func testCharlmReadsItsPathRelativeToTheSpecFolder() throws {
+        let folder = try makeTemporaryFolder(self)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("specs"), withIntermediateDirectories: true)
+        try String(repeating: "hello world. ", count: 20).write(to: folder.appendingPathComponent("corpus.txt"),
+                                                                 atomically: true, encoding: .utf8)
+        let parameters: [String: JSONValue] = ["path": .string("../corpus.txt"), "seq_len": .number(8), "val_fraction": .number(0.2)]
+        XCTAssertEqual(problems("charlm", parameters, in: folder.appendingPathComponent("specs")), [])
+        let task = try TaskFactory.make(name: "charlm", parameters: parameters, specDirectory: folder.appendingPathComponent("specs"))
+        XCTAssertEqual(task.metricName, "bits_per_char")
+        XCTAssertEqual(task.characterVocabulary?.symbols, Array(" .dehlorw".unicodeScalars))
+        XCTAssertEqual(task.inputSize, 10, "9 characters and the unknown symbol")
+    }
+
+    func testNonPositiveLengthsAndSizesNameTaskFieldAndValue() {
+        XCTAssertEqual(problems("adding", ["length": .number(0)]),
+                       ["task adding: field \"length\" is 0; expected an integer ≥ 2"])
+        XCTAssertEqual(problems("copy", ["length": .number(-3)]),
+                       ["task copy: field \"length\" is -3; expected an integer ≥ 1"])
+        XCTAssertEqual(problems("copy", ["length": .number(5), "train_size": .number(0), "val_size": .number(-1)]),
+                       ["task copy: field \"train_size\" is 0; expected an integer ≥ 1",
+                        "task copy: field \"val_size\" is -1; expected an integer ≥ 1"])
+        XCTAssertEqual(problems("reber", ["max_length": .number(8)]),
+                       ["task reber: field \"max_length\" is 8; expected an integer ≥ 9"])
+        XCTAssertEqual(problems("adding", ["length": .number(5), "data_seed": .number(-1)]),
+                       ["task adding: field \"data_seed\" is -1; expected an integer ≥ 0"])
+    }
+
+    func testMissingRequiredFieldAndWrongTypes() {
+        XCTAssertEqual(problems("adding", [:]), ["task adding: field \"length\" is missing; expected an integer ≥ 2"])
+        XCTAssertEqual(problems("adding", ["length": .string("50")]),
+                       ["task adding: field \"length\" is \"50\"; expected an integer ≥ 2"])
+        XCTAssertEqual(problems("adding", ["length": .number(2.5)]),
+                       ["task adding: field \"length\" is 2.5; expected an integer ≥ 2"])
+        XCTAssertEqual(problems("charlm", ["path": .number(3)]),
+                       ["task charlm: field \"path\" is 3; expected a path to a UTF-8 text file or folder"])
+        XCTAssertEqual(problems("charlm", [:]),
+                       ["task charlm: field \"path\" is missing; expected a path to a UTF-8 text file or folder"])
+        XCTAssertEqual(problems("copy", ["length": .array([.number(1), .number(2)])]),
+                       ["task copy: field \"length\" is [1, 2]; expected an integer ≥ 1"])
+    }
+
+    func testUnknownFieldSuggestsTheClosestName() {
+        XCTAssertEqual(problems("adding", ["length": .number(5), "lenght": .number(5)]),
+                       ["task adding: unknown field \"lenght\"; did you mean \"length\"?"])
+        XCTAssertEqual(problems("copy", ["length": .number(5), "trainsize": .number(5)]),
+                       ["task copy: unknown field \"trainsize\"; did you mean \"train_size\"?"])
+        XCTAssertEqual(problems("reber", ["colour": .string("red")]),
+                       ["task reber: unknown field \"colour\"; known fields: train_size, val_size, max_length, data_seed"])
+    }
+
+    func testUnknownTaskNameSuggestsTheClosestTask() {
+        XCTAssertEqual(problems("addng", [:]),
+                       ["unknown task \"addng\"; expected one of adding, copy, reber, charlm; did you mean \"adding\"?"])
+        XCTAssertEqual(problems("translation", [:]),
+                       ["unknown task \"translation\"; expected one of adding, copy, reber, charlm"])
+    }
+
+    func testValFractionOutsideTheOpenUnitInterval() throws {
+        let folder = try makeTemporaryFolder(self)
+        try String(repeating: "abc", count: 50).write(to: folder.appendingPathComponent("t.txt"), atomically: true, encoding: .utf8)
+        for bad in [0.0, 1.0, -0.2, 1.5] {
+            XCTAssertEqual(problems("charlm", ["path": .string("t.txt"), "val_fraction": .number(bad)], in: folder),
+                           ["task charlm: field \"val_fraction\" is \(describe(.number(bad))); expected a number strictly between 0 and 1"])
+        }
+    }
+
+    func testMissingEmptyAndNonUTF8FilesAndTooShortText() throws {
+        let folder = try makeTemporaryFolder(self)
+        try Data().write(to: folder.appendingPathComponent("empty.txt"))
+        try Data([0x68, 0x69, 0xC3, 0x28]).write(to: folder.appendingPathComponent("bad.txt"))
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("binaries"), withIntermediateDirectories: true)
+        try Data([0, 1, 2]).write(to: folder.appendingPathComponent("binaries/x.bin"))
+        try "short text".write(to: folder.appendingPathComponent("short.txt"), atomically: true, encoding: .utf8)
+        let path = folder.path
+        XCTAssertEqual(problems("charlm", ["path": .string("nope.txt")], in: folder),
+                       ["task charlm: field \"path\" is \"nope.txt\": \"\(path)/nope.txt\" does not exist; expected a UTF-8 text file or a folder of them"])
+        XCTAssertEqual(problems("charlm", ["path": .string("empty.txt")], in: folder),
+                       ["task charlm: field \"path\" is \"empty.txt\": \"\(path)/empty.txt\" is empty; expected UTF-8 text"])
+        XCTAssertEqual(problems("charlm", ["path": .string("bad.txt")], in: folder),
+                       ["task charlm: field \"path\" is \"bad.txt\": \"\(path)/bad.txt\" is not UTF-8 text (invalid UTF-8 or NUL bytes)"])
+        XCTAssertEqual(problems("charlm", ["path": .string("binaries")], in: folder),
+                       ["task charlm: field \"path\" is \"binaries\": folder \"\(path)/binaries\" contains no non-empty UTF-8 text file"])
+        XCTAssertEqual(problems("charlm", ["path": .string("short.txt"), "seq_len": .number(9)], in: folder),
+                       ["task charlm: field \"seq_len\" is 9 but the text of 10 characters leaves 9 for training; expected seq_len < 9"])
+        XCTAssertThrowsError(try TaskFactory.make(name: "charlm", parameters: ["path": .string("empty.txt"), "seq_len": .number(0)],
+                                                  specDirectory: folder)) { error in
+            XCTAssertEqual((error as? TaskParameterError)?.problems.count, 2, "every problem is reported, not just the first")
+        }
+    }
+
+    func testMakeThrowsTheSameProblemsValidateReturns() {
+        let parameters: [String: JSONValue] = ["length": .number(0), "seed": .number(1)]
+        XCTAssertThrowsError(try TaskFactory.make(name: "copy", parameters: parameters, specDirectory: here)) { error in
+            XCTAssertEqual((error as? TaskParameterError)?.problems, self.problems("copy", parameters))
+            XCTAssertEqual((error as? TaskParameterError)?.problems.count, 2)
+        }
+    }
+}

@@ -43,6 +43,8 @@ public struct SpecJSONParser {
         case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectWord("null"); return .null
+        case let byte where isIdentifierByte(byte):
+            throw error("expected a value, found '\(currentWord())' (strings need double quotes)")
         default: throw error("expected a value, found \(describeCurrent())")
         }
     }
@@ -219,10 +221,7 @@ public struct SpecJSONParser {
                 return
             }
         }
-        var end = offset
-        while end < bytes.count, isIdentifierByte(bytes[end]) { end += 1 }
-        let found = String(decoding: bytes[offset..<max(end, offset + 1)], as: UTF8.self)
-        throw error("expected a value, found '\(found)' (strings need double quotes)")
+        throw error("expected a value, found '\(currentWord())' (strings need double quotes)")
     }
 
     // MARK: Helpers
@@ -242,6 +241,13 @@ public struct SpecJSONParser {
 
     private mutating func skipWhitespace() {
         while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { offset += 1 }
+    }
+
+    /// The run of letters, digits and underscores at the current offset (at least one byte).
+    private func currentWord() -> String {
+        var end = offset
+        while end < bytes.count, isIdentifierByte(bytes[end]) { end += 1 }
+        return String(decoding: bytes[offset..<max(end, min(offset + 1, bytes.count))], as: UTF8.self)
     }
 
     private func describeCurrent() -> String {

@@ -34,6 +34,12 @@ public struct OptimizerState: Codable, Sendable, Equatable {
     public var first: [Float]
     /// Adam: the second moment v. Empty otherwise.
     public var second: [Float]
+
+    public init(step: Int, first: [Float], second: [Float]) {
+        self.step = step
+        self.first = first
+        self.second = second
+    }
 }
 
 public struct Optimizer: Sendable {

@@ -1,0 +1,93 @@
+// A run's checkpoint after a completed epoch: weights, optimiser state and the
+// model configuration, so an interrupted run resumes with the same bits.
+//
+// The run has no other random state: a training epoch's batch order is drawn
+// from (run seed, epoch) alone (Tasks.epochOrder), and the data from the
+// task's data_seed, so weights + optimiser state + epoch are the whole state.
+//
+// Layout: "RKPT" magic, UInt32 version, UInt32 header length, a JSON header
+// (epoch, model configuration, optimiser step and array sizes, vocabulary),
+// then the little-endian Float32 arrays: parameters, optimiser first and second moments.
+
+import Foundation
+import SequenceModels
+import Tasks
+
+public struct Checkpoint: Equatable, Sendable {
+    public var epoch: Int
+    public var model: ModelConfig
+    public var parameters: [Float]
+    public var optimizer: OptimizerState
+    /// The character vocabulary of a charlm run (so `runner sample` can decode), else nil.
+    public var vocabulary: CharVocabulary?
+
+    struct Header: Codable {
+        var epoch: Int
+        var model: ModelConfig
+        var optimizerStep: Int
+        var parameterCount: Int
+        var firstCount: Int
+        var secondCount: Int
+        var vocabulary: CharVocabulary?
+    }
+
+    static let magic = Array("RKPT".utf8)
+    static let version: UInt32 = 1
+
+    public init(epoch: Int, model: ModelConfig, parameters: [Float], optimizer: OptimizerState, vocabulary: CharVocabulary? = nil) {
+        self.epoch = epoch
+        self.model = model
+        self.parameters = parameters
+        self.optimizer = optimizer
+        self.vocabulary = vocabulary
+    }
+
+    public func encoded() throws -> Data {
+        let header = Header(epoch: epoch, model: model, optimizerStep: optimizer.step, parameterCount: parameters.count,
+                            firstCount: optimizer.first.count, secondCount: optimizer.second.count, vocabulary: vocabulary)
+        let json = try JSONEncoder.sorted.encode(header)
+        var data = Data(Checkpoint.magic)
+        func append(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        append(Checkpoint.version)
+        append(UInt32(json.count))
+        data.append(json)
+        for array in [parameters, optimizer.first, optimizer.second] {
+            array.withUnsafeBufferPointer { buffer in
+                var bits = [UInt32](repeating: 0, count: buffer.count)
+                for i in 0..<buffer.count { bits[i] = buffer[i].bitPattern.littleEndian }
+                bits.withUnsafeBytes { data.append(contentsOf: $0) }
+            }
+        }
+        return data
+    }
+
+    public struct DecodeError: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { "checkpoint is unreadable: \(reason)" }
+    }
+
+    public init(decoding data: Data) throws {
+        let bytes = [UInt8](data)
+        guard bytes.count >= 12, Array(bytes[0..<4]) == Checkpoint.magic else { throw DecodeError(reason: "not a runner checkpoint") }
+        func u32(_ at: Int) -> UInt32 { UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24 }
+        guard u32(4) == Checkpoint.version else { throw DecodeError(reason: "version \(u32(4)), expected \(Checkpoint.version)") }
+        let headerLength = Int(u32(8))
+        guard 12 + headerLength <= bytes.count else { throw DecodeError(reason: "truncated header") }
+        let header = try JSONDecoder().decode(Header.self, from: Data(bytes[12..<(12 + headerLength)]))
+        var at = 12 + headerLength
+        func floats(_ count: Int) throws -> [Float] {
+            guard at + 4 * count <= bytes.count else { throw DecodeError(reason: "truncated data") }
+            var out = [Float](repeating: 0, count: count)
+            for i in 0..<count { out[i] = Float(bitPattern: u32(at + 4 * i)) }
+            at += 4 * count
+            return out
+        }
+        let parameters = try floats(header.parameterCount)
+        let first = try floats(header.firstCount)
+        let second = try floats(header.secondCount)
+        guard at == bytes.count else { throw DecodeError(reason: "\(bytes.count - at) trailing bytes") }
+        self.init(epoch: header.epoch, model: header.model, parameters: parameters,
+                  optimizer: OptimizerState(step: header.optimizerStep, first: first, second: second),
+                  vocabulary: header.vocabulary)
+    }
+}

@@ -1,0 +1,231 @@
+// The scheduler: fans the runs of a plan out over `jobs` workers on a Dispatch
+// concurrent queue. Each worker claims a run in a database transaction, builds
+// its own Trainer (model, optimiser, data iterator) and records every epoch
+// with its checkpoint. Several processes may share one database: claims are
+// transactional, heartbeats show who is alive, dead holders are taken over.
+
+import Foundation
+import ResultsStore
+import SequenceModels
+import Tasks
+
+public struct SchedulerOptions: Sendable {
+    /// Number of runs trained at once (one thread each).
+    public var jobs: Int
+    /// A run held by a worker whose heartbeat is older than this is taken over.
+    public var staleAfter: TimeInterval
+    /// How often workers refresh the heartbeats of their runs.
+    public var heartbeatInterval: TimeInterval
+
+    public init(jobs: Int, staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5) {
+        self.jobs = jobs
+        self.staleAfter = staleAfter
+        self.heartbeatInterval = heartbeatInterval
+    }
+}
+
+/// How a sweep (or this process's share of it) ended.
+public struct SchedulerSummary: Sendable {
+    public var counts: [RunStatus: Int] = [:]
+    public var epochsTrained = 0
+    public var wallSeconds = 0.0
+    /// Time spent in database calls, summed over workers.
+    public var databaseSeconds = 0.0
+    public var cancelled = false
+}
+
+public final class Scheduler: @unchecked Sendable {
+    public let sweepId: Int64
+    public let entries: [PlanEntry]
+    public let task: any SequenceTask
+    public let database: ResultsDatabase
+    public let options: SchedulerOptions
+    public let progress: ProgressSink
+    /// This process's worker names are "<host>:<pid>:<n>".
+    public let workerPrefix: String
+
+    private let lock = NSLock()
+    private var cancelled = false
+    private var active: [Int64: (worker: String, lost: Bool)] = [:]
+    private var summary = SchedulerSummary()
+    private var workerErrors: [Error] = []
+    private let entryByHash: [String: PlanEntry]
+
+    public init(sweepId: Int64, entries: [PlanEntry], task: any SequenceTask, database: ResultsDatabase,
+                options: SchedulerOptions, progress: ProgressSink) {
+        self.sweepId = sweepId
+        self.entries = entries
+        self.task = task
+        self.database = database
+        self.options = options
+        self.progress = progress
+        self.workerPrefix = "\(Scheduler.hostName):\(getpid())"
+        self.entryByHash = Dictionary(entries.map { ($0.configHash, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static var hostName: String { ProcessInfo.processInfo.hostName }
+
+    /// Asks workers to stop: running epochs are dropped between batches and their runs marked interrupted.
+    public func cancel() { locked { cancelled = true } }
+    public var isCancelled: Bool { locked { cancelled } }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock(); defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Times a database call into the summary.
+    private func db<T>(_ body: () throws -> T) rethrows -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer {
+            let s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            locked { summary.databaseSeconds += s }
+        }
+        return try body()
+    }
+
+    /// Runs left 'running' by a process of this host that no longer exists
+    /// (killed) are marked interrupted at once, without waiting for their heartbeat to go stale.
+    func releaseRunsOfDeadLocalProcesses() throws {
+        let host = Scheduler.hostName
+        for run in try database.runs(sweepId: sweepId, status: .running) {
+            guard let worker = run.worker else { continue }
+            let parts = worker.split(separator: ":")
+            guard parts.count == 3, parts[0] == host, let pid = Int32(parts[1]) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                try database.markRun(run.id!, status: .interrupted, error: nil)
+            }
+        }
+    }
+
+    /// Trains every claimable run of `entries` and returns when none is left (or on cancel).
+    public func run() throws -> SchedulerSummary {
+        let start = Date()
+        try releaseRunsOfDeadLocalProcesses()
+        let hashes = Set(entries.map(\.configHash))
+        let totalEpochs = entries.reduce(0) { $0 + $1.config.epochs }
+        let existing = try database.runs(sweepId: sweepId).filter { hashes.contains($0.configHash) }
+        var doneEpochs = 0
+        for run in existing { doneEpochs += try database.epochs(runId: run.id!).count }
+        let remaining = existing.filter { !$0.status.isTerminal }.count
+        progress.sweepStarted(totalEpochs: totalEpochs, doneEpochs: doneEpochs, runs: remaining)
+
+        let heartbeat = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "runner.heartbeat"))
+        heartbeat.schedule(deadline: .now() + options.heartbeatInterval, repeating: options.heartbeatInterval)
+        heartbeat.setEventHandler { [weak self] in self?.beat() }
+        heartbeat.resume()
+        defer { heartbeat.cancel() }
+
+        let queue = DispatchQueue(label: "runner.workers", attributes: .concurrent)
+        let group = DispatchGroup()
+        for n in 0..<max(1, options.jobs) {
+            queue.async(group: group) {
+                do { try self.workerLoop(worker: "\(self.workerPrefix):\(n)", hashes: hashes) }
+                catch { self.locked { self.workerErrors.append(error) } }
+            }
+        }
+        group.wait()
+        progress.sweepEnded()
+        if let first = locked({ workerErrors.first }) { throw first }
+        return locked {
+            summary.wallSeconds = Date().timeIntervalSince(start)
+            summary.cancelled = cancelled
+            return summary
+        }
+    }
+
+    private func beat() {
+        let held = locked { active }
+        for (runId, holder) in held where !holder.lost {
+            do { try database.heartbeat(runId: runId, worker: holder.worker) }
+            catch ResultsStoreError.runNotOwned {
+                locked { active[runId]?.lost = true }   // taken over by another process: stop training it
+            } catch {
+                progress.message("heartbeat of run \(runId) failed: \(error)")
+            }
+        }
+    }
+
+    private func count(_ status: RunStatus) { locked { summary.counts[status, default: 0] += 1 } }
+
+    private func workerLoop(worker: String, hashes: Set<String>) throws {
+        while !isCancelled {
+            guard let claimed = try db({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
+                                                                  staleAfter: options.staleAfter) }) else { return }
+            locked { active[claimed.run.id!] = (worker, false) }
+            defer { _ = locked { active.removeValue(forKey: claimed.run.id!) } }
+            try train(claimed, worker: worker)
+        }
+    }
+
+    private func label(_ c: RunConfig) -> String {
+        String(format: "%@ h=%d lr=%g seed=%d", c.cell.rawValue, c.hidden, c.lr, c.seed)
+    }
+
+    /// Trains one claimed run to its last epoch, or until it diverges, fails or is cancelled.
+    private func train(_ claimed: ClaimedRun, worker: String) throws {
+        let runId = claimed.run.id!
+        guard let entry = entryByHash[claimed.run.configHash] else {
+            try db { try database.markRun(runId, status: .failed, error: "configuration not in the current plan", worker: worker) }
+            count(.failed)
+            return
+        }
+        let config = entry.config
+        let name = label(config)
+        let trainer = Trainer(config: config, task: task)
+        do {
+            if claimed.run.paramCount == nil {
+                try db { try database.setParamCount(runId: runId, paramCount: trainer.model.parameters.count) }
+            }
+            if claimed.lastCompletedEpoch > 0 {
+                guard let record = try db({ try database.loadCheckpoint(runId: runId) }), record.epoch == claimed.lastCompletedEpoch else {
+                    throw Checkpoint.DecodeError(reason: "run \(runId) has \(claimed.lastCompletedEpoch) epochs but no matching checkpoint")
+                }
+                try trainer.restore(try Checkpoint(decoding: record.state))
+            }
+        } catch {
+            try db { try database.markRun(runId, status: .failed, error: "\(error)", worker: worker) }
+            progress.runEnded(runId: runId, label: name, status: "failed", detail: "\(error)")
+            count(.failed)
+            return
+        }
+        progress.runStarted(runId: runId, label: name, fromEpoch: trainer.completedEpochs + 1, epochs: config.epochs)
+
+        while trainer.completedEpochs < config.epochs {
+            let outcome = trainer.trainEpoch(isCancelled: { self.isCancelled || self.locked { self.active[runId]?.lost ?? false } })
+            switch outcome {
+            case .completed(let r):
+                let record = EpochRecord(runId: runId, epoch: r.epoch, trainLoss: r.trainLoss, valLoss: r.valLoss,
+                                         valMetric: r.valMetric.isFinite ? r.valMetric : nil, gradNorm: r.gradNorm,
+                                         seconds: r.seconds, tokensPerSecond: r.tokensPerSecond)
+                do {
+                    let state = try trainer.checkpoint().encoded()
+                    try db { try database.recordEpoch(record, checkpoint: state, worker: worker) }
+                } catch ResultsStoreError.runNotOwned(_, _, let owner) {
+                    progress.runEnded(runId: runId, label: name, status: "taken over", detail: owner.map { "by \($0)" })
+                    return
+                }
+                locked { summary.epochsTrained += 1 }
+                progress.epochFinished(runId: runId, label: name, result: r, epochs: config.epochs)
+            case .diverged(let epoch, let step, let loss):
+                let why = "loss became \(loss) at epoch \(epoch), step \(step)"
+                try db { try database.markRun(runId, status: .diverged, error: why, worker: worker) }
+                progress.runEnded(runId: runId, label: name, status: "diverged", detail: why)
+                count(.diverged)
+                return
+            case .cancelled:
+                if locked({ active[runId]?.lost ?? false }) {
+                    progress.runEnded(runId: runId, label: name, status: "taken over", detail: nil)
+                    return
+                }
+                try db { try database.markRun(runId, status: .interrupted, error: nil, worker: worker) }
+                progress.runEnded(runId: runId, label: name, status: "interrupted", detail: "at epoch \(trainer.completedEpochs + 1)")
+                count(.interrupted)
+                return
+            }
+        }
+        try db { try database.markRun(runId, status: .finished, error: nil, worker: worker) }
+        progress.runEnded(runId: runId, label: name, status: "finished", detail: nil)
+        count(.finished)
+    }
+}

@@ -1,0 +1,47 @@
+// Everything a sweep needs before its scheduler starts: the validated spec,
+// the task built from it, the plan (or one shard of it), and its rows in the database.
+
+import Foundation
+import ResultsStore
+import SequenceModels
+import Tasks
+
+public struct SweepSetup: Sendable {
+    public var spec: Spec
+    public var task: any SequenceTask
+    /// The runs this process works on: the whole plan, or one shard of it.
+    public var entries: [PlanEntry]
+
+    /// Reads and validates the spec (task parameters included) and builds the task.
+    /// Throws `SpecError` listing every problem found; nothing is written anywhere.
+    public static func load(specPath: String, shard: (index: Int, count: Int)? = nil) throws -> SweepSetup {
+        let specDirectory = URL(fileURLWithPath: specPath).deletingLastPathComponent()
+        let spec = try Spec.load(path: specPath) { name, parameters in
+            TaskFactory.validate(name: name, parameters: parameters, specDirectory: specDirectory)
+        }
+        let task: any SequenceTask
+        do {
+            task = try TaskFactory.make(name: spec.task.name, parameters: spec.task.parameters, specDirectory: specDirectory)
+        } catch {
+            throw SpecError(file: specPath, problems: [SpecProblem(path: "task", message: "\(error)")])
+        }
+        let plan = Plan(spec: spec)
+        let entries = shard.map { plan.shard($0.index, of: $0.count) } ?? plan.entries
+        return SweepSetup(spec: spec, task: task, entries: entries)
+    }
+
+    /// The parameter count of an entry's model on this task.
+    public func parameterCount(_ entry: PlanEntry) -> Int {
+        Trainer.modelConfig(entry.config, task: task).parameterCount
+    }
+
+    /// Creates (or finds) the sweep and inserts the plan's runs; existing runs are kept.
+    public func register(in database: ResultsDatabase, fresh: Bool) throws -> SweepRecord {
+        let description = SweepDescription(name: spec.name, specJSON: spec.sourceJSON, task: task.name,
+                                           metricName: task.metricName, metricHigherIsBetter: task.metricHigherIsBetter,
+                                           baselineLoss: task.baseline.loss, baselineMetric: task.baseline.metric)
+        let sweep = try database.createOrGetSweep(description, fresh: fresh)
+        _ = try database.insertPlan(sweepId: sweep.id!, runs: entries.map { $0.plannedRun(paramCount: parameterCount($0)) })
+        return sweep
+    }
+}

@@ -1,0 +1,110 @@
+// Trains one run, one epoch at a time: its own model, optimiser and data
+// iterator (no state shared with other runs), single-threaded kernels.
+
+import Foundation
+import SequenceModels
+import Tasks
+
+/// What one epoch produced.
+public struct EpochResult: Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var valLoss: Double
+    public var valMetric: Double
+    /// Mean global gradient norm (before clipping) over the epoch's steps.
+    public var gradNorm: Double
+    public var seconds: Double
+    public var tokensPerSecond: Double
+}
+
+public enum EpochOutcome: Sendable {
+    case completed(EpochResult)
+    /// The loss became NaN or infinite at this step of the epoch.
+    case diverged(epoch: Int, step: Int, loss: Double)
+    /// Stopped between batches because the sweep is being cancelled.
+    case cancelled
+}
+
+public final class Trainer {
+    public let config: RunConfig
+    public let task: any SequenceTask
+    public let model: Model
+    public private(set) var optimizer: Optimizer
+    /// Epochs completed so far (the next epoch to train is `completedEpochs + 1`).
+    public private(set) var completedEpochs = 0
+    private var gradients: [Float]
+
+    /// The model configuration a run config describes on a task.
+    public static func modelConfig(_ config: RunConfig, task: any SequenceTask) -> ModelConfig {
+        ModelConfig(cell: config.cell, inputSize: task.inputSize, hiddenSize: config.hidden, outputSize: task.outputSize,
+                    head: task.head, forgetBias: Float(config.forgetBias), seed: UInt64(bitPattern: Int64(config.seed)))
+    }
+
+    public init(config: RunConfig, task: any SequenceTask) {
+        self.config = config
+        self.task = task
+        self.model = Model(config: Trainer.modelConfig(config, task: task))
+        let kind = OptimizerKind(rawValue: config.optimizer.rawValue)!
+        self.optimizer = Optimizer(settings: OptimizerSettings(kind: kind, learningRate: config.lr, momentum: config.momentum),
+                                   parameterCount: model.parameters.count)
+        self.gradients = [Float](repeating: 0, count: model.parameters.count)
+    }
+
+    /// Continues from a checkpoint written after epoch `checkpoint.epoch`.
+    public func restore(_ checkpoint: Checkpoint) throws {
+        guard checkpoint.model == model.config, checkpoint.parameters.count == model.parameters.count else {
+            throw Checkpoint.DecodeError(reason: "it belongs to another model configuration")
+        }
+        model.parameters = checkpoint.parameters
+        optimizer.state = checkpoint.optimizer
+        completedEpochs = checkpoint.epoch
+    }
+
+    public func checkpoint() -> Checkpoint {
+        Checkpoint(epoch: completedEpochs, model: model.config, parameters: model.parameters,
+                   optimizer: optimizer.state, vocabulary: task.characterVocabulary)
+    }
+
+    /// Trains the next epoch, then evaluates on the validation data.
+    /// `isCancelled` is polled between batches.
+    public func trainEpoch(isCancelled: () -> Bool = { false }) -> EpochOutcome {
+        let epoch = completedEpochs + 1
+        let start = DispatchTime.now().uptimeNanoseconds
+        var lossSum = 0.0, normSum = 0.0, tokens = 0, steps = 0
+        for (index, batch) in task.trainBatches(batchSize: config.batch, epoch: epoch, shuffleSeed: UInt64(bitPattern: Int64(config.seed))).enumerated() {
+            if isCancelled() { return .cancelled }
+            let loss = model.lossAndGradients(batch: batch, gradients: &gradients)
+            guard loss.isFinite else { return .diverged(epoch: epoch, step: index + 1, loss: loss) }
+            let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0) }
+                ?? GradientClipping.globalNorm(gradients)
+            if let limit = config.clipValue { GradientClipping.clipByValue(&gradients, limit: Float(limit)) }
+            optimizer.update(parameters: &model.parameters, gradients: gradients)
+            lossSum += loss
+            normSum += norm
+            tokens += task.tokenCount(of: batch)
+            steps += 1
+        }
+        let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let (valLoss, valMetric) = validate()
+        guard valLoss.isFinite else { return .diverged(epoch: epoch, step: steps, loss: valLoss) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        completedEpochs = epoch
+        return .completed(EpochResult(epoch: epoch, trainLoss: lossSum / Double(max(steps, 1)), valLoss: valLoss,
+                                      valMetric: valMetric, gradNorm: normSum / Double(max(steps, 1)), seconds: seconds,
+                                      tokensPerSecond: Double(tokens) / max(trainSeconds, 1e-9)))
+    }
+
+    /// Mean validation loss (weighted by each batch's targeted positions) and the task's metric.
+    public func validate() -> (loss: Double, metric: Double) {
+        var metric = task.makeMetric()
+        var weighted = 0.0, weight = 0
+        for batch in task.validationBatches(batchSize: config.batch) {
+            let (loss, outputs) = model.evaluate(batch: batch)
+            let n = max(batch.targetCount, 1)
+            weighted += loss * Double(n)
+            weight += n
+            metric.add(batch: batch, outputs: outputs)
+        }
+        return (weighted / Double(max(weight, 1)), metric.value)
+    }
+}

@@ -1,1 +1,0 @@
-// ResultsStore: the SQLite database (GRDB) of sweeps, runs, epochs and checkpoints.

@@ -1,0 +1,94 @@
+// Sweep operations of the results database: create or get a sweep by name, start it
+// afresh, find the latest one.
+import Foundation
+import GRDB
+
+/// What the scheduler knows about a sweep before it runs: everything in `sweeps` but the id and time.
+public struct SweepDescription: Sendable, Equatable {
+    public var name: String
+    public var specJSON: String
+    public var task: String
+    public var metricName: String
+    public var metricHigherIsBetter: Bool
+    public var baselineLoss: Double?
+    public var baselineMetric: Double?
+
+    public init(name: String, specJSON: String, task: String, metricName: String, metricHigherIsBetter: Bool,
+                baselineLoss: Double? = nil, baselineMetric: Double? = nil) {
+        self.name = name
+        self.specJSON = specJSON
+        self.task = task
+        self.metricName = metricName
+        self.metricHigherIsBetter = metricHigherIsBetter
+        self.baselineLoss = baselineLoss
+        self.baselineMetric = baselineMetric
+    }
+}
+
+extension ResultsDatabase {
+    /// Returns the sweep named `description.name`, creating it if needed.
+    ///
+    /// An existing sweep keeps its id, runs and `created_at`; its spec, task, metric and
+    /// baselines are replaced by `description` (a spec may grow between runs of a sweep).
+    /// With `fresh`, the sweep's runs, epochs and checkpoints are deleted first and
+    /// `created_at` is reset, so the sweep starts anew.
+    public func createOrGetSweep(_ description: SweepDescription, fresh: Bool = false,
+                                 now: Date = Date()) throws -> SweepRecord {
+        try immediateWrite { db in
+            if var sweep = try SweepRecord.filter(SweepRecord.Columns.name == description.name).fetchOne(db) {
+                sweep.specJSON = description.specJSON
+                sweep.task = description.task
+                sweep.metricName = description.metricName
+                sweep.metricHigherIsBetter = description.metricHigherIsBetter
+                sweep.baselineLoss = description.baselineLoss
+                sweep.baselineMetric = description.baselineMetric
+                if fresh {
+                    try RunRecord.filter(RunRecord.Columns.sweepId == sweep.id!).deleteAll(db)
+                    sweep.createdAt = ResultsDatabase.timestamp(now)
+                }
+                try sweep.update(db)
+                return sweep
+            }
+            var sweep = SweepRecord(name: description.name, specJSON: description.specJSON,
+                                    createdAt: ResultsDatabase.timestamp(now), task: description.task,
+                                    metricName: description.metricName,
+                                    metricHigherIsBetter: description.metricHigherIsBetter,
+                                    baselineLoss: description.baselineLoss, baselineMetric: description.baselineMetric)
+            try sweep.insert(db)
+            return sweep
+        }
+    }
+
+    /// Deletes all runs of a sweep, with their epochs and checkpoints (`--fresh`). Returns
+    /// how many runs were deleted.
+    @discardableResult
+    public func deleteRuns(ofSweep sweepId: Int64) throws -> Int {
+        try immediateWrite { db in
+            try RunRecord.filter(RunRecord.Columns.sweepId == sweepId).deleteAll(db)
+        }
+    }
+
+    /// The sweep with this name, or nil.
+    public func sweep(named name: String) throws -> SweepRecord? {
+        try reader.read { db in try SweepRecord.filter(SweepRecord.Columns.name == name).fetchOne(db) }
+    }
+
+    /// The sweep with this id, or nil.
+    public func sweep(id: Int64) throws -> SweepRecord? {
+        try reader.read { db in try SweepRecord.fetchOne(db, key: id) }
+    }
+
+    /// The most recently created (or `--fresh`ly restarted) sweep, or nil in an empty database.
+    public func latestSweep() throws -> SweepRecord? {
+        try reader.read { db in
+            try SweepRecord.order(SweepRecord.Columns.createdAt.desc, SweepRecord.Columns.id.desc).fetchOne(db)
+        }
+    }
+
+    /// All sweeps, oldest first.
+    public func sweeps() throws -> [SweepRecord] {
+        try reader.read { db in
+            try SweepRecord.order(SweepRecord.Columns.createdAt, SweepRecord.Columns.id).fetchAll(db)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+// Errors the user can cause through the results database (bad path, unreadable
+// file, a refused write in a read-only query, a duplicate epoch); each prints as one line.
+import Foundation
+
+public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    /// The database file (or its folder) could not be created, opened or written.
+    case cannotOpen(path: String, reason: String)
+    /// A read-only open (`runner query`, `runner runs`) named a file that does not exist.
+    case databaseNotFound(path: String)
+    /// `recordEpoch` was asked to record an epoch the run already has.
+    case epochAlreadyRecorded(runId: Int64, epoch: Int)
+    /// An operation named a run that is not in the database.
+    case runNotFound(runId: Int64)
+    /// A worker tried to write for a run that another worker has claimed since.
+    case runNotOwned(runId: Int64, worker: String, owner: String?)
+    /// An operation named a sweep that is not in the database.
+    case sweepNotFound(name: String)
+    /// A read-only query was given a statement that would modify the database.
+    case writeRefused(sql: String)
+    /// SQLite rejected a query; `message` is SQLite's own message.
+    case invalidQuery(sql: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason):
+            return "cannot open results database at \(path): \(reason)"
+        case .databaseNotFound(let path):
+            return "no results database at \(path) (run `runner sweep` first, or pass --db PATH)"
+        case .epochAlreadyRecorded(let runId, let epoch):
+            return "run \(runId) already has epoch \(epoch) recorded; an epoch is never recorded twice"
+        case .runNotFound(let runId):
+            return "no run with id \(runId) in the results database"
+        case .runNotOwned(let runId, let worker, let owner):
+            return "run \(runId) is now held by worker \(owner.map { "'\($0)'" } ?? "none"), not by '\(worker)'"
+        case .sweepNotFound(let name):
+            return "no sweep named '\(name)' in the results database"
+        case .writeRefused(let sql):
+            return "refused: queries are read-only, and this statement would modify the database: \(ResultsStoreError.oneLine(sql))"
+        case .invalidQuery(let sql, let message):
+            return "SQL error: \(message) (in: \(ResultsStoreError.oneLine(sql)))"
+        }
+    }
+
+    public var errorDescription: String? { description }
+
+    /// Collapses whitespace so that a multi-line statement stays on one line of output.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+}

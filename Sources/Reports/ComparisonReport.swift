@@ -1,6 +1,7 @@
 // The GRU-vs-LSTM comparison of one sweep, computed from plain values (no database): per
 // configuration tables, head to head with a paired test, hyperparameter effects, unfinished runs.
 import Foundation
+import ResultsStore
 
 /// Which epoch of a run the report reads.
 public enum ReportPoint: String, Sendable, Codable, CaseIterable {
@@ -234,7 +235,7 @@ public struct ComparisonReport: Sendable, Equatable, Codable {
 
 /// What the report reads from one run.
 struct RunOutcome {
-    var run: RunRecord
+    var run: SweepRun
     var configurationKey: [ConfigValue]
     /// Validation loss and metric at the report point.
     var valLoss: Double?
@@ -244,13 +245,13 @@ struct RunOutcome {
     var secondsPerEpoch: Double?
     var tokensPerSecond: Double?
 
-    init(run: RunRecord, configurationKey: [ConfigValue], at point: ReportPoint) {
+    init(run: SweepRun, configurationKey: [ConfigValue], at point: ReportPoint) {
         self.run = run
         self.configurationKey = configurationKey
         let best = run.epochs.filter { ($0.valLoss ?? .nan).isFinite }.min { $0.valLoss! < $1.valLoss! }
         bestEpoch = best?.epoch
         bestValLoss = best?.valLoss
-        let read: EpochRecord?
+        let read: RunEpoch?
         switch point {
         case .best: read = best
         case .final: read = run.epochs.last

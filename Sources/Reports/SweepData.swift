@@ -1,6 +1,7 @@
 // Plain values of one sweep as read from the results database: the sweep, its runs with
 // their parsed configuration, and every recorded epoch. The report is computed from these.
 import Foundation
+import ResultsStore
 
 /// One value of a run's configuration (`runs.config_json`), flattened: the nested task
 /// object becomes keys `task.name`, `task.length`, ...
@@ -36,11 +37,6 @@ public enum ConfigValue: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 }
 
-/// Status of a run, as stored in `runs.status`.
-public enum RunStatus: String, Sendable, Codable, CaseIterable {
-    case pending, running, finished, failed, diverged, interrupted
-}
-
 /// A row of `sweeps`.
 public struct SweepInfo: Sendable, Equatable, Codable {
     public var id: Int64
@@ -68,7 +64,7 @@ public struct SweepInfo: Sendable, Equatable, Codable {
 }
 
 /// A row of `epochs` (epoch numbers are 1-based).
-public struct EpochRecord: Sendable, Equatable {
+public struct RunEpoch: Sendable, Equatable {
     public var epoch: Int
     public var trainLoss: Double?
     public var valLoss: Double?
@@ -90,7 +86,7 @@ public struct EpochRecord: Sendable, Equatable {
 }
 
 /// A row of `runs` with its configuration parsed and its epochs in epoch order.
-public struct RunRecord: Sendable, Equatable {
+public struct SweepRun: Sendable, Equatable {
     public var id: Int64
     public var planIndex: Int
     /// The flattened `config_json` (see ``ConfigValue``).
@@ -103,11 +99,11 @@ public struct RunRecord: Sendable, Equatable {
     public var paramCount: Int?
     public var epochsPlanned: Int
     public var error: String?
-    public var epochs: [EpochRecord]
+    public var epochs: [RunEpoch]
 
     public init(id: Int64, planIndex: Int, config: [String: ConfigValue], cell: String, hidden: Int,
                 lr: Double, seed: Int, status: RunStatus, paramCount: Int?, epochsPlanned: Int,
-                error: String? = nil, epochs: [EpochRecord]) {
+                error: String? = nil, epochs: [RunEpoch]) {
         self.id = id
         self.planIndex = planIndex
         self.config = config
@@ -126,9 +122,9 @@ public struct RunRecord: Sendable, Equatable {
 /// One sweep and all its runs.
 public struct SweepData: Sendable, Equatable {
     public var sweep: SweepInfo
-    public var runs: [RunRecord]
+    public var runs: [SweepRun]
 
-    public init(sweep: SweepInfo, runs: [RunRecord]) {
+    public init(sweep: SweepInfo, runs: [SweepRun]) {
         self.sweep = sweep
         self.runs = runs
     }

@@ -320,7 +320,7 @@ extension ComparisonReport {
             return abs(a.mean - b.mean) < (sdA * sdA + sdB * sdB).squareRoot()
         }
         func label(_ key: [ConfigValue], axes names: [String]) -> String {
-            names.isEmpty ? "all runs" : zip(names, key).map { "\($0)=\($1)" }.joined(separator: " ")
+            configurationLabel(key, axes: names)
         }
         func keyOrder(_ a: [ConfigValue], _ b: [ConfigValue]) -> Bool {
             for (x, y) in zip(a, b) where x != y { return ConfigValue.ascending(x, y) }

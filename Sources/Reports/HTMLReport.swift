@@ -139,11 +139,12 @@ func svgPanel(_ panel: CurvePanel, quantity: String, baseline: Double?, cells: [
             svg.append("<circle cx=\"\(f(x(Double(point.epoch))))\" cy=\"\(f(y(point.mean)))\" r=\"3\" fill=\"\(colour)\"/>")
         }
     }
-    // Legend, top right.
-    for (index, band) in panel.bands.enumerated() {
-        let legendX = left + plotWidth - 70, legendY = top + 8 + Double(index) * 15
-        svg.append("<rect x=\"\(f(legendX))\" y=\"\(f(legendY - 8))\" width=\"14\" height=\"9\" fill=\"\(cellColour(band.cell, among: cells))\"/>")
-        svg.append("<text x=\"\(f(legendX + 19))\" y=\"\(f(legendY))\" font-size=\"11\">\(escapeHTML(band.cell))</text>")
+    // Legend in the top margin, right-aligned, so that it never hides a curve.
+    var legendX = left + plotWidth
+    for band in panel.bands.reversed() {
+        legendX -= 19 + 7 * Double(band.cell.count) + 10
+        svg.append("<rect x=\"\(f(legendX))\" y=\"10\" width=\"14\" height=\"9\" fill=\"\(cellColour(band.cell, among: cells))\"/>")
+        svg.append("<text x=\"\(f(legendX + 19))\" y=\"18\" font-size=\"11\">\(escapeHTML(band.cell))</text>")
     }
     svg.append("</svg>")
     return svg.joined(separator: "\n")

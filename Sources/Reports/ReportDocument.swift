@@ -77,13 +77,18 @@ struct ReportDocument {
     var sections: [ReportSection]
 }
 
-/// Numbers with `digits` significant digits, without exponent for everyday magnitudes.
+/// Numbers with `digits` significant digits, no trailing zeros, no exponent for everyday magnitudes.
 func formatNumber(_ value: Double, digits: Int = 4) -> String {
     if value == 0 { return "0" }
     let magnitude = abs(value)
     if magnitude >= 1e-3 && magnitude < 1e6 {
         let decimals = max(0, digits - 1 - Int(floor(log10(magnitude))))
-        return String(format: "%.\(decimals)f", value)
+        var text = String(format: "%.\(decimals)f", value)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text
     }
     return String(format: "%.\(digits - 1)e", value)
 }
@@ -208,7 +213,7 @@ extension ComparisonReport {
             ("\(field)_p_value", .number(test.pValue)),
         ]
         if let z = test.z { fields.append(("\(field)_z", .number(z))) }
-        let text = "W+=\(formatNumber(test.wPlus)) W-=\(formatNumber(test.wMinus)) p=\(formatNumber(test.pValue, digits: 3)) (\(test.method.rawValue), n=\(test.n))"
+        let text = "W+=\(formatNumber(test.wPlus)) W-=\(formatNumber(test.wMinus)) p=\(formatNumber(test.pValue, digits: 4)) (\(test.method.rawValue), n=\(test.n))"
         return TableCell(text: text, fields: fields, isNumeric: false)
     }
 

@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "SequenceModels", dependencies: ["CKernels"]),
         .target(name: "Tasks", dependencies: ["SequenceModels"]),
         .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Reports", dependencies: ["ResultsStore"]),
+        .target(name: "Reports", dependencies: ["ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "Reports"]),
         // MARK: - Executable
         .executableTarget(name: "runner", dependencies: [
@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
         .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner"]),
     ],

@@ -1,1 +1,0 @@
-// Reports: comparison statistics and the text, markdown, csv, json and html renderers.

@@ -1,0 +1,187 @@
+// Plain values of one sweep as read from the results database: the sweep, its runs with
+// their parsed configuration, and every recorded epoch. The report is computed from these.
+import Foundation
+import ResultsStore
+
+/// One value of a run's configuration (`runs.config_json`), flattened: the nested task
+/// object becomes keys `task.name`, `task.length`, ...
+public enum ConfigValue: Hashable, Sendable, Codable, CustomStringConvertible {
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+    case null
+
+    /// Short text for tables: integers without a decimal point, other numbers in `%g` form.
+    public var description: String {
+        switch self {
+        case .number(let value):
+            if value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
+            return String(format: "%g", value)
+        case .string(let text): return text
+        case .bool(let flag): return flag ? "true" : "false"
+        case .null: return "none"
+        }
+    }
+
+    /// Orders values of one axis: nulls first, then numbers by size, booleans, strings by text.
+    static func ascending(_ a: ConfigValue, _ b: ConfigValue) -> Bool {
+        func kind(_ v: ConfigValue) -> Int {
+            switch v { case .null: return 0; case .number: return 1; case .bool: return 2; case .string: return 3 }
+        }
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return x < y
+        case (.string(let x), .string(let y)): return x < y
+        case (.bool(let x), .bool(let y)): return !x && y
+        default: return kind(a) < kind(b)
+        }
+    }
+}
+
+/// A row of `sweeps`.
+public struct SweepInfo: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var name: String
+    public var createdAt: String
+    public var task: String
+    public var metricName: String
+    public var metricHigherIsBetter: Bool
+    /// Validation loss of the task's trivial predictor (what a model that learned nothing gets).
+    public var baselineLoss: Double?
+    /// Task metric of the trivial predictor.
+    public var baselineMetric: Double?
+
+    public init(id: Int64, name: String, createdAt: String, task: String, metricName: String,
+                metricHigherIsBetter: Bool, baselineLoss: Double?, baselineMetric: Double?) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+        self.task = task
+        self.metricName = metricName
+        self.metricHigherIsBetter = metricHigherIsBetter
+        self.baselineLoss = baselineLoss
+        self.baselineMetric = baselineMetric
+    }
+}
+
+/// A row of `epochs` (epoch numbers are 1-based).
+public struct RunEpoch: Sendable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Double?
+    public var valLoss: Double?
+    public var valMetric: Double?
+    public var gradNorm: Double?
+    public var seconds: Double?
+    public var tokensPerSecond: Double?
+
+    public init(epoch: Int, trainLoss: Double? = nil, valLoss: Double?, valMetric: Double?,
+                gradNorm: Double? = nil, seconds: Double?, tokensPerSecond: Double?) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.valLoss = valLoss
+        self.valMetric = valMetric
+        self.gradNorm = gradNorm
+        self.seconds = seconds
+        self.tokensPerSecond = tokensPerSecond
+    }
+}
+
+/// A row of `runs` with its configuration parsed and its epochs in epoch order.
+public struct SweepRun: Sendable, Equatable {
+    public var id: Int64
+    public var planIndex: Int
+    /// The flattened `config_json` (see ``ConfigValue``).
+    public var config: [String: ConfigValue]
+    public var cell: String
+    public var hidden: Int
+    public var lr: Double
+    public var seed: Int
+    public var status: RunStatus
+    public var paramCount: Int?
+    public var epochsPlanned: Int
+    public var error: String?
+    public var epochs: [RunEpoch]
+
+    public init(id: Int64, planIndex: Int, config: [String: ConfigValue], cell: String, hidden: Int,
+                lr: Double, seed: Int, status: RunStatus, paramCount: Int?, epochsPlanned: Int,
+                error: String? = nil, epochs: [RunEpoch]) {
+        self.id = id
+        self.planIndex = planIndex
+        self.config = config
+        self.cell = cell
+        self.hidden = hidden
+        self.lr = lr
+        self.seed = seed
+        self.status = status
+        self.paramCount = paramCount
+        self.epochsPlanned = epochsPlanned
+        self.error = error
+        self.epochs = epochs
+    }
+}
+
+/// One sweep and all its runs.
+public struct SweepData: Sendable, Equatable {
+    public var sweep: SweepInfo
+    public var runs: [SweepRun]
+
+    public init(sweep: SweepInfo, runs: [SweepRun]) {
+        self.sweep = sweep
+        self.runs = runs
+    }
+}
+
+// MARK: - Parsing config_json
+
+/// Parses a run's `config_json` into flat keys; nested objects get dotted keys
+/// (`{"task": {"name": "adding"}}` becomes `task.name`), lists become their JSON text.
+public func parseRunConfig(_ json: String) throws -> [String: ConfigValue] {
+    let decoded = try JSONDecoder().decode(JSONTree.self, from: Data(json.utf8))
+    guard case .object(let members) = decoded else { throw ConfigParseError.notAnObject }
+    var flat: [String: ConfigValue] = [:]
+    func add(_ prefix: String, _ value: JSONTree) {
+        switch value {
+        case .object(let inner):
+            for (key, innerValue) in inner { add(prefix.isEmpty ? key : "\(prefix).\(key)", innerValue) }
+        case .leaf(let leaf):
+            flat[prefix] = leaf
+        case .list(let text):
+            flat[prefix] = .string(text)
+        }
+    }
+    for (key, value) in members { add(key, value) }
+    return flat
+}
+
+enum ConfigParseError: Error, CustomStringConvertible {
+    case notAnObject
+    var description: String { "config_json is not a JSON object" }
+}
+
+/// Just enough JSON to flatten a configuration.
+private enum JSONTree: Decodable {
+    case leaf(ConfigValue)
+    case object([String: JSONTree])
+    case list(String)
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .leaf(.null) }
+        else if let flag = try? container.decode(Bool.self) { self = .leaf(.bool(flag)) }
+        else if let number = try? container.decode(Double.self) { self = .leaf(.number(number)) }
+        else if let text = try? container.decode(String.self) { self = .leaf(.string(text)) }
+        else if let members = try? container.decode([String: JSONTree].self) { self = .object(members) }
+        else {
+            let items = try container.decode([JSONTree].self)
+            self = .list("[" + items.map(\.text).joined(separator: ",") + "]")
+        }
+    }
+
+    var text: String {
+        switch self {
+        case .leaf(let value): return value.description
+        case .list(let text): return text
+        case .object(let members):
+            return "{" + members.keys.sorted().map { "\($0):\(members[$0]!.text)" }.joined(separator: ",") + "}"
+        }
+    }
+}

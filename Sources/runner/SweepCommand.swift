@@ -1,0 +1,160 @@
+// `runner sweep SPEC`: the main command. Validates the spec, writes the plan to
+// the database, trains the runs on `--jobs` workers and prints the comparison report.
+import ArgumentParser
+import Experiments
+import Foundation
+import Reports
+import ResultsStore
+
+/// `--shard I/N`.
+struct ShardOption: ExpressibleByArgument {
+    var index: Int, count: Int
+    init?(argument: String) {
+        let parts = argument.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n > 0, i >= 0, i < n else { return nil }
+        index = i; count = n
+    }
+}
+
+/// Prints one line per problem to standard error and exits with `code`.
+func fail(_ lines: String, code: Int32) -> ExitCode {
+    FileHandle.standardError.write(Data((lines.hasSuffix("\n") ? lines : lines + "\n").utf8))
+    return ExitCode(code)
+}
+
+extension Runner {
+    struct Sweep: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every configuration of an experiment spec, recording each epoch in SQLite.",
+            discussion: """
+            The spec (JSON) names a task, training defaults and a grid (or random search) of \
+            model and training fields; the runs are their product. The plan is written to the \
+            database first, then --jobs workers train the runs, one model per thread, and every \
+            epoch is recorded with a checkpoint.
+
+            Running the same command again continues: finished runs are skipped, an interrupted \
+            run resumes from its last epoch with the same bits. Several processes may share one \
+            database. Ctrl-C stops cleanly (runs marked interrupted); a second Ctrl-C exits at once.
+
+            Exit status: 0 done, 1 database or run failure, 2 invalid spec, 130 interrupted.
+            """)
+
+        @Argument(help: "The experiment spec, e.g. experiments/grid.json.")
+        var spec: String
+
+        @Option(name: .long, help: "Runs trained at once (default: the number of active processors).")
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(name: .long, help: "The results database (folders are created).")
+        var db: String = "results/results.db"
+
+        @Flag(help: "Start the sweep anew: delete its runs, epochs and checkpoints first.")
+        var fresh = false
+
+        @Flag(help: "Print the plan and exit without touching the database.")
+        var dryRun = false
+
+        @Option(help: "Run only shard I of N of the plan (0-based), e.g. 0/4, for job arrays.")
+        var shard: ShardOption?
+
+        @Flag(help: "Do not print the comparison report at the end.")
+        var noReport = false
+
+        func validate() throws {
+            if jobs <= 0 { throw ValidationError("--jobs must be positive, got \(jobs)") }
+        }
+
+        func run() throws {
+            let setup: SweepSetup
+            do {
+                setup = try SweepSetup.load(specPath: spec, shard: shard.map { ($0.index, $0.count) })
+            } catch let error as SpecError {
+                throw fail(error.description, code: 2)
+            }
+            if dryRun {
+                printPlan(setup)
+                return
+            }
+            let database: ResultsDatabase
+            let sweep: SweepRecord
+            do {
+                database = try ResultsDatabase.open(path: db)
+                sweep = try setup.register(in: database, fresh: fresh)
+            } catch {
+                throw fail("\(error)", code: 1)
+            }
+            let progress: ProgressSink = isatty(STDERR_FILENO) != 0 ? TerminalProgress() : LogProgress()
+            let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: database,
+                                      options: SchedulerOptions(jobs: jobs), progress: progress)
+            let interrupts = InterruptHandler {
+                scheduler.cancel()
+                progress.message("stopping: running epochs are dropped and their runs marked interrupted; Ctrl-C again exits at once")
+            }
+            defer { interrupts.stop() }
+            let summary: SchedulerSummary
+            do {
+                summary = try scheduler.run()
+            } catch {
+                throw fail("sweep \(setup.spec.name): \(error)", code: 1)
+            }
+            let counts = summary.counts
+            writeLine(String(format: "sweep %@: %d finished, %d diverged, %d failed, %d interrupted in this process; %d epochs in %.1fs; time in SQLite %.2fs (%.2f%% of wall time)",
+                             setup.spec.name, counts[.finished] ?? 0, counts[.diverged] ?? 0, counts[.failed] ?? 0,
+                             counts[.interrupted] ?? 0, summary.epochsTrained, summary.wallSeconds, summary.databaseSeconds,
+                             100 * summary.databaseSeconds / max(summary.wallSeconds * Double(jobs), 1e-9)))
+            if summary.cancelled {
+                writeLine("interrupted: run the same command again to continue")
+                throw ExitCode(130)
+            }
+            if !noReport {
+                do {
+                    print(try ReportRunner.textReport(databasePath: db, sweepName: setup.spec.name))
+                } catch {
+                    throw fail("report: \(error)", code: 1)
+                }
+            }
+            if (counts[.failed] ?? 0) > 0 { throw ExitCode(1) }
+        }
+
+        private func writeLine(_ text: String) {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
+
+        private func printPlan(_ setup: SweepSetup) {
+            print("sweep \(setup.spec.name): task \(setup.task.name), \(setup.entries.count) runs"
+                  + (shard.map { " (shard \($0.index)/\($0.count))" } ?? ""))
+            print("index  hash          cell  hidden  lr        seed  batch  epochs  optimizer  params")
+            for e in setup.entries {
+                let c = e.config
+                print(String(format: "%5d  %@  %-4@  %6d  %-8g  %4d  %5d  %6d  %-9@  %6d", e.index, String(e.configHash.prefix(12)),
+                             c.cell.rawValue, c.hidden, c.lr, c.seed, c.batch, c.epochs, c.optimizer.rawValue, setup.parameterCount(e)))
+            }
+        }
+    }
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM: the first calls `onFirst`, a second exits at once.
+final class InterruptHandler {
+    private var sources: [DispatchSourceSignal] = []
+    private var count = 0
+    private let queue = DispatchQueue(label: "runner.signals")
+
+    init(onFirst: @escaping () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { [unowned self] in
+                self.count += 1
+                if self.count == 1 { onFirst() } else { _exit(130) }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func stop() {
+        for s in sources { s.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}

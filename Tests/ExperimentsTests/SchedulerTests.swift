@@ -1,0 +1,105 @@
+// The scheduler's promises: a run's numbers depend only on its configuration
+// (not on --jobs, order or interruptions); diverging runs are marked and the
+// rest finish; a resumed run continues with the same bits.
+import XCTest
+import Foundation
+@testable import Experiments
+import ResultsStore
+import SequenceModels
+import Tasks
+
+final class SchedulerTests: XCTestCase {
+    var folder: URL!
+    override func setUpWithError() throws { folder = try makeTemporaryFolder() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    func testJobsOneAndTwoGiveBitwiseEqualEpochs() throws {
+        let one = folder.appendingPathComponent("one.db").path, two = folder.appendingPathComponent("two.db").path
+        try runSweep(spec: smallSpec(), in: folder, dbPath: one, jobs: 1)
+        try runSweep(spec: smallSpec(), in: folder, dbPath: two, jobs: 2)
+        let a = try epochTable(one), b = try epochTable(two)
+        XCTAssertEqual(a.count, 6 * 3, "six runs of three epochs")
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(Set(try statuses(two).values), ["finished"])
+        XCTAssertEqual(try integrityCheck(two), "ok")
+    }
+
+    func testDivergingRunIsMarkedAndTheOthersFinish() throws {
+        let db = folder.appendingPathComponent("d.db").path
+        // lr 1e6 without clipping blows the loss up; lr 0.01 trains normally.
+        let spec = smallSpec(cells: ["rnn"], lrs: [0.01, 1e6], seeds: [1]).replacingOccurrences(of: ", \"clip_norm\": 1.0", with: "")
+            .replacingOccurrences(of: "\"optimizer\": \"adam\"", with: "\"optimizer\": \"sgd\"")
+        try runSweep(spec: spec, in: folder, dbPath: db, jobs: 2)
+        let database = try ResultsDatabase.open(path: db)
+        let runs = try database.runs(sweepId: try database.latestSweep()!.id!)
+        let byLR = Dictionary(uniqueKeysWithValues: runs.map { ($0.lr, $0) })
+        XCTAssertEqual(byLR[0.01]?.status, .finished)
+        XCTAssertEqual(byLR[1e6]?.status, .diverged)
+        XCTAssertTrue(byLR[1e6]?.error?.contains("epoch") ?? false, "the error names the epoch: \(byLR[1e6]?.error ?? "nil")")
+        XCTAssertEqual(try integrityCheck(db), "ok")
+    }
+
+    func testCancelledSweepResumesToTheSameBits() throws {
+        let straight = folder.appendingPathComponent("straight.db").path
+        let resumed = folder.appendingPathComponent("resumed.db").path
+        let spec = smallSpec(cells: ["gru", "lstm"], epochs: 4, seeds: [1], trainSize: 512)
+        try runSweep(spec: spec, in: folder, dbPath: straight, jobs: 1)
+
+        // Cancel once the first epoch of some run is recorded, then rerun until done.
+        let first = try runSweep(spec: spec, in: folder, dbPath: resumed, jobs: 2) { scheduler in
+            DispatchQueue.global().async {
+                while (try? epochTable(resumed).count) ?? 0 < 1 { usleep(2000) }
+                scheduler.cancel()
+            }
+        }
+        XCTAssertTrue(first.cancelled)
+        let partial = try epochTable(resumed)
+        XCTAssertLessThan(partial.count, 8, "the first pass stopped early")
+        XCTAssertTrue(try statuses(resumed).values.contains("interrupted"))
+        try runSweep(spec: spec, in: folder, dbPath: resumed, jobs: 2)
+        XCTAssertEqual(try epochTable(resumed), try epochTable(straight))
+        XCTAssertEqual(Set(try statuses(resumed).values), ["finished"])
+    }
+
+    func testGrowingTheGridReusesFinishedRuns() throws {
+        let db = folder.appendingPathComponent("g.db").path
+        try runSweep(spec: smallSpec(cells: ["rnn"], seeds: [1]), in: folder, dbPath: db, jobs: 1)
+        let before = try epochTable(db)
+        let summary = try runSweep(spec: smallSpec(cells: ["rnn"], seeds: [1, 2]), in: folder, dbPath: db, jobs: 1)
+        XCTAssertEqual(summary.counts[.finished], 1, "only the new seed ran")
+        let after = try epochTable(db)
+        XCTAssertEqual(after.count, 2 * 3)
+        for (key, value) in before { XCTAssertEqual(after[key], value) }
+    }
+
+    func testTrainerResumedFromCheckpointMatchesUninterrupted() throws {
+        let task = try TaskFactory.make(name: "adding", parameters: ["length": .number(6), "train_size": .number(64),
+                                                                      "val_size": .number(16), "data_seed": .number(1)],
+                                        specDirectory: folder)
+        let config = RunConfig(cell: .lstm, hidden: 5, lr: 0.01, seed: 4, batch: 8, epochs: 3, optimizer: .adam,
+                               clipNorm: 1, task: TaskSpec(name: "adding"))
+        let straight = Trainer(config: config, task: task)
+        var straightResults: [EpochResult] = []
+        for _ in 0..<3 { if case .completed(let r) = straight.trainEpoch() { straightResults.append(r) } }
+
+        let first = Trainer(config: config, task: task)
+        guard case .completed(let r1) = first.trainEpoch() else { return XCTFail("epoch 1 did not complete") }
+        let saved = try first.checkpoint().encoded()
+        let second = Trainer(config: config, task: task)
+        try second.restore(try Checkpoint(decoding: saved))
+        var resumed = [r1]
+        for _ in 0..<2 { if case .completed(let r) = second.trainEpoch() { resumed.append(r) } }
+        XCTAssertEqual(resumed.map(\.trainLoss.bitPattern), straightResults.map(\.trainLoss.bitPattern))
+        XCTAssertEqual(resumed.map(\.valLoss.bitPattern), straightResults.map(\.valLoss.bitPattern))
+        XCTAssertEqual(second.model.parameters.map(\.bitPattern), straight.model.parameters.map(\.bitPattern))
+    }
+
+    func testCheckpointRoundTripAndCorruption() throws {
+        let config = ModelConfig(cell: .gru, inputSize: 2, hiddenSize: 3, outputSize: 1, head: .linear)
+        let ckpt = Checkpoint(epoch: 2, model: config, parameters: [1, 2, 3], optimizer: OptimizerState(step: 5, first: [0.5], second: [0.25]))
+        XCTAssertEqual(try Checkpoint(decoding: try ckpt.encoded()), ckpt)
+        var bad = try ckpt.encoded()
+        bad.removeLast()
+        XCTAssertThrowsError(try Checkpoint(decoding: bad))
+    }
+}

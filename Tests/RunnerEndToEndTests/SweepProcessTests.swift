@@ -1,0 +1,131 @@
+// `runner sweep` as a user runs it: killed with SIGKILL and rerun, shared by two
+// processes, fed a bad spec or an unusable database path.
+import XCTest
+import Foundation
+import GRDB
+
+final class SweepProcessTests: XCTestCase {
+    var folder: URL!
+    override func setUpWithError() throws { folder = try makeTemporaryFolder() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    /// Four runs of six epochs, slow enough (a second or two) to be killed mid-way.
+    let spec = """
+    {
+      "name": "e2e",
+      "task": {"name": "adding", "length": 20, "train_size": 1024, "val_size": 64, "data_seed": 5},
+      "train": {"epochs": 6, "batch": 16, "optimizer": "adam", "clip_norm": 1.0, "hidden": 24},
+      "grid": {"cell": ["gru", "lstm"], "seed": [1, 2]}
+    }
+    """
+
+    func writeSpec(_ text: String, name: String = "spec.json") throws -> String {
+        try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        return name
+    }
+
+    func epochs(_ db: String) throws -> [String: [Double?]] {
+        try DatabaseQueue(path: folder.appendingPathComponent(db).path).read { db in
+            var out: [String: [Double?]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT r.config_hash || '#' || e.epoch, e.train_loss, e.val_loss, e.val_metric, e.grad_norm
+                  FROM epochs e JOIN runs r ON r.id = e.run_id
+                """) {
+                out[row[0]] = [row[1], row[2], row[3], row[4]]
+            }
+            return out
+        }
+    }
+
+    func scalar(_ db: String, _ sql: String) throws -> String {
+        try DatabaseQueue(path: folder.appendingPathComponent(db).path).read { try String.fetchOne($0, sql: sql) ?? "" }
+    }
+
+    func testKilledSweepRerunsToTheSameTables() throws {
+        let specFile = try writeSpec(spec)
+        let reference = try RunnerBinary.run(["sweep", specFile, "--db", "straight.db", "--jobs", "2", "--no-report"], in: folder)
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+
+        let p = try RunnerBinary.start(["sweep", specFile, "--db", "killed.db", "--jobs", "2", "--no-report"], in: folder, tag: "killed")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let n = try? scalar("killed.db", "SELECT COUNT(*) FROM epochs"), (Int(n) ?? 0) >= 3 { break }
+            usleep(5_000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        XCTAssertEqual(try scalar("killed.db", "PRAGMA integrity_check"), "ok")
+        let partial = try epochs("killed.db")
+        XCTAssertGreaterThanOrEqual(partial.count, 3)
+        XCTAssertLessThan(partial.count, 24, "the kill landed before the end")
+
+        let rerun = try RunnerBinary.run(["sweep", specFile, "--db", "killed.db", "--jobs", "2", "--no-report"], in: folder)
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        XCTAssertEqual(try scalar("killed.db", "PRAGMA integrity_check"), "ok")
+        let straight = try epochs("straight.db"), resumed = try epochs("killed.db")
+        XCTAssertEqual(resumed.count, 24, "every epoch exactly once")
+        XCTAssertEqual(resumed, straight, "bitwise the same numbers")
+        XCTAssertEqual(try scalar("killed.db", "SELECT group_concat(DISTINCT status) FROM runs"), "finished")
+    }
+
+    func testTwoProcessesShareTheWork() throws {
+        let specFile = try writeSpec(spec)
+        let a = try RunnerBinary.start(["sweep", specFile, "--db", "shared.db", "--jobs", "1", "--no-report"], in: folder, tag: "a")
+        let b = try RunnerBinary.start(["sweep", specFile, "--db", "shared.db", "--jobs", "1", "--no-report"], in: folder, tag: "b")
+        a.waitUntilExit(); b.waitUntilExit()
+        let (_, errA) = RunnerBinary.output(folder, tag: "a"), (_, errB) = RunnerBinary.output(folder, tag: "b")
+        XCTAssertEqual(a.terminationStatus, 0, errA)
+        XCTAssertEqual(b.terminationStatus, 0, errB)
+        func finished(_ log: String) -> Int {
+            guard let line = log.split(separator: "\n").first(where: { $0.hasPrefix("sweep e2e:") }),
+                  let n = line.split(separator: " ").dropFirst(2).first.flatMap({ Int($0) }) else { return -1 }
+            return n
+        }
+        XCTAssertEqual(finished(errA) + finished(errB), 4, "each run trained by exactly one process\n\(errA)\n\(errB)")
+        XCTAssertEqual(try scalar("shared.db", "SELECT COUNT(*) FROM epochs"), "24")
+        XCTAssertEqual(try scalar("shared.db", "SELECT group_concat(DISTINCT status) FROM runs"), "finished")
+        XCTAssertEqual(try scalar("shared.db", "PRAGMA integrity_check"), "ok")
+    }
+
+    func testBadSpecExitsTwoWithOneLinePerProblemAndNoDatabase() throws {
+        let specFile = try writeSpec("""
+        {"name": "bad", "task": {"name": "adding", "length": 0},
+         "train": {"epochs": 2, "hiden": 8}, "grid": {"cell": ["gru", "lstn"], "lr": []}}
+        """)
+        let r = try RunnerBinary.run(["sweep", specFile, "--db", "bad.db"], in: folder)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("hidden"), "suggests the closest field name:\n\(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("lstn"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("length"), r.stderr)
+        XCTAssertGreaterThanOrEqual(r.stderr.split(separator: "\n").count, 4, "one line per problem:\n\(r.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad.db").path), "database untouched")
+    }
+
+    func testMalformedJSONNamesLineAndColumn() throws {
+        let specFile = try writeSpec("{\n  \"name\": \"x\",\n  \"task\": {\"name\": \"adding\",}\n}")
+        let r = try RunnerBinary.run(["sweep", specFile], in: folder)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("line 3"), r.stderr)
+    }
+
+    func testMissingSpecAndUnusableDatabaseGiveOneClearLine() throws {
+        let missing = try RunnerBinary.run(["sweep", "nowhere.json"], in: folder)
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("nowhere.json"), missing.stderr)
+
+        let specFile = try writeSpec(spec)
+        try "not a folder".write(to: folder.appendingPathComponent("file"), atomically: true, encoding: .utf8)
+        let r = try RunnerBinary.run(["sweep", specFile, "--db", "file/results.db"], in: folder)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("file/results.db"), r.stderr)
+    }
+
+    func testDryRunPrintsThePlanAndTouchesNothing() throws {
+        let specFile = try writeSpec(spec)
+        let r = try RunnerBinary.run(["sweep", specFile, "--db", "dry.db", "--dry-run"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("4 runs"), r.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("dry.db").path))
+    }
+}

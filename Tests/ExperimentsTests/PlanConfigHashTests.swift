@@ -41,7 +41,8 @@ final class PlanConfigHashTests: XCTestCase {
         // It parses back to the same value.
         XCTAssertEqual(try SpecJSONParser.parse(canonicalJSON(value)), value.replacingNegativeZero())
         XCTAssertEqual(canonicalNumber(0.1 + 0.2), "0.30000000000000004")
-        XCTAssertEqual(canonicalNumber(9_007_199_254_740_993), "9007199254740992")
+        XCTAssertEqual(canonicalNumber(9_007_199_254_740_992), "9007199254740992")
+        XCTAssertEqual(canonicalNumber(-123_456_789_012_345), "-123456789012345")
         XCTAssertEqual(canonicalNumber(1e16), "1e+16")
     }
 

@@ -3,7 +3,7 @@
 import Tasks
 
 /// The canonical JSON text of a value: object keys sorted by their UTF-8 bytes, no
-/// whitespace, integral numbers below 2^53 written as integers (`50`, not `50.0`), other
+/// whitespace, integral numbers below 10^16 written as integers (`50`, not `50.0`), other
 /// numbers in Swift's shortest round-trip form (`0.001`, `1e-05`), strings with only `"`,
 /// `\` and control characters escaped.
 public func canonicalJSON(_ value: JSONValue) -> String {
@@ -41,7 +41,7 @@ private func appendCanonicalJSON(_ value: JSONValue, to output: inout String) {
 /// A finite number in its shortest form that reads back to the same Double.
 public func canonicalNumber(_ number: Double) -> String {
     precondition(number.isFinite, "JSON has no representation for \(number)")
-    if number == number.rounded(), abs(number) < largestExactInteger {
+    if number == number.rounded(), abs(number) < 1e16 {
         return String(Int64(number))
     }
     return "\(number)"

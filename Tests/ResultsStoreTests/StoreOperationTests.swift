@@ -215,6 +215,8 @@ final class StoreOperationTests: XCTestCase {
         try database.recordEpoch(EpochRecord(runId: runId, epoch: 2, valLoss: 0.7), checkpoint: Data([4, 5]), worker: "w")
         XCTAssertEqual(try database.epochs(runId: runId).map(\.epoch), [1, 2])
         XCTAssertEqual(try database.epochs(runId: runId).first, first)
+        XCTAssertEqual(try database.epochs(ofSweep: sweep.id!).map(\.epoch), [1, 2])
+        XCTAssertEqual(try database.epochs(ofSweep: sweep.id! + 1), [])
         XCTAssertEqual(try database.loadCheckpoint(runId: runId), CheckpointRecord(runId: runId, epoch: 2, state: Data([4, 5])))
         XCTAssertEqual(try database.reader.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM checkpoints") }, 1)
     }

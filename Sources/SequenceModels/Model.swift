@@ -36,8 +36,15 @@ public final class Model {
     }
 
     private func workspace(steps: Int, batchSize: Int) -> Workspace {
-        if let w = workspace, w.steps == steps, w.batchSize == batchSize { return w }
-        let w = Workspace(config: config, steps: steps, batchSize: batchSize)
+        if let w = workspace, w.fits(steps: steps, batchSize: batchSize) {
+            w.steps = steps
+            w.batchSize = batchSize
+            return w
+        }
+        let w = Workspace(config: config, steps: max(steps, workspace?.capacitySteps ?? 0),
+                          batchSize: max(batchSize, workspace?.batchCapacity ?? 0))
+        w.steps = steps
+        w.batchSize = batchSize
         workspace = w
         return w
     }

@@ -8,10 +8,12 @@ enum FieldValue: Equatable {
     case number(Double)
     case text(String)
 
-    /// Shortest text that reads back as the same Double; text as is.
+    /// Shortest text that reads back as the same Double (integers without ".0"); text as is.
     var csvText: String {
         switch self {
-        case .number(let value): return "\(value)"
+        case .number(let value):
+            if value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
+            return "\(value)"
         case .text(let text): return text
         }
     }

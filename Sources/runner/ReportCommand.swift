@@ -13,7 +13,7 @@ extension Runner {
             commandName: "report",
             abstract: "Compare the cells of a sweep: per configuration, head to head, hyperparameters.",
             discussion: """
-            Reads the results database (read-only). Values are means ± sd over seeds of finished runs;
+            Reads the results database (read-only). Values are means ± sd over seeds of finished runs; \
             diverged, failed and unfinished runs are counted and listed.
             """)
 

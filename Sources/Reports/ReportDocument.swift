@@ -107,7 +107,8 @@ extension ComparisonReport {
             : "at each run's final epoch"
         var overview: [String] = [
             "Task \(sweep.task), metric \(sweep.metricName) (\(direction)); created \(sweep.createdAt).",
-            "Runs: \(totalRuns) (" + statusCounts.map { "\($0.count) \($0.status.rawValue)" }.joined(separator: ", ") + ").",
+            totalRuns == 0 ? "Runs: none (the sweep's plan is empty)."
+                : "Runs: \(totalRuns) (" + statusCounts.map { "\($0.count) \($0.status.rawValue)" }.joined(separator: ", ") + ").",
         ]
         if inProgress {
             let waiting = statusCounts.filter { $0.status == .pending || $0.status == .running }

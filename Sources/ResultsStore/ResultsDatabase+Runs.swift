@@ -177,6 +177,17 @@ extension ResultsDatabase {
         }
     }
 
+    /// All recorded epochs of a sweep's runs in one query, ordered by run id then epoch
+    /// (for reports over many runs).
+    public func epochs(ofSweep sweepId: Int64) throws -> [EpochRecord] {
+        try reader.read { db in
+            try EpochRecord.fetchAll(db, sql: """
+                SELECT e.* FROM epochs e JOIN runs r ON r.id = e.run_id
+                 WHERE r.sweep_id = ? ORDER BY e.run_id, e.epoch
+                """, arguments: [sweepId])
+        }
+    }
+
     // MARK: - Status
 
     /// Sets a run's status, with an error text for `failed` (or a note for `diverged`).

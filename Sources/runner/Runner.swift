@@ -13,6 +13,6 @@ struct Runner: ParsableCommand {
           runner query "SELECT * FROM run_summary"
         """,
         version: "0.1.0",
-        subcommands: [Report.self]
+        subcommands: [Report.self, Query.self, Runs.self]
     )
 }

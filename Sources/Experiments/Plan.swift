@@ -1,0 +1,106 @@
+// The plan of a sweep: its runs, expanded from a spec (grid product or random samples),
+// each with its canonical config JSON and hash, in a deterministic order.
+import Foundation
+import ResultsStore
+import SequenceModels
+
+/// One run of the plan.
+public struct PlanEntry: Sendable, Equatable {
+    /// Position in the plan (0-based).
+    public var index: Int
+    public var config: RunConfig
+    /// Canonical JSON of the configuration (`runs.config_json`).
+    public var configJSON: String
+    /// SHA-256 hex of `configJSON` (`runs.config_hash`).
+    public var configHash: String
+
+    public init(index: Int, config: RunConfig) {
+        self.index = index
+        self.config = config
+        self.configJSON = config.canonicalJSONText
+        self.configHash = ConfigHash.of(canonicalJSON: configJSON)
+    }
+
+    /// The row the store inserts for this entry.
+    public func plannedRun(paramCount: Int? = nil) -> PlannedRun {
+        PlannedRun(planIndex: index, configHash: configHash, configJSON: configJSON, task: config.task.name,
+                   cell: config.cell.rawValue, hidden: config.hidden, lr: config.lr, seed: config.seed,
+                   epochsPlanned: config.epochs, paramCount: paramCount)
+    }
+}
+
+/// The runs of a spec.
+///
+/// Without `random`: the Cartesian product of the grid axes over the spec's base
+/// configuration, axes in ``RunField`` order (cell slowest, ..., forget_bias fastest), each
+/// axis's values in the order listed. With `random`: `samples` draws from a
+/// ``Xoshiro256`` seeded with `search_seed`, each draw setting the random fields in
+/// ``RunField`` order, and each draw combined with every grid combination (draw-major).
+/// A draw that repeats an earlier configuration is dropped (same hash), so a random plan
+/// may hold fewer than `samples` × grid runs.
+public struct Plan: Sendable, Equatable {
+    public var entries: [PlanEntry]
+
+    public init(spec: Spec) {
+        var configs: [RunConfig] = []
+        if let random = spec.random {
+            var rng = Xoshiro256(seed: random.searchSeed)
+            for _ in 0..<random.samples {
+                var sampled = spec.base
+                for randomField in random.fields {
+                    sampled.set(randomField.field, to: Plan.draw(randomField, rng: &rng))
+                }
+                configs += Plan.gridCombinations(spec.grid, over: sampled)
+            }
+        } else {
+            configs = Plan.gridCombinations(spec.grid, over: spec.base)
+        }
+        var seen = Set<String>()
+        var entries: [PlanEntry] = []
+        for config in configs {
+            let entry = PlanEntry(index: entries.count, config: config)
+            if seen.insert(entry.configHash).inserted { entries.append(entry) }
+        }
+        self.entries = entries
+    }
+
+    /// The config hashes of all entries (what a worker may claim for this plan).
+    public var configHashes: Set<String> { Set(entries.map(\.configHash)) }
+
+    /// Shard `index` of `count` (0-based): the entries whose plan index is `index` modulo
+    /// `count`, for spreading one plan over several machines.
+    public func shard(_ index: Int, of count: Int) -> [PlanEntry] {
+        precondition(count > 0 && index >= 0 && index < count, "shard \(index) of \(count)")
+        return entries.filter { $0.index % count == index }
+    }
+
+    static func gridCombinations(_ grid: [GridAxis], over base: RunConfig) -> [RunConfig] {
+        var configs = [base]
+        for axis in grid {
+            configs = configs.flatMap { config in
+                axis.values.map { value -> RunConfig in
+                    var next = config
+                    next.set(axis.field, to: value)
+                    return next
+                }
+            }
+        }
+        return configs
+    }
+
+    /// One value of a random field. The number of generator steps per distribution is fixed
+    /// (one, or a rejection loop inside `nextInt`), so draws are reproducible everywhere.
+    static func draw(_ randomField: RandomField, rng: inout Xoshiro256) -> RunFieldValue {
+        switch randomField.distribution {
+        case .logUniform(let low, let high):
+            return .real(exp(log(low) + (log(high) - log(low)) * rng.nextDouble()))
+        case .uniform(let low, let high):
+            return .real(low + (high - low) * rng.nextDouble())
+        case .intUniform(let low, let high):
+            let value = low + rng.nextInt(below: high - low + 1)
+            return randomField.field.kind == .integer ? .integer(value) : .real(Double(value))
+        case .choice(let values):
+            return values[rng.nextInt(below: values.count)]
+        }
+    }
+}

@@ -1,0 +1,346 @@
+// An experiment spec (issue 4, "The spec"): parsed from JSON into typed values and fully
+// validated before anything runs, every problem reported on its own line.
+import Foundation
+import SequenceModels
+import Tasks
+
+/// One grid axis: a run field and the values it takes (the runs are the Cartesian product).
+public struct GridAxis: Sendable, Equatable {
+    public var field: RunField
+    public var values: [RunFieldValue]
+}
+
+/// How a random-search field is drawn.
+public enum Distribution: Sendable, Equatable {
+    /// exp of a uniform draw in [log low, log high): for learning rates.
+    case logUniform(low: Double, high: Double)
+    /// Uniform in [low, high).
+    case uniform(low: Double, high: Double)
+    /// Uniform integer in low...high (both included).
+    case intUniform(low: Int, high: Int)
+    /// One of the listed values, each equally likely.
+    case choice([RunFieldValue])
+
+    /// The spec's name of the distribution.
+    public static let names = ["log_uniform", "uniform", "int_uniform", "choice"]
+}
+
+/// A sampled field of a random search.
+public struct RandomField: Sendable, Equatable {
+    public var field: RunField
+    public var distribution: Distribution
+}
+
+/// The `random` block: `samples` configurations drawn from `searchSeed`.
+public struct RandomSearch: Sendable, Equatable {
+    public var samples: Int
+    /// Seed of the draws (default 0).
+    public var searchSeed: UInt64
+    /// Sampled fields, in ``RunField`` order (the order of the draws).
+    public var fields: [RandomField]
+}
+
+/// A validated experiment spec.
+///
+/// Layout of the JSON: `name` (required, non-empty string), `task` (required object with a
+/// `name` string; other keys are the task's parameters), `train` (optional object of run
+/// fields: the defaults of every run), `grid` (optional object of run fields to non-empty
+/// lists), `random` (optional: `samples`, `search_seed`, and run fields to distributions).
+/// A field may be in `train` and in `grid` or `random` (which override it), but not in both
+/// `grid` and `random`. With `random`, each sample is combined with every grid combination.
+public struct Spec: Sendable, Equatable {
+    public var name: String
+    public var task: TaskSpec
+    /// Built-in defaults (``RunConfig/defaults(task:)``) overridden by `train`, with the task.
+    public var base: RunConfig
+    /// Grid axes in ``RunField`` order (first axis varies slowest).
+    public var grid: [GridAxis]
+    public var random: RandomSearch?
+    /// The spec text as given (stored in `sweeps.spec_json`).
+    public var sourceJSON: String
+
+    /// Checks a task's name and parameters; returns one line per problem, each naming the
+    /// parameter, e.g. `task.length: must be a positive integer, got 0`.
+    public typealias TaskValidator = (_ taskName: String, _ parameters: [String: JSONValue]) -> [String]
+
+    public static let topLevelFields = ["name", "task", "train", "grid", "random"]
+    static let randomSettings = ["samples", "search_seed"]
+
+    /// Reads and parses the spec file at `path`. A file that cannot be read is one problem.
+    public static func load(path: String, taskValidator: TaskValidator = { _, _ in [] }) throws -> Spec {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            var isDirectory: ObjCBool = false
+            let reason = !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) ? "no such file"
+                : isDirectory.boolValue ? "it is a folder" : "not readable as UTF-8 text"
+            throw SpecError(file: path, problems: [SpecProblem(path: "spec", message: "cannot read the spec file (\(reason))")])
+        }
+        return try parse(text, file: path, taskValidator: taskValidator)
+    }
+
+    /// Parses and validates spec JSON. Throws a ``SpecError`` listing every problem found.
+    public static func parse(_ text: String, file: String? = nil,
+                             taskValidator: TaskValidator = { _, _ in [] }) throws -> Spec {
+        let root: JSONValue
+        do {
+            root = try SpecJSONParser.parse(text)
+        } catch let error as JSONSyntaxError {
+            throw SpecError(file: file, problems: [SpecProblem(path: "line \(error.line), column \(error.column)",
+                                                               message: "malformed JSON: \(error.message)")])
+        }
+        var reader = SpecReader()
+        let spec = reader.read(root, sourceJSON: text, taskValidator: taskValidator)
+        if let spec, reader.problems.isEmpty { return spec }
+        throw SpecError(file: file, problems: reader.problems)
+    }
+}
+
+/// Walks the parsed JSON, collecting problems instead of stopping at the first.
+private struct SpecReader {
+    var problems: [SpecProblem] = []
+
+    mutating func problem(_ path: String, _ message: String) {
+        problems.append(SpecProblem(path: path, message: message))
+    }
+
+    mutating func unknownField(_ path: String, _ key: String, validNames: [String]) {
+        let hint = suggestion(for: key, among: validNames)
+        let listing = hint.isEmpty ? " (valid: \(validNames.joined(separator: ", ")))" : ""
+        problem(path, "unknown field \"\(key)\"\(hint)\(listing)")
+    }
+
+    mutating func read(_ root: JSONValue, sourceJSON: String, taskValidator: Spec.TaskValidator) -> Spec? {
+        guard case .object(let members) = root else {
+            problem("spec", "expected a JSON object at the top level, got \(root.typeDescription) \(shortJSON(root))")
+            return nil
+        }
+        for key in members.keys.sorted() where !Spec.topLevelFields.contains(key) {
+            unknownField(key, key, validNames: Spec.topLevelFields)
+        }
+
+        var name = ""
+        switch members["name"] {
+        case nil: problem("name", "missing (expected a non-empty string naming the sweep)")
+        case .string(let text)? where !text.trimmingCharacters(in: .whitespaces).isEmpty: name = text
+        case .string?: problem("name", "must not be empty")
+        case let value?: problem("name", "expected a non-empty string, got \(value.typeDescription) \(shortJSON(value))")
+        }
+
+        let task = readTask(members["task"], taskValidator: taskValidator)
+        var base = RunConfig.defaults(task: task ?? TaskSpec(name: ""))
+        if let train = members["train"] { readTrain(train, into: &base) }
+        let grid = members["grid"].map { readGrid($0) } ?? []
+        let random = members["random"].flatMap { readRandom($0, gridFields: Set(grid.map(\.field))) }
+
+        guard let task else { return nil }
+        return Spec(name: name, task: task, base: base, grid: grid, random: random, sourceJSON: sourceJSON)
+    }
+
+    mutating func readTask(_ value: JSONValue?, taskValidator: Spec.TaskValidator) -> TaskSpec? {
+        guard let value else {
+            problem("task", "missing (expected an object such as {\"name\": \"adding\", ...})")
+            return nil
+        }
+        guard case .object(var members) = value else {
+            problem("task", "expected an object with a \"name\", got \(value.typeDescription) \(shortJSON(value))")
+            return nil
+        }
+        let nameValue = members.removeValue(forKey: "name")
+        guard case .string(let name)? = nameValue, !name.isEmpty else {
+            if let nameValue {
+                problem("task.name", "expected a non-empty string naming the task, got \(nameValue.typeDescription) \(shortJSON(nameValue))")
+            } else {
+                problem("task.name", "missing (expected a string naming the task)")
+            }
+            return nil
+        }
+        for line in taskValidator(name, members) { problem("", line) }
+        return TaskSpec(name: name, parameters: members)
+    }
+
+    mutating func readTrain(_ value: JSONValue, into base: inout RunConfig) {
+        guard case .object(let members) = value else {
+            problem("train", "expected an object of run fields, got \(value.typeDescription) \(shortJSON(value))")
+            return
+        }
+        for key in members.keys.sorted() {
+            guard let field = RunField(rawValue: key) else {
+                unknownField("train", key, validNames: RunField.allCases.map(\.rawValue))
+                continue
+            }
+            switch field.check(members[key]!) {
+            case .success(let checked): base.set(field, to: checked)
+            case .failure(let message): problem("train.\(key)", message.text)
+            }
+        }
+    }
+
+    mutating func readGrid(_ value: JSONValue) -> [GridAxis] {
+        guard case .object(let members) = value else {
+            problem("grid", "expected an object of run fields to lists, got \(value.typeDescription) \(shortJSON(value))")
+            return []
+        }
+        for key in members.keys.sorted() where RunField(rawValue: key) == nil {
+            unknownField("grid", key, validNames: RunField.allCases.map(\.rawValue))
+        }
+        var axes: [GridAxis] = []
+        for field in RunField.allCases {
+            guard let listValue = members[field.rawValue] else { continue }
+            let path = "grid.\(field.rawValue)"
+            guard case .array(let elements) = listValue else {
+                problem(path, "expected a list of values (each \(field.expectation)), got \(listValue.typeDescription) \(shortJSON(listValue))")
+                continue
+            }
+            if elements.isEmpty {
+                problem(path, "empty list (give at least one value, or remove the field)")
+                continue
+            }
+            var values: [RunFieldValue] = []
+            for (index, element) in elements.enumerated() {
+                switch field.check(element) {
+                case .success(let checked):
+                    if values.contains(checked) {
+                        problem("\(path)[\(index)]", "duplicate value \(shortJSON(element))")
+                    } else {
+                        values.append(checked)
+                    }
+                case .failure(let message): problem("\(path)[\(index)]", message.text)
+                }
+            }
+            if values.count == elements.count { axes.append(GridAxis(field: field, values: values)) }
+        }
+        return axes
+    }
+
+    mutating func readRandom(_ value: JSONValue, gridFields: Set<RunField>) -> RandomSearch? {
+        guard case .object(let members) = value else {
+            problem("random", "expected an object with \"samples\", \"search_seed\" and fields to sample, got \(value.typeDescription) \(shortJSON(value))")
+            return nil
+        }
+        let validNames = Spec.randomSettings + RunField.allCases.map(\.rawValue)
+        for key in members.keys.sorted() where !validNames.contains(key) {
+            unknownField("random", key, validNames: validNames)
+        }
+        var ok = true
+        var samples = 0
+        switch members["samples"] {
+        case nil:
+            problem("random.samples", "missing (expected a positive integer: how many configurations to draw)")
+            ok = false
+        case .number(let n)? where n == n.rounded() && n >= 1 && n <= 1_000_000:
+            samples = Int(n)
+        case .number(let n)?:
+            problem("random.samples", "must be a positive integer (at most 1000000), got \(canonicalNumber(n))")
+            ok = false
+        case let other?:
+            problem("random.samples", "expected a positive integer, got \(other.typeDescription) \(shortJSON(other))")
+            ok = false
+        }
+        var searchSeed: UInt64 = 0
+        switch members["search_seed"] {
+        case nil: break
+        case .number(let n)? where n == n.rounded() && n >= 0 && n <= largestExactInteger:
+            searchSeed = UInt64(n)
+        case let other?:
+            problem("random.search_seed", "expected a non-negative integer, got \(other.typeDescription) \(shortJSON(other))")
+            ok = false
+        }
+        var fields: [RandomField] = []
+        for field in RunField.allCases {
+            guard let spec = members[field.rawValue] else { continue }
+            let path = "random.\(field.rawValue)"
+            if gridFields.contains(field) {
+                problem(path, "also in grid; a field is either a grid axis or sampled, not both")
+                ok = false
+                continue
+            }
+            if let distribution = readDistribution(spec, field: field, path: path) {
+                fields.append(RandomField(field: field, distribution: distribution))
+            } else {
+                ok = false
+            }
+        }
+        return ok ? RandomSearch(samples: samples, searchSeed: searchSeed, fields: fields) : nil
+    }
+
+    mutating func readDistribution(_ value: JSONValue, field: RunField, path: String) -> Distribution? {
+        guard case .object(let members) = value, members.count == 1, let (kind, argument) = members.first else {
+            problem(path, "expected one distribution such as {\"log_uniform\": [1e-4, 1e-1]} or {\"choice\": [...]}, got \(shortJSON(value))")
+            return nil
+        }
+        let distributionPath = "\(path).\(kind)"
+        guard Distribution.names.contains(kind) else {
+            unknownField(path, kind, validNames: Distribution.names)
+            return nil
+        }
+        guard case .array(let elements) = argument else {
+            problem(distributionPath, "expected a list, got \(argument.typeDescription) \(shortJSON(argument))")
+            return nil
+        }
+        if kind == "choice" {
+            if elements.isEmpty {
+                problem(distributionPath, "empty list (give at least one value)")
+                return nil
+            }
+            var values: [RunFieldValue] = []
+            for (index, element) in elements.enumerated() {
+                switch field.check(element) {
+                case .success(let checked): values.append(checked)
+                case .failure(let message): problem("\(distributionPath)[\(index)]", message.text)
+                }
+            }
+            return values.count == elements.count ? .choice(values) : nil
+        }
+        // The range distributions: [low, high], both ends valid values of the field.
+        guard elements.count == 2 else {
+            problem(distributionPath, "expected a list of two numbers [low, high], got \(shortJSON(argument))")
+            return nil
+        }
+        if field.kind == .text {
+            problem(distributionPath, "\(field.rawValue) takes names, not numbers; use {\"choice\": [...]}")
+            return nil
+        }
+        if field.kind == .integer && kind != "int_uniform" {
+            problem(distributionPath, "\(kind) draws non-integer values but \(field.rawValue) needs \(field.expectation); use int_uniform or choice")
+            return nil
+        }
+        var bounds: [Double] = []
+        for (index, element) in elements.enumerated() {
+            guard case .number(let number) = element else {
+                problem("\(distributionPath)[\(index)]", "expected a number, got \(element.typeDescription) \(shortJSON(element))")
+                continue
+            }
+            if kind == "int_uniform" && (number != number.rounded() || abs(number) > largestExactInteger) {
+                problem("\(distributionPath)[\(index)]", "expected an integer, got \(canonicalNumber(number))")
+                continue
+            }
+            if kind == "log_uniform" && number <= 0 {
+                problem("\(distributionPath)[\(index)]", "log_uniform bounds must be positive, got \(canonicalNumber(number))")
+                continue
+            }
+            if case .failure(let message) = field.check(element) {
+                problem("\(distributionPath)[\(index)]", message.text)
+                continue
+            }
+            bounds.append(number)
+        }
+        guard bounds.count == 2 else { return nil }
+        guard bounds[0] <= bounds[1] else {
+            problem(distributionPath, "low \(canonicalNumber(bounds[0])) is above high \(canonicalNumber(bounds[1]))")
+            return nil
+        }
+        switch kind {
+        case "log_uniform": return .logUniform(low: bounds[0], high: bounds[1])
+        case "uniform": return .uniform(low: bounds[0], high: bounds[1])
+        default: return .intUniform(low: Int(bounds[0]), high: Int(bounds[1]))
+        }
+    }
+}
+
+/// Canonical JSON of a value, cut to 60 characters, for messages.
+func shortJSON(_ value: JSONValue) -> String {
+    let text = canonicalJSON(value)
+    return text.count <= 60 ? text : String(text.prefix(57)) + "..."
+}

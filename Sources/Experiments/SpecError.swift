@@ -1,0 +1,31 @@
+// Problems found in a spec file: each names the field path and the offending value, one line each.
+
+/// One problem in a spec: where (`train.hidden`, `grid.lr[2]`, `line 3, column 7`) and what.
+public struct SpecProblem: Equatable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    /// `path: message`, or only the message when the path is empty (lines from the task validator).
+    public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+}
+
+/// All the problems of a spec, found before anything runs. Its description is one line per
+/// problem, prefixed with the spec's file name when known.
+public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var file: String?
+    public var problems: [SpecProblem]
+
+    public init(file: String? = nil, problems: [SpecProblem]) {
+        self.file = file
+        self.problems = problems
+    }
+
+    public var description: String {
+        problems.map { problem in (file.map { "\($0): " } ?? "") + problem.description }.joined(separator: "\n")
+    }
+}

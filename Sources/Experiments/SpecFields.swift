@@ -1,0 +1,168 @@
+// The fields of a run that a spec can set (in `train`, `grid` or `random`), their types,
+// checks and defaults, and the "did you mean" suggestion for a misspelled name.
+import SequenceModels
+import Tasks
+
+/// The optimiser a run trains with.
+public enum OptimizerChoice: String, Codable, Sendable, CaseIterable {
+    case sgd, momentum, adam
+}
+
+/// A field of a run's configuration, named as in the spec and in `config_json`.
+/// `allCases` is the canonical order: grid axes vary in this order (first slowest) and random
+/// fields are drawn in this order.
+public enum RunField: String, CaseIterable, Sendable {
+    case cell, hidden, lr, seed, batch, epochs, optimizer, momentum
+    case clipNorm = "clip_norm"
+    case clipValue = "clip_value"
+    case forgetBias = "forget_bias"
+
+    /// What the field holds, for choosing which random distributions fit it.
+    enum Kind { case text, integer, real }
+
+    var kind: Kind {
+        switch self {
+        case .cell, .optimizer: return .text
+        case .hidden, .seed, .batch, .epochs: return .integer
+        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias: return .real
+        }
+    }
+
+    /// Whether null is allowed (meaning "not set").
+    var isOptional: Bool { self == .clipNorm || self == .clipValue }
+}
+
+/// A checked value of one run field.
+public enum RunFieldValue: Sendable, Equatable {
+    case cell(CellKind)
+    case optimizer(OptimizerChoice)
+    case integer(Int)
+    case real(Double)
+    /// An optional field explicitly set to null.
+    case unset
+}
+
+/// Largest integer a JSON number (a Double) carries exactly.
+let largestExactInteger = 9_007_199_254_740_992.0
+
+extension RunField {
+    /// Checks a JSON value for this field; on failure returns the problem's message
+    /// (the caller adds the path).
+    func check(_ value: JSONValue) -> Result<RunFieldValue, SpecProblemMessage> {
+        if value == .null {
+            return isOptional ? .success(.unset)
+                : .failure(.init("expected \(expectation), got null"))
+        }
+        switch self {
+        case .cell:
+            guard case .string(let text) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
+            guard let cell = CellKind(rawValue: text) else {
+                return .failure(.init("unknown cell \(shortJSON(value)) (expected one of rnn, gru, lstm\(suggestion(for: text, among: CellKind.allCases.map(\.rawValue))))"))
+            }
+            return .success(.cell(cell))
+        case .optimizer:
+            guard case .string(let text) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
+            guard let optimizer = OptimizerChoice(rawValue: text) else {
+                return .failure(.init("unknown optimizer \(shortJSON(value)) (expected one of sgd, momentum, adam\(suggestion(for: text, among: OptimizerChoice.allCases.map(\.rawValue))))"))
+            }
+            return .success(.optimizer(optimizer))
+        case .hidden, .batch, .epochs, .seed:
+            guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
+            guard number == number.rounded(), abs(number) <= largestExactInteger else {
+                return .failure(.init("expected \(expectation), got \(shortJSON(value))"))
+            }
+            if self == .seed {
+                guard number >= 0 else { return .failure(.init("must be a non-negative integer, got \(shortJSON(value))")) }
+            } else if number <= 0 {
+                return .failure(.init("must be a positive integer, got \(shortJSON(value))"))
+            }
+            return .success(.integer(Int(number)))
+        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias:
+            guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
+            switch self {
+            case .lr, .clipNorm, .clipValue:
+                guard number > 0 else { return .failure(.init("must be a positive number, got \(shortJSON(value))")) }
+            case .momentum:
+                guard number >= 0, number < 1 else { return .failure(.init("must be in [0, 1), got \(shortJSON(value))")) }
+            default:
+                break
+            }
+            return .success(.real(number))
+        }
+    }
+
+    /// What a valid value looks like, for messages.
+    var expectation: String {
+        switch self {
+        case .cell: return "a string (rnn, gru or lstm)"
+        case .optimizer: return "a string (sgd, momentum or adam)"
+        case .hidden, .batch, .epochs: return "a positive integer"
+        case .seed: return "a non-negative integer"
+        case .lr: return "a positive number"
+        case .momentum: return "a number in [0, 1)"
+        case .clipNorm, .clipValue: return "a positive number or null"
+        case .forgetBias: return "a number"
+        }
+    }
+}
+
+/// The text of a problem before its path is known.
+struct SpecProblemMessage: Error, Equatable {
+    var text: String
+    init(_ text: String) { self.text = text }
+}
+
+// MARK: - Suggestions
+
+/// Names people write for a field, mapped to the field's spec name.
+let fieldAliases: [String: String] = [
+    "learning_rate": "lr", "learningrate": "lr", "learning-rate": "lr",
+    "hidden_size": "hidden", "hiddensize": "hidden", "hidden_units": "hidden", "units": "hidden",
+    "batch_size": "batch", "batchsize": "batch", "n_epochs": "epochs", "num_epochs": "epochs", "epoch": "epochs",
+    "cell_type": "cell", "model": "cell", "opt": "optimizer", "clip": "clip_norm", "grad_clip": "clip_norm",
+    "clipnorm": "clip_norm", "clip-norm": "clip_norm", "clipvalue": "clip_value", "forget_gate_bias": "forget_bias",
+    "forget-bias": "forget_bias", "forgetbias": "forget_bias", "random_seed": "seed",
+]
+
+/// "; did you mean 'x'?" for the valid name closest to `name` (edit distance, ignoring
+/// case, or a known alias), or "" when nothing is close.
+func suggestion(for name: String, among validNames: [String]) -> String {
+    if let alias = fieldAliases[name.lowercased()], validNames.contains(alias) { return "; did you mean '\(alias)'?" }
+    guard let closest = closestName(to: name, among: validNames) else { return "" }
+    return "; did you mean '\(closest)'?"
+}
+
+/// The valid name at the smallest edit distance from `name`, if that distance is at most
+/// a third of the longer name (at least 2).
+func closestName(to name: String, among validNames: [String]) -> String? {
+    let lowered = name.lowercased()
+    var best: (name: String, distance: Int)?
+    for candidate in validNames {
+        let distance = editDistance(lowered, candidate.lowercased())
+        if best == nil || distance < best!.distance { best = (candidate, distance) }
+    }
+    guard let best else { return nil }
+    let limit = max(2, max(name.count, best.name.count) / 3)
+    return best.distance <= limit ? best.name : nil
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions of characters), plus
+/// transposition of two adjacent characters counted as one edit.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { table[i][0] = i }
+    for j in 0...b.count { table[0][j] = j }
+    for i in 1...a.count {
+        for j in 1...b.count {
+            let cost = a[i - 1] == b[j - 1] ? 0 : 1
+            table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+            }
+        }
+    }
+    return table[a.count][b.count]
+}

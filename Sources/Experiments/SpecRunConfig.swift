@@ -1,0 +1,139 @@
+// The full configuration of one run (model, training, task) with its canonical JSON
+// (`runs.config_json`) and hash (`runs.config_hash`).
+import Foundation
+import SequenceModels
+import Tasks
+
+/// The task block of a spec: the task's name and its own parameters, which the Tasks
+/// module validates. Encoded as one flat object `{"name": ..., params...}`.
+public struct TaskSpec: Sendable, Equatable, Hashable, Codable {
+    public var name: String
+    public var parameters: [String: JSONValue]
+
+    public init(name: String, parameters: [String: JSONValue] = [:]) {
+        self.name = name
+        self.parameters = parameters.filter { $0.key != "name" }
+    }
+
+    /// `{"name": name, ...parameters}`.
+    public var jsonValue: JSONValue {
+        var members = parameters
+        members["name"] = .string(name)
+        return .object(members)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        var members = try container.decode([String: JSONValue].self)
+        guard case .string(let name)? = members.removeValue(forKey: "name") else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "task has no \"name\" string")
+        }
+        self.init(name: name, parameters: members)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(jsonValue)
+    }
+}
+
+/// Everything that determines one run. Two runs with equal configurations produce the same
+/// bits, so they share a ``configHash``.
+///
+/// Built-in defaults (used where the spec's `train`, `grid` and `random` are silent) are in
+/// ``RunConfig/defaults(task:)``.
+public struct RunConfig: Codable, Equatable, Hashable, Sendable {
+    public var cell: CellKind
+    public var hidden: Int
+    public var lr: Double
+    public var seed: Int
+    public var batch: Int
+    public var epochs: Int
+    public var optimizer: OptimizerChoice
+    /// Used by the `momentum` optimiser only (and kept in the hash for the others).
+    public var momentum: Double
+    /// Clip the global gradient norm to this value; nil: no norm clipping.
+    public var clipNorm: Double?
+    /// Clip each gradient element to [-v, v]; nil: no value clipping.
+    public var clipValue: Double?
+    /// Initial LSTM forget-gate bias (ignored by rnn and gru).
+    public var forgetBias: Double
+    public var task: TaskSpec
+
+    public init(cell: CellKind, hidden: Int, lr: Double, seed: Int, batch: Int, epochs: Int,
+                optimizer: OptimizerChoice, momentum: Double = 0.9, clipNorm: Double? = nil,
+                clipValue: Double? = nil, forgetBias: Double = 1.0, task: TaskSpec) {
+        self.cell = cell
+        self.hidden = hidden
+        self.lr = lr
+        self.seed = seed
+        self.batch = batch
+        self.epochs = epochs
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.clipNorm = clipNorm
+        self.clipValue = clipValue
+        self.forgetBias = forgetBias
+        self.task = task
+    }
+
+    /// The defaults where a spec is silent: cell `lstm`, hidden 32, lr 0.001, seed 1,
+    /// batch 32, epochs 10, optimizer `adam`, momentum 0.9, no clipping (clip_norm and
+    /// clip_value unset), forget_bias 1.0.
+    public static func defaults(task: TaskSpec) -> RunConfig {
+        RunConfig(cell: .lstm, hidden: 32, lr: 0.001, seed: 1, batch: 32, epochs: 10, optimizer: .adam,
+                  momentum: 0.9, clipNorm: nil, clipValue: nil, forgetBias: 1.0, task: task)
+    }
+
+    public enum CodingKeys: String, CodingKey {
+        case cell, hidden, lr, seed, batch, epochs, optimizer, momentum, task
+        case clipNorm = "clip_norm"
+        case clipValue = "clip_value"
+        case forgetBias = "forget_bias"
+    }
+
+    /// Sets one field to a checked value (see ``RunField/check(_:)``).
+    public mutating func set(_ field: RunField, to value: RunFieldValue) {
+        switch (field, value) {
+        case (.cell, .cell(let cell)): self.cell = cell
+        case (.optimizer, .optimizer(let optimizer)): self.optimizer = optimizer
+        case (.hidden, .integer(let n)): hidden = n
+        case (.seed, .integer(let n)): seed = n
+        case (.batch, .integer(let n)): batch = n
+        case (.epochs, .integer(let n)): epochs = n
+        case (.lr, .real(let x)): lr = x
+        case (.momentum, .real(let x)): momentum = x
+        case (.clipNorm, .real(let x)): clipNorm = x
+        case (.clipNorm, .unset): clipNorm = nil
+        case (.clipValue, .real(let x)): clipValue = x
+        case (.clipValue, .unset): clipValue = nil
+        case (.forgetBias, .real(let x)): forgetBias = x
+        default: preconditionFailure("value \(value) does not fit field \(field.rawValue)")
+        }
+    }
+
+    /// The flat JSON object of `config_json`: every field by its spec name (clip_norm and
+    /// clip_value absent when unset) and `"task": {"name": ..., params...}`.
+    public var jsonValue: JSONValue {
+        var members: [String: JSONValue] = [
+            "cell": .string(cell.rawValue), "hidden": .number(Double(hidden)), "lr": .number(lr),
+            "seed": .number(Double(seed)), "batch": .number(Double(batch)), "epochs": .number(Double(epochs)),
+            "optimizer": .string(optimizer.rawValue), "momentum": .number(momentum),
+            "forget_bias": .number(forgetBias), "task": task.jsonValue,
+        ]
+        if let clipNorm { members["clip_norm"] = .number(clipNorm) }
+        if let clipValue { members["clip_value"] = .number(clipValue) }
+        return .object(members)
+    }
+
+    /// Canonical JSON of ``jsonValue`` (sorted keys, shortest numbers): `runs.config_json`.
+    public var canonicalJSONText: String { canonicalJSON(jsonValue) }
+
+    /// SHA-256 hex of ``canonicalJSONText``: `runs.config_hash`.
+    public var configHash: String { ConfigHash.of(canonicalJSON: canonicalJSONText) }
+
+    /// Reads a configuration back from `runs.config_json`.
+    public static func fromJSON(_ text: String) throws -> RunConfig {
+        try JSONDecoder().decode(RunConfig.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,120 @@
+// `runner query`: runs SQL on a read-only connection to the results database and prints
+// the rows as aligned columns, CSV or JSON. Also the shared `--db` option and column aligner.
+import ArgumentParser
+import Experiments
+import Foundation
+import ResultsStore
+import Tasks
+
+/// The `--db PATH` option shared by the commands that read or write the results database.
+struct DatabasePathOption: ParsableArguments {
+    @Option(name: .customLong("db"), help: ArgumentHelp("Results database file.", valueName: "PATH"))
+    var path: String = "results/results.db"
+}
+
+/// Pads columns to a common width: numbers right-aligned, text left-aligned.
+struct AlignedColumns {
+    var header: [String]
+    var rows: [[String]]
+    /// Per column: right-align (numbers).
+    var rightAligned: [Bool]
+
+    func render() -> String {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            var parts: [String] = []
+            for (index, cell) in cells.enumerated() {
+                let padding = String(repeating: " ", count: widths[index] - cell.count)
+                let isLast = index == cells.count - 1
+                parts.append(rightAligned[index] ? padding + cell : (isLast ? cell : cell + padding))
+            }
+            let text = parts.joined(separator: "  ")
+            return String(text.reversed().drop(while: { $0 == " " }).reversed())
+        }
+        var lines = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+        lines += rows.map(line)
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Runner {
+    struct Query: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run read-only SQL on the results database.",
+            discussion: """
+            Tables: sweeps, runs, epochs, checkpoints, and the view run_summary. Statements that
+            would modify the database are refused. Example:
+              runner query "SELECT cell, AVG(best_val_loss) FROM run_summary GROUP BY cell"
+            """)
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case table, csv, json
+        }
+
+        @OptionGroup var database: DatabasePathOption
+
+        @Option(help: "Output format: table, csv or json.")
+        var format: Format = .table
+
+        @Argument(help: "The SQL to run (quote it).")
+        var sql: String
+
+        func run() throws {
+            let results = try ResultsDatabase.openReadOnly(path: database.path)
+            let result = try results.query(sql)
+            switch format {
+            case .table: print(Query.table(result))
+            case .csv: print(Query.csv(result), terminator: "")
+            case .json: print(Query.json(result))
+            }
+        }
+
+        /// Aligned columns with a header, NULL shown as NULL, and the row count.
+        static func table(_ result: QueryResult) -> String {
+            let rightAligned = result.columns.indices.map { column in
+                result.rows.contains { row in
+                    if case .integer = row[column] { return true }
+                    if case .real = row[column] { return true }
+                    return false
+                }
+            }
+            let aligned = AlignedColumns(header: result.columns,
+                                         rows: result.rows.map { $0.map { $0.display() } },
+                                         rightAligned: rightAligned)
+            return aligned.render() + "\n(\(result.rows.count) row\(result.rows.count == 1 ? "" : "s"))"
+        }
+
+        /// RFC 4180 CSV with a header line; NULL is an empty field.
+        static func csv(_ result: QueryResult) -> String {
+            func field(_ text: String) -> String {
+                text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                    ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+            }
+            var lines = [result.columns.map(field).joined(separator: ",")]
+            lines += result.rows.map { row in row.map { field($0.display(nullText: "")) }.joined(separator: ",") }
+            return lines.map { $0 + "\n" }.joined()
+        }
+
+        /// A JSON list of objects, keys in column order; numbers stay numbers, NULL is null,
+        /// blobs are base64 strings.
+        static func json(_ result: QueryResult) -> String {
+            func value(_ cell: QueryValue) -> String {
+                switch cell {
+                case .null: return "null"
+                case .integer(let n): return String(n)
+                case .real(let x): return x.isFinite ? "\(x)" : "null"
+                case .text(let text): return canonicalJSON(.string(text))
+                case .blob(let data): return canonicalJSON(.string(data.base64EncodedString()))
+                }
+            }
+            let objects = result.rows.map { row in
+                "  {" + zip(result.columns, row).map { canonicalJSON(.string($0)) + ": " + value($1) }
+                    .joined(separator: ", ") + "}"
+            }
+            return objects.isEmpty ? "[]" : "[\n" + objects.joined(separator: ",\n") + "\n]"
+        }
+    }
+}

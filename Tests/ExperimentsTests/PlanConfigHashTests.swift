@@ -1,0 +1,96 @@
+// Tests of SHA-256 (standard vectors), canonical JSON and the stability of config hashes.
+import Foundation
+import Tasks
+import XCTest
+@testable import Experiments
+
+final class PlanConfigHashTests: XCTestCase {
+    func testSHA256StandardVectors() {
+        XCTAssertEqual(SHA256.hexDigest(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hexDigest("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hexDigest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(SHA256.hexDigest("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"),
+                       "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
+        XCTAssertEqual(SHA256.hexDigest(Array(repeating: UInt8(ascii: "a"), count: 1_000_000)),
+                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        XCTAssertEqual(SHA256.hexDigest("héllo ✓"), "5657cdef8a85a584e0e961e6f8247cf5d3f8ed21496ed6fdbcfd43a761e94245")
+        XCTAssertEqual(SHA256.digest(Array("abc".utf8)).count, 32)
+    }
+
+    func testSHA256PaddingBoundaries() {
+        // Lengths around the 56- and 64-byte padding limits (expected values from sha256sum).
+        let expected = [
+            55: "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318",
+            56: "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a",
+            63: "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34",
+            64: "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb",
+            119: "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb",
+        ]
+        for (length, digest) in expected {
+            XCTAssertEqual(SHA256.hexDigest(String(repeating: "a", count: length)), digest, "length \(length)")
+        }
+    }
+
+    func testCanonicalJSONSortsKeysAndWritesShortestNumbers() {
+        let value: JSONValue = .object([
+            "b": .number(50), "a": .array([.number(0.001), .number(1e-5), .number(2.5), .number(-0.0), .number(1e300)]),
+            "c": .string("q\"\\\n\u{01}é"), "d": .null, "e": .bool(false), "B": .object([:]),
+        ])
+        XCTAssertEqual(canonicalJSON(value), #"{"B":{},"a":[0.001,1e-05,2.5,0,1e+300],"b":50,"c":"q\"\\\n\u0001é","d":null,"e":false}"#)
+        // It parses back to the same value.
+        XCTAssertEqual(try SpecJSONParser.parse(canonicalJSON(value)), value.replacingNegativeZero())
+        XCTAssertEqual(canonicalNumber(0.1 + 0.2), "0.30000000000000004")
+        XCTAssertEqual(canonicalNumber(9_007_199_254_740_992), "9007199254740992")
+        XCTAssertEqual(canonicalNumber(-123_456_789_012_345), "-123456789012345")
+        XCTAssertEqual(canonicalNumber(1e16), "1e+16")
+    }
+
+    func testRunConfigCanonicalJSONAndHashAreFixed() {
+        let config = RunConfig(cell: .gru, hidden: 64, lr: 0.003, seed: 2, batch: 32, epochs: 10, optimizer: .adam,
+                               clipNorm: 1.0, task: TaskSpec(name: "adding", parameters: ["length": .number(50), "data_seed": .number(7)]))
+        let expectedJSON = #"{"batch":32,"cell":"gru","clip_norm":1,"epochs":10,"forget_bias":1,"hidden":64,"lr":0.003,"momentum":0.9,"optimizer":"adam","seed":2,"task":{"data_seed":7,"length":50,"name":"adding"}}"#
+        XCTAssertEqual(config.canonicalJSONText, expectedJSON)
+        // Computed once with sha256sum over expectedJSON: the hash must never change between versions or processes.
+        XCTAssertEqual(config.configHash, "0ed069cd7167bc05be5a1007595ba864f58d9d4574ad9ddc6076652a0182481d")
+    }
+
+    func testEqualConfigurationsHashEquallyWhateverTheSpecSpelling() throws {
+        let first = try Spec.parse("""
+            {"name": "a", "task": {"name": "adding", "length": 50, "val_size": 100},
+             "train": {"lr": 0.001, "batch": 32, "clip_norm": 1.0}, "grid": {"cell": ["gru"]}}
+            """)
+        let second = try Spec.parse("""
+            {"grid": {"cell": ["gru"]}, "train": {"clip_norm": 1, "batch": 32.0, "lr": 1e-3},
+             "task": {"val_size": 1e2, "length": 50.0, "name": "adding"}, "name": "b"}
+            """)
+        let hashes = [Plan(spec: first), Plan(spec: second)].map { $0.entries.map(\.configHash) }
+        XCTAssertEqual(hashes[0], hashes[1])
+        // Any field change changes the hash.
+        var changed = Plan(spec: first).entries[0].config
+        changed.forgetBias = 2
+        XCTAssertNotEqual(changed.configHash, hashes[0][0])
+    }
+
+    func testRunConfigReadsBackFromConfigJSON() throws {
+        for entry in Plan(spec: try Spec.parse(PlanExpansionTests.randomSpec)).entries {
+            XCTAssertEqual(try RunConfig.fromJSON(entry.configJSON), entry.config)
+        }
+        let unclipped = RunConfig.defaults(task: TaskSpec(name: "reber"))
+        XCTAssertFalse(unclipped.canonicalJSONText.contains("clip"))
+        XCTAssertEqual(try RunConfig.fromJSON(unclipped.canonicalJSONText), unclipped)
+        XCTAssertThrowsError(try RunConfig.fromJSON(#"{"cell":"gru"}"#))
+    }
+}
+
+private extension JSONValue {
+    /// -0.0 is written as 0; compare against the value that reads back.
+    func replacingNegativeZero() -> JSONValue {
+        switch self {
+        case .number(let n): return .number(n == 0 ? 0 : n)
+        case .array(let a): return .array(a.map { $0.replacingNegativeZero() })
+        case .object(let o): return .object(o.mapValues { $0.replacingNegativeZero() })
+        default: return self
+        }
+    }
+}

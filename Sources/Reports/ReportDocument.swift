@@ -115,6 +115,9 @@ extension ComparisonReport {
                 .map { "\($0.count) \($0.status.rawValue)" }.joined(separator: ", ")
             overview.append("NOTE: this sweep is still running (\(waiting)); the numbers cover the finished runs only.")
         }
+        if let interrupted = statusCounts.first(where: { $0.status == .interrupted }) {
+            overview.append("NOTE: \(interrupted.count) run(s) were interrupted; running the same sweep again continues them.")
+        }
         overview.append("Values \(point), mean ± sd over seeds of finished runs; cells ranked by \(metricLabel).")
         overview.append("Grid axes: " + (axes.isEmpty ? "none" : axes.joined(separator: ", "))
                         + "; a configuration is every axis but cell and seed.")

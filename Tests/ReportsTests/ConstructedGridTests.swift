@@ -145,4 +145,30 @@ final class EdgeCaseReportTests: XCTestCase {
         XCTAssertEqual(report.timeToTarget.first?.cells.first?.epochs?.mean, 2)
         XCTAssertNil(report.timeToTarget.first?.cells.first?.seconds, "no seconds recorded")
     }
+
+    func testThreeCellsPutGRUVersusLSTMFirstAndInterruptedRunsAreNoted() throws {
+        var runs: [SweepRun] = []
+        for (index, cell) in ["lstm", "rnn", "gru"].enumerated() {
+            for seed in 1...2 {
+                runs.append(SweepRun(id: Int64(runs.count + 1), planIndex: runs.count,
+                                     config: ["cell": .string(cell), "seed": .number(Double(seed))],
+                                     cell: cell, hidden: 16, lr: 0.01, seed: seed, status: .finished, paramCount: 100 * (index + 1),
+                                     epochsPlanned: 1,
+                                     epochs: [RunEpoch(epoch: 1, valLoss: 1, valMetric: Double(index + seed), seconds: 1, tokensPerSecond: 5)]))
+            }
+        }
+        runs.append(SweepRun(id: 99, planIndex: 99, config: ["cell": .string("gru"), "seed": .number(3)], cell: "gru", hidden: 16,
+                             lr: 0.01, seed: 3, status: .interrupted, paramCount: nil, epochsPlanned: 1, epochs: []))
+        let data = SweepData(sweep: sweep, runs: runs)
+        let report = ComparisonReport(data)
+        XCTAssertEqual(report.standings.map(\.cell), ["rnn", "gru", "lstm"])
+        XCTAssertEqual(report.paired.map { "\($0.cellA) vs \($0.cellB)" }, ["gru vs lstm", "rnn vs gru", "rnn vs lstm"])
+        XCTAssertFalse(report.inProgress, "an interrupted run is not running")
+        XCTAssertEqual(report.unfinishedRuns.map(\.runId), [99])
+        let text = try ReportRunner.render(report, of: data, format: .text)
+        XCTAssertTrue(text.contains("NOTE: 1 run(s) were interrupted"), text)
+        XCTAssertFalse(text.contains("still running"))
+        let html = try ReportRunner.render(report, of: data, format: .html)
+        XCTAssertTrue(html.contains("stroke=\"#7f7f7f\""), "rnn's colour")
+    }
 }

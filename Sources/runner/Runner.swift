@@ -13,6 +13,6 @@ struct Runner: ParsableCommand {
           runner query "SELECT * FROM run_summary"
         """,
         version: "0.1.0",
-        subcommands: [Sweep.self, Report.self, Query.self, Runs.self, Gradcheck.self, Bench.self],
+        subcommands: [Sweep.self, Report.self, Query.self, Runs.self, Sample.self, Gradcheck.self, Bench.self],
     )
 }

@@ -116,50 +116,59 @@ static float *ensure(float **buf, size_t *cap, size_t need) {
 
 /// Packs rows [i0, i0+mb) x columns [k0, k0+kb) of op(A) into tiles of mr rows:
 /// tile t holds element (i, k) at dst[t*mr*kb + k*mr + i]; rows past the edge are zero.
-static void pack_a(int transA, const float *A, long lda, int i0, int k0, int mb, int kb, int mr, float *dst) {
+static void transpose_plain(const float *src, long lds, int rows, int cols, float *dst, long dstride) {
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) dst[(long)c * dstride + r] = src[(long)r * lds + c];
+}
+
+/// Copies rows x cols of src (row stride lds) to dst (row stride dstride), for any small
+/// constant cols the compiler unrolls into vector moves (no memcpy call per row).
+static inline __attribute__((always_inline)) void copy_rows(const float *src, long lds, int rows, const int cols,
+                                                            float *dst, long dstride) {
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) dst[(long)r * dstride + c] = src[(long)r * lds + c];
+}
+
+static void copy_rows_any(const float *src, long lds, int rows, int cols, float *dst, long dstride) {
+    switch (cols) {  // the tile widths of the paths (mr 12, 6, 4; nr 32, 16)
+    case 32: copy_rows(src, lds, rows, 32, dst, dstride); break;
+    case 16: copy_rows(src, lds, rows, 16, dst, dstride); break;
+    case 12: copy_rows(src, lds, rows, 12, dst, dstride); break;
+    case 6: copy_rows(src, lds, rows, 6, dst, dstride); break;
+    case 4: copy_rows(src, lds, rows, 4, dst, dstride); break;
+    default:
+        for (int r = 0; r < rows; r++) memcpy(dst + (long)r * dstride, src + (long)r * lds, (size_t)cols * sizeof(float));
+    }
+}
+
+static void pack_a(const rk_sgemm_path_desc *p, int transA, const float *A, long lda, int i0, int k0, int mb, int kb,
+                   float *dst) {
+    const int mr = p->mr;
     for (int t = 0; t < mb; t += mr) {
         int rows = mb - t < mr ? mb - t : mr;
         float *d = dst + (long)t * kb;
-        if (!transA) {
-            for (int i = 0; i < rows; i++) {
-                const float *src = A + (long)(i0 + t + i) * lda + k0;
-                for (int k = 0; k < kb; k++) d[(long)k * mr + i] = src[k];
-            }
-            for (int i = rows; i < mr; i++)
-                for (int k = 0; k < kb; k++) d[(long)k * mr + i] = 0.0f;
-        } else {
-            for (int k = 0; k < kb; k++) {
-                const float *src = A + (long)(k0 + k) * lda + i0 + t;
-                float *dk = d + (long)k * mr;
-                memcpy(dk, src, (size_t)rows * sizeof(float));
-                for (int i = rows; i < mr; i++) dk[i] = 0.0f;
-            }
-        }
+        if (!transA) (p->transpose ? p->transpose : transpose_plain)(A + (long)(i0 + t) * lda + k0, lda, rows, kb, d, mr);
+        else if (rows == mr) copy_rows_any(A + (long)k0 * lda + i0 + t, lda, kb, mr, d, mr);
+        else copy_rows_any(A + (long)k0 * lda + i0 + t, lda, kb, rows, d, mr);
+        if (rows < mr)
+            for (int k = 0; k < kb; k++)
+                for (int i = rows; i < mr; i++) d[(long)k * mr + i] = 0.0f;
     }
 }
 
 /// Packs rows [k0, k0+kb) x columns [j0, j0+nb) of op(B) into panels of nr columns:
 /// panel p holds element (k, j) at dst[p*panel_stride + k*nr + j]; columns past the edge are zero.
-static void pack_b(int transB, const float *B, long ldb, int k0, int j0, int kb, int nb, int nr,
+static void pack_b(const rk_sgemm_path_desc *pd, int transB, const float *B, long ldb, int k0, int j0, int kb, int nb,
                    float *dst, long panel_stride) {
+    const int nr = pd->nr;
     for (int p = 0; p * nr < nb; p++) {
         int jp = p * nr, cols = nb - jp < nr ? nb - jp : nr;
         float *d = dst + (long)p * panel_stride;
-        if (!transB) {
-            for (int k = 0; k < kb; k++) {
-                const float *src = B + (long)(k0 + k) * ldb + j0 + jp;
-                float *dk = d + (long)k * nr;
-                memcpy(dk, src, (size_t)cols * sizeof(float));
-                for (int j = cols; j < nr; j++) dk[j] = 0.0f;
-            }
-        } else {
-            for (int j = 0; j < cols; j++) {
-                const float *src = B + (long)(j0 + jp + j) * ldb + k0;
-                for (int k = 0; k < kb; k++) d[(long)k * nr + j] = src[k];
-            }
-            for (int j = cols; j < nr; j++)
-                for (int k = 0; k < kb; k++) d[(long)k * nr + j] = 0.0f;
-        }
+        if (!transB) copy_rows_any(B + (long)k0 * ldb + j0 + jp, ldb, kb, cols, d, nr);
+        else (pd->transpose ? pd->transpose : transpose_plain)(B + (long)(j0 + jp) * ldb + k0, ldb, cols, kb, d, nr);
+        if (cols < nr)
+            for (int k = 0; k < kb; k++)
+                for (int j = cols; j < nr; j++) d[(long)k * nr + j] = 0.0f;
     }
 }
 
@@ -194,14 +203,14 @@ static void sgemm_driver(const rk_sgemm_path_desc *p, int transA, int transB, in
         for (int pc = 0; pc < K; pc += kc) {
             int kb = K - pc < kc ? K - pc : kc;
             float blockBeta = pc == 0 ? beta : 1.0f;
-            if (!prepacked && !b_in_place) pack_b(transB, B, ldb, pc, jc, kb, nb, nr, bbuf, (long)kb * nr);
+            if (!prepacked && !b_in_place) pack_b(p, transB, B, ldb, pc, jc, kb, nb, bbuf, (long)kb * nr);
             if (b_in_place && nb % nr != 0) {
                 int jlast = nb - nb % nr;
-                pack_b(0, B, ldb, pc, jc + jlast, kb, nb - jlast, nr, bbuf, (long)kb * nr);
+                pack_b(p, 0, B, ldb, pc, jc + jlast, kb, nb - jlast, bbuf, (long)kb * nr);
             }
             for (int ic = 0; ic < M; ic += mc) {
                 int mb = M - ic < mc ? M - ic : mc;
-                pack_a(transA, A, lda, ic, pc, mb, kb, mr, abuf);
+                pack_a(p, transA, A, lda, ic, pc, mb, kb, abuf);
                 for (int jr = 0; jr < nb; jr += nr) {
                     int nrr = nb - jr < nr ? nb - jr : nr;
                     const float *bp;
@@ -255,7 +264,7 @@ void rk_sgemm_pack_b(int transB, int K, int N, const float *B, int ldb, float *p
     for (int i = 0; i < path_count; i++)
         if (all_paths[i] == p) h.path_index = i;
     memcpy(packed, &h, sizeof h);
-    if (K > 0 && N > 0) pack_b(transB, B, ldb, 0, 0, K, N, p->nr, packed + packed_header_floats, (long)K * p->nr);
+    if (K > 0 && N > 0) pack_b(p, transB, B, ldb, 0, 0, K, N, packed + packed_header_floats, (long)K * p->nr);
 }
 
 int rk_sgemm_packed(int transA, int M, int N, int K, const float *A, int lda,

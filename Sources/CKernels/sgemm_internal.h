@@ -20,6 +20,9 @@ typedef struct {
     int mr, nr;          // micro-tile of C
     int kc, mc, nc;      // cache blocking: K block, rows of A per packed block, columns of B per packed block
     rk_sgemm_kernel_fn kernel;
+    /// dst[c*dstride + r] = src[r*lds + c] for r < rows, c < cols (packing transposed
+    /// operands); NULL for the plain C loop.
+    void (*transpose)(const float *src, long lds, int rows, int cols, float *dst, long dstride);
 } rk_sgemm_path_desc;
 
 extern const rk_sgemm_path_desc rk_sgemm_path_portable;

@@ -193,37 +193,41 @@ static void sgemm_driver(const rk_sgemm_path_desc *p, int transA, int transB, in
     const int kc = p->kc, mc = p->mc, nc = p->nc;
     workspace *w = get_workspace();
     float *abuf = ensure(&w->a, &w->a_cap, (size_t)mc * kc);
-    // B is read in place (no copy) when it is not transposed and M is small, so each B
-    // element feeds only a few micro-tiles; only a ragged last panel is copied.
-    const int b_in_place = !prepacked && !transB && M <= 2 * mc;
-    float *bbuf = prepacked ? NULL : ensure(&w->b, &w->b_cap, (size_t)kc * (b_in_place ? nr : nc));
+    // How B reaches the kernel when it is not pre-packed. With one block of A (M <= mc) each
+    // panel of B serves only the few micro-tiles of that block, and a copy of all of B would
+    // cost about as much as the product (measured: M = 32, 2048 x 512 B, 112 -> 72 GFLOP/s):
+    // an untransposed B is then read in place (only a ragged last panel is copied), and B^T is
+    // transposed panel by panel just before use (the copy stays in L1/L2). Otherwise a whole
+    // kc x nc block of B is packed once and reused by every block of A.
+    const int one_a_block = M <= mc;
+    const int b_in_place = !prepacked && one_a_block && !transB;
+    const int b_by_panel = !prepacked && one_a_block && transB;
+    const int b_by_block = !prepacked && !one_a_block;
+    float *bbuf = prepacked ? NULL : ensure(&w->b, &w->b_cap, (size_t)kc * (b_by_block ? nc : nr));
 
     for (int jc = 0; jc < N; jc += nc) {
         int nb = N - jc < nc ? N - jc : nc;
         for (int pc = 0; pc < K; pc += kc) {
             int kb = K - pc < kc ? K - pc : kc;
             float blockBeta = pc == 0 ? beta : 1.0f;
-            if (!prepacked && !b_in_place) pack_b(p, transB, B, ldb, pc, jc, kb, nb, bbuf, (long)kb * nr);
-            if (b_in_place && nb % nr != 0) {
-                int jlast = nb - nb % nr;
-                pack_b(p, 0, B, ldb, pc, jc + jlast, kb, nb - jlast, bbuf, (long)kb * nr);
-            }
+            if (b_by_block) pack_b(p, transB, B, ldb, pc, jc, kb, nb, bbuf, (long)kb * nr);
             for (int ic = 0; ic < M; ic += mc) {
                 int mb = M - ic < mc ? M - ic : mc;
                 pack_a(p, transA, A, lda, ic, pc, mb, kb, abuf);
                 for (int jr = 0; jr < nb; jr += nr) {
                     int nrr = nb - jr < nr ? nb - jr : nr;
                     const float *bp;
-                    long bs;
+                    long bs = nr;
                     if (prepacked) {
                         bp = prepacked + (long)((jc + jr) / nr) * K * nr + (long)pc * nr;
-                        bs = nr;
-                    } else if (b_in_place) {
-                        if (nrr == nr) { bp = B + (long)pc * ldb + jc + jr; bs = ldb; }
-                        else { bp = bbuf; bs = nr; }
-                    } else {
+                    } else if (b_by_block) {
                         bp = bbuf + (long)(jr / nr) * kb * nr;
-                        bs = nr;
+                    } else if (b_in_place && nrr == nr) {  // full panel: read B itself
+                        bp = B + (long)pc * ldb + jc + jr;
+                        bs = ldb;
+                    } else {
+                        pack_b(p, transB, B, ldb, pc, jc + jr, kb, nrr, bbuf, (long)kb * nr);
+                        bp = bbuf;
                     }
                     for (int ir = 0; ir < mb; ir += mr) {
                         int mrr = mb - ir < mr ? mb - ir : mr;

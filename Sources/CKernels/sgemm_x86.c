@@ -79,7 +79,10 @@ RK_INLINE RK_AVX512 void kernel512_body(const int mr, int kc, const float *a, co
                                         float *c, long ldc, int nr, float beta) {
     __m512 c0[MR512], c1[MR512];
     for (int i = 0; i < mr; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
-    for (int i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+    for (int i = 0; i < mr; i++) {  // C is needed only at the end: fetch both of its lines now
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_T0);
+    }
     for (int k = 0; k < kc; k++) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
         for (int i = 0; i < mr; i++) {
@@ -126,8 +129,12 @@ static RK_AVX512 void kernel512(int kc, const float *a, const float *b, long bs,
     }
 }
 
+#ifndef RK_AVX512_KC  // blocking (overridable for tuning builds); kc fixes the summation blocks
+#define RK_AVX512_KC 512
+#define RK_AVX512_MC 96
+#endif
 const rk_sgemm_path_desc rk_sgemm_path_avx512 = {
-    .name = "avx512", .mr = MR512, .nr = NR512, .kc = 384, .mc = 96, .nc = 2048, .kernel = kernel512, .transpose = transpose_avx2,
+    .name = "avx512", .mr = MR512, .nr = NR512, .kc = RK_AVX512_KC, .mc = RK_AVX512_MC, .nc = 2048, .kernel = kernel512, .transpose = transpose_avx2,
 };
 
 // MARK: - AVX2 + FMA: 6 rows x 16 columns (12 ymm accumulators, 2 for B, 1 broadcast)
@@ -156,7 +163,10 @@ RK_INLINE RK_AVX2 void kernel256_body(const int mr, int kc, const float *a, cons
                                       float *c, long ldc, int nr, float beta) {
     __m256 c0[MR256], c1[MR256];
     for (int i = 0; i < mr; i++) { c0[i] = _mm256_setzero_ps(); c1[i] = _mm256_setzero_ps(); }
-    for (int i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+    for (int i = 0; i < mr; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 15), _MM_HINT_T0);
+    }
     for (int k = 0; k < kc; k++) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
         for (int i = 0; i < mr; i++) {
@@ -196,6 +206,6 @@ static RK_AVX2 void kernel256(int kc, const float *a, const float *b, long bs,
 }
 
 const rk_sgemm_path_desc rk_sgemm_path_avx2 = {
-    .name = "avx2", .mr = MR256, .nr = NR256, .kc = 384, .mc = 96, .nc = 2048, .kernel = kernel256, .transpose = transpose_avx2,
+    .name = "avx2", .mr = MR256, .nr = NR256, .kc = 512, .mc = 96, .nc = 2048, .kernel = kernel256, .transpose = transpose_avx2,
 };
 #endif

@@ -130,7 +130,7 @@ final class SgemmTests: XCTestCase {
     }
 
     /// Every path, all four transpose combinations, beta 0 (over NaN) and 1, shapes that hit
-    /// every edge of the micro-tiles (12x32, 6x16, 4x16) and the K blocking (K > 384).
+    /// every edge of the micro-tiles (12x32, 6x16, 4x16) and the K blocking (K > 512).
     func testAllPathsMatchFloat64ReferenceOnEdgeShapes() {
         let shapes: [(m: Int, n: Int, k: Int)] = [
             (1, 1, 1), (1, 7, 3), (5, 1, 2), (2, 3, 1), (3, 5, 7), (6, 16, 8), (7, 17, 9),
@@ -189,7 +189,7 @@ final class SgemmTests: XCTestCase {
         for path in supportedPaths() {
             XCTAssertEqual(rk_sgemm_force_path(path), 1)
             for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
-                let gemm = GemmCase(transA: transA, transB: transB, m: 37, n: 45, k: 450, beta: 1, seed: 5)
+                let gemm = GemmCase(transA: transA, transB: transB, m: 37, n: 45, k: 700, beta: 1, seed: 5)
                 let first = gemm.run()
                 _ = GemmCase(transA: true, transB: false, m: 200, n: 70, k: 500, beta: 0, seed: 6).run()
                 let second = gemm.run()
@@ -204,7 +204,7 @@ final class SgemmTests: XCTestCase {
                         var out = [Float](repeating: 0, count: gemm.c.storage.count + 1)
                         out.replaceSubrange(1..., with: gemm.c.storage)
                         out.withUnsafeMutableBufferPointer { pc in
-                            rk_sgemm(transA ? 1 : 0, transB ? 1 : 0, 37, 45, 450, pa.baseAddress! + 1, Int32(gemm.a.ld),
+                            rk_sgemm(transA ? 1 : 0, transB ? 1 : 0, 37, 45, 700, pa.baseAddress! + 1, Int32(gemm.a.ld),
                                      pb.baseAddress! + 1, Int32(gemm.b.ld), 1, pc.baseAddress! + 1, Int32(gemm.c.ld))
                         }
                         return Array(out.dropFirst())
@@ -218,7 +218,7 @@ final class SgemmTests: XCTestCase {
                 gemm.a.storage.withUnsafeBufferPointer { pa in
                     gemm.b.storage.withUnsafeBufferPointer { pb in
                         let aRow = transA ? pa.baseAddress! + row : pa.baseAddress! + row * gemm.a.ld
-                        rk_sgemm(transA ? 1 : 0, transB ? 1 : 0, 1, 45, 450, aRow, Int32(gemm.a.ld),
+                        rk_sgemm(transA ? 1 : 0, transB ? 1 : 0, 1, 45, 700, aRow, Int32(gemm.a.ld),
                                  pb.baseAddress, Int32(gemm.b.ld), 1, &single, 45)
                     }
                 }
@@ -229,11 +229,11 @@ final class SgemmTests: XCTestCase {
     }
 
     /// rk_sgemm_packed gives the bits of rk_sgemm with the unpacked B, for both layouts of B,
-    /// both betas and both transA, including K > 384 and ragged N.
+    /// both betas and both transA, including K > 512 and ragged N.
     func testPrepackedBMatchesUnpackedBitForBit() {
         for path in supportedPaths() {
             XCTAssertEqual(rk_sgemm_force_path(path), 1)
-            for (m, n, k) in [(32, 96, 64), (7, 45, 500), (33, 17, 3)] {
+            for (m, n, k) in [(32, 96, 64), (7, 45, 600), (33, 17, 3)] {
                 for transA in [false, true] { for transB in [false, true] { for beta: Float in [0, 1] {
                     let gemm = GemmCase(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta, seed: 11)
                     let expected = gemm.run()

@@ -19,7 +19,7 @@
 #endif
 
 /// exp(x) = 2^n · exp(r), x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial (Cephes expf).
-static inline float rk_exp(float x) {
+static inline __attribute__((always_inline)) float rk_exp(float x) {
     x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
     float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
     float r = x - n * 0.693359375f;
@@ -40,7 +40,7 @@ static inline float rk_exp(float x) {
 
 /// tanh(x) as x·P(x²)/Q(x²) on [-7.9, 7.9] (Eigen's rational approximation), ±1 beyond.
 /// Accurate in relative terms near 0, where 1 − 2/(e^2x + 1) would cancel.
-static inline float rk_tanh(float x) {
+static inline __attribute__((always_inline)) float rk_tanh(float x) {
     const float limit = 7.90531110763549805f;
     x = x < -limit ? -limit : (x > limit ? limit : x);
     float x2 = x * x;
@@ -59,12 +59,12 @@ static inline float rk_tanh(float x) {
     return p / q;
 }
 
-static inline float sigmoidf(float x) { return 1.0f / (1.0f + rk_exp(-x)); }
+static inline __attribute__((always_inline)) float sigmoidf(float x) { return 1.0f / (1.0f + rk_exp(-x)); }
 
 RK_CLONES
 void rk_rnn_forward(int B, int H, float *gates, int ldg, float *h) {
     for (int b = 0; b < B; b++) {
-        float *g = gates + (long)b * ldg, *hb = h + (long)b * H;
+        float *restrict g = gates + (long)b * ldg, *restrict hb = h + (long)b * H;
         for (int i = 0; i < H; i++) { float a = rk_tanh(g[i]); g[i] = a; hb[i] = a; }
     }
 }
@@ -72,8 +72,8 @@ void rk_rnn_forward(int B, int H, float *gates, int ldg, float *h) {
 RK_CLONES
 void rk_rnn_backward(int B, int H, const float *gates, int ldg, const float *da, float *dgates) {
     for (int b = 0; b < B; b++) {
-        const float *a = gates + (long)b * ldg, *d = da + (long)b * H;
-        float *dg = dgates + (long)b * ldg;
+        const float *restrict a = gates + (long)b * ldg, *restrict d = da + (long)b * H;
+        float *restrict dg = dgates + (long)b * ldg;
         for (int i = 0; i < H; i++) dg[i] = d[i] * (1.0f - a[i] * a[i]);
     }
 }
@@ -81,9 +81,9 @@ void rk_rnn_backward(int B, int H, const float *gates, int ldg, const float *da,
 RK_CLONES
 void rk_gru_forward_gates(int B, int H, float *gates, const float *hPrev, float *rc) {
     for (int b = 0; b < B; b++) {
-        float *r = gates + (long)b * 3 * H, *u = r + H;
-        const float *hp = hPrev + (long)b * H;
-        float *rcb = rc + (long)b * H;
+        float *restrict r = gates + (long)b * 3 * H, *restrict u = r + H;
+        const float *restrict hp = hPrev + (long)b * H;
+        float *restrict rcb = rc + (long)b * H;
         for (int i = 0; i < H; i++) {
             r[i] = sigmoidf(r[i]);            // eq. 4
             u[i] = sigmoidf(u[i]);            // eq. 3
@@ -95,9 +95,9 @@ void rk_gru_forward_gates(int B, int H, float *gates, const float *hPrev, float 
 RK_CLONES
 void rk_gru_forward_candidate(int B, int H, float *gates, const float *hPrev, float *h) {
     for (int b = 0; b < B; b++) {
-        float *u = gates + (long)b * 3 * H + H, *ct = u + H;
-        const float *hp = hPrev + (long)b * H;
-        float *hb = h + (long)b * H;
+        float *restrict u = gates + (long)b * 3 * H + H, *restrict ct = u + H;
+        const float *restrict hp = hPrev + (long)b * H;
+        float *restrict hb = h + (long)b * H;
         for (int i = 0; i < H; i++) {
             ct[i] = rk_tanh(ct[i]);                              // eq. 2
             hb[i] = u[i] * ct[i] + (1.0f - u[i]) * hp[i];      // eq. 5 (a = c, eq. 6)
@@ -109,9 +109,9 @@ RK_CLONES
 void rk_gru_backward_candidate(int B, int H, const float *gates, const float *hPrev, const float *dc,
                                float *dgates, float *dhPrev) {
     for (int b = 0; b < B; b++) {
-        const float *u = gates + (long)b * 3 * H + H, *ct = u + H;
-        const float *hp = hPrev + (long)b * H, *d = dc + (long)b * H;
-        float *du = dgates + (long)b * 3 * H + H, *dct = du + H, *dh = dhPrev + (long)b * H;
+        const float *restrict u = gates + (long)b * 3 * H + H, *restrict ct = u + H;
+        const float *restrict hp = hPrev + (long)b * H, *restrict d = dc + (long)b * H;
+        float *restrict du = dgates + (long)b * 3 * H + H, *restrict dct = du + H, *restrict dh = dhPrev + (long)b * H;
         for (int i = 0; i < H; i++) {
             dct[i] = d[i] * u[i] * (1.0f - ct[i] * ct[i]);
             du[i] = d[i] * (ct[i] - hp[i]) * u[i] * (1.0f - u[i]);
@@ -124,9 +124,9 @@ RK_CLONES
 void rk_gru_backward_reset(int B, int H, const float *gates, const float *hPrev, const float *drc,
                            float *dgates, float *dhPrev) {
     for (int b = 0; b < B; b++) {
-        const float *r = gates + (long)b * 3 * H;
-        const float *hp = hPrev + (long)b * H, *d = drc + (long)b * H;
-        float *dr = dgates + (long)b * 3 * H, *dh = dhPrev + (long)b * H;
+        const float *restrict r = gates + (long)b * 3 * H;
+        const float *restrict hp = hPrev + (long)b * H, *restrict d = drc + (long)b * H;
+        float *restrict dr = dgates + (long)b * 3 * H, *restrict dh = dhPrev + (long)b * H;
         for (int i = 0; i < H; i++) {
             dr[i] = d[i] * hp[i] * r[i] * (1.0f - r[i]);
             dh[i] += d[i] * r[i];
@@ -134,19 +134,42 @@ void rk_gru_backward_reset(int B, int H, const float *gates, const float *hPrev,
     }
 }
 
+// One row (one sequence) of the LSTM step; restrict parameters let the
+// compiler vectorise without runtime overlap checks.
+static inline __attribute__((always_inline)) void lstm_forward_row(int H, float *restrict gu, float *restrict gf, float *restrict gc,
+                                    float *restrict go, const float *restrict cp, float *restrict cb,
+                                    float *restrict tc, float *restrict hb) {
+    for (int i = 0; i < H; i++) {
+        float u = sigmoidf(gu[i]), f = sigmoidf(gf[i]), ct = rk_tanh(gc[i]), o = sigmoidf(go[i]);
+        gu[i] = u; gf[i] = f; gc[i] = ct; go[i] = o;
+        float cn = u * ct + f * cp[i];                         // eq. 6
+        float t = rk_tanh(cn);
+        cb[i] = cn; tc[i] = t; hb[i] = o * t;                  // eq. 7
+    }
+}
+
 RK_CLONES
 void rk_lstm_forward(int B, int H, float *gates, const float *cPrev, float *c, float *tanhC, float *h) {
     for (int b = 0; b < B; b++) {
-        float *gu = gates + (long)b * 4 * H, *gf = gu + H, *gc = gf + H, *go = gc + H;
-        const float *cp = cPrev + (long)b * H;
-        float *cb = c + (long)b * H, *tc = tanhC + (long)b * H, *hb = h + (long)b * H;
-        for (int i = 0; i < H; i++) {
-            float u = sigmoidf(gu[i]), f = sigmoidf(gf[i]), ct = rk_tanh(gc[i]), o = sigmoidf(go[i]);
-            gu[i] = u; gf[i] = f; gc[i] = ct; go[i] = o;
-            float cn = u * ct + f * cp[i];                     // eq. 6
-            float t = rk_tanh(cn);
-            cb[i] = cn; tc[i] = t; hb[i] = o * t;              // eq. 7
-        }
+        float *g = gates + (long)b * 4 * H;
+        long o = (long)b * H;
+        lstm_forward_row(H, g, g + H, g + 2 * H, g + 3 * H, cPrev + o, c + o, tanhC + o, h + o);
+    }
+}
+
+static inline __attribute__((always_inline)) void lstm_backward_row(int H, const float *restrict gu, const float *restrict gf,
+                                     const float *restrict gc, const float *restrict go,
+                                     const float *restrict cp, const float *restrict tc, const float *restrict d,
+                                     float *restrict dcb, float *restrict du, float *restrict df,
+                                     float *restrict dct, float *restrict dout) {
+    for (int i = 0; i < H; i++) {
+        float u = gu[i], f = gf[i], ct = gc[i], o = go[i], t = tc[i];
+        float dcell = d[i] * o * (1.0f - t * t) + dcb[i];      // eq. 13
+        dct[i] = dcell * u * (1.0f - ct * ct);                 // eqs. 14-15
+        du[i] = dcell * ct * u * (1.0f - u);                   // eq. 16
+        df[i] = dcell * cp[i] * f * (1.0f - f);                // eq. 17
+        dout[i] = d[i] * t * o * (1.0f - o);                   // eq. 18
+        dcb[i] = dcell * f;                                    // eq. 28
     }
 }
 
@@ -154,19 +177,11 @@ RK_CLONES
 void rk_lstm_backward(int B, int H, const float *gates, const float *cPrev, const float *tanhC,
                       const float *da, float *dc, float *dgates) {
     for (int b = 0; b < B; b++) {
-        const float *gu = gates + (long)b * 4 * H, *gf = gu + H, *gc = gf + H, *go = gc + H;
-        const float *cp = cPrev + (long)b * H, *tc = tanhC + (long)b * H, *d = da + (long)b * H;
-        float *dcb = dc + (long)b * H;
-        float *du = dgates + (long)b * 4 * H, *df = du + H, *dct = df + H, *dout = dct + H;
-        for (int i = 0; i < H; i++) {
-            float u = gu[i], f = gf[i], ct = gc[i], o = go[i], t = tc[i];
-            float dcell = d[i] * o * (1.0f - t * t) + dcb[i];  // eq. 13
-            dct[i] = dcell * u * (1.0f - ct * ct);             // eqs. 14-15
-            du[i] = dcell * ct * u * (1.0f - u);               // eq. 16
-            df[i] = dcell * cp[i] * f * (1.0f - f);            // eq. 17
-            dout[i] = d[i] * t * o * (1.0f - o);               // eq. 18
-            dcb[i] = dcell * f;                                // eq. 28
-        }
+        const float *g = gates + (long)b * 4 * H;
+        float *dg = dgates + (long)b * 4 * H;
+        long o = (long)b * H;
+        lstm_backward_row(H, g, g + H, g + 2 * H, g + 3 * H, cPrev + o, tanhC + o, da + o, dc + o,
+                          dg, dg + H, dg + 2 * H, dg + 3 * H);
     }
 }
 
@@ -174,7 +189,7 @@ RK_CLONES
 double rk_softmax_xent(int N, int V, float *logits, const int32_t *targets, float scale, float *dlogits) {
     double loss = 0.0;
     for (int n = 0; n < N; n++) {
-        float *z = logits + (long)n * V;
+        float *z = logits + (long)n * V;             // dlogits may be logits itself (in place)
         float m = z[0];
         for (int v = 1; v < V; v++) m = z[v] > m ? z[v] : m;
         float sum = 0.0f;
@@ -200,8 +215,8 @@ RK_CLONES
 double rk_squared_error(int N, int V, const float *z, const float *y, const float *mask, float scale, float *dz) {
     double loss = 0.0;
     for (int n = 0; n < N; n++) {
-        const float *zn = z + (long)n * V, *yn = y + (long)n * V;
-        float *d = dz ? dz + (long)n * V : 0;
+        const float *restrict zn = z + (long)n * V, *restrict yn = y + (long)n * V;
+        float *restrict d = dz ? dz + (long)n * V : 0;
         if (mask[n] != 0.0f) {
             for (int v = 0; v < V; v++) {
                 float diff = zn[v] - yn[v];
@@ -218,7 +233,7 @@ double rk_squared_error(int N, int V, const float *z, const float *y, const floa
 RK_CLONES
 void rk_column_sums(int N, int C, const float *m, float *out) {
     for (int n = 0; n < N; n++) {
-        const float *row = m + (long)n * C;
+        const float *restrict row = m + (long)n * C;
         for (int c = 0; c < C; c++) out[c] += row[c];
     }
 }

@@ -61,47 +61,63 @@ static inline __attribute__((always_inline)) float rk_tanh(float x) {
 
 static inline __attribute__((always_inline)) float sigmoidf(float x) { return 1.0f / (1.0f + rk_exp(-x)); }
 
+#define RK_ROW static inline __attribute__((always_inline)) void
+
+RK_ROW rnn_forward_row(int H, float *restrict g, float *restrict hb) {
+    for (int i = 0; i < H; i++) { float a = rk_tanh(g[i]); g[i] = a; hb[i] = a; }
+}
+
 RK_CLONES
 void rk_rnn_forward(int B, int H, float *gates, int ldg, float *h) {
-    for (int b = 0; b < B; b++) {
-        float *restrict g = gates + (long)b * ldg, *restrict hb = h + (long)b * H;
-        for (int i = 0; i < H; i++) { float a = rk_tanh(g[i]); g[i] = a; hb[i] = a; }
-    }
+    for (int b = 0; b < B; b++) rnn_forward_row(H, gates + (long)b * ldg, h + (long)b * H);
+}
+
+RK_ROW rnn_backward_row(int H, const float *restrict a, const float *restrict d, float *restrict dg) {
+    for (int i = 0; i < H; i++) dg[i] = d[i] * (1.0f - a[i] * a[i]);
 }
 
 RK_CLONES
 void rk_rnn_backward(int B, int H, const float *gates, int ldg, const float *da, float *dgates) {
-    for (int b = 0; b < B; b++) {
-        const float *restrict a = gates + (long)b * ldg, *restrict d = da + (long)b * H;
-        float *restrict dg = dgates + (long)b * ldg;
-        for (int i = 0; i < H; i++) dg[i] = d[i] * (1.0f - a[i] * a[i]);
+    for (int b = 0; b < B; b++) rnn_backward_row(H, gates + (long)b * ldg, da + (long)b * H, dgates + (long)b * ldg);
+}
+
+RK_ROW gru_gates_row(int H, float *restrict r, float *restrict u, const float *restrict hp, float *restrict rc) {
+    for (int i = 0; i < H; i++) {
+        r[i] = sigmoidf(r[i]);            // eq. 4
+        u[i] = sigmoidf(u[i]);            // eq. 3
+        rc[i] = r[i] * hp[i];
     }
 }
 
 RK_CLONES
 void rk_gru_forward_gates(int B, int H, float *gates, const float *hPrev, float *rc) {
     for (int b = 0; b < B; b++) {
-        float *restrict r = gates + (long)b * 3 * H, *restrict u = r + H;
-        const float *restrict hp = hPrev + (long)b * H;
-        float *restrict rcb = rc + (long)b * H;
-        for (int i = 0; i < H; i++) {
-            r[i] = sigmoidf(r[i]);            // eq. 4
-            u[i] = sigmoidf(u[i]);            // eq. 3
-            rcb[i] = r[i] * hp[i];
-        }
+        float *g = gates + (long)b * 3 * H;
+        gru_gates_row(H, g, g + H, hPrev + (long)b * H, rc + (long)b * H);
+    }
+}
+
+RK_ROW gru_candidate_row(int H, const float *restrict u, float *restrict ct, const float *restrict hp, float *restrict hb) {
+    for (int i = 0; i < H; i++) {
+        ct[i] = rk_tanh(ct[i]);                            // eq. 2
+        hb[i] = u[i] * ct[i] + (1.0f - u[i]) * hp[i];      // eq. 5 (a = c, eq. 6)
     }
 }
 
 RK_CLONES
 void rk_gru_forward_candidate(int B, int H, float *gates, const float *hPrev, float *h) {
     for (int b = 0; b < B; b++) {
-        float *restrict u = gates + (long)b * 3 * H + H, *restrict ct = u + H;
-        const float *restrict hp = hPrev + (long)b * H;
-        float *restrict hb = h + (long)b * H;
-        for (int i = 0; i < H; i++) {
-            ct[i] = rk_tanh(ct[i]);                              // eq. 2
-            hb[i] = u[i] * ct[i] + (1.0f - u[i]) * hp[i];      // eq. 5 (a = c, eq. 6)
-        }
+        float *g = gates + (long)b * 3 * H;
+        gru_candidate_row(H, g + H, g + 2 * H, hPrev + (long)b * H, h + (long)b * H);
+    }
+}
+
+RK_ROW gru_backward_candidate_row(int H, const float *restrict u, const float *restrict ct, const float *restrict hp,
+                                  const float *restrict d, float *restrict du, float *restrict dct, float *restrict dh) {
+    for (int i = 0; i < H; i++) {
+        dct[i] = d[i] * u[i] * (1.0f - ct[i] * ct[i]);
+        du[i] = d[i] * (ct[i] - hp[i]) * u[i] * (1.0f - u[i]);
+        dh[i] = d[i] * (1.0f - u[i]);
     }
 }
 
@@ -109,14 +125,18 @@ RK_CLONES
 void rk_gru_backward_candidate(int B, int H, const float *gates, const float *hPrev, const float *dc,
                                float *dgates, float *dhPrev) {
     for (int b = 0; b < B; b++) {
-        const float *restrict u = gates + (long)b * 3 * H + H, *restrict ct = u + H;
-        const float *restrict hp = hPrev + (long)b * H, *restrict d = dc + (long)b * H;
-        float *restrict du = dgates + (long)b * 3 * H + H, *restrict dct = du + H, *restrict dh = dhPrev + (long)b * H;
-        for (int i = 0; i < H; i++) {
-            dct[i] = d[i] * u[i] * (1.0f - ct[i] * ct[i]);
-            du[i] = d[i] * (ct[i] - hp[i]) * u[i] * (1.0f - u[i]);
-            dh[i] = d[i] * (1.0f - u[i]);
-        }
+        const float *g = gates + (long)b * 3 * H;
+        float *dg = dgates + (long)b * 3 * H;
+        long o = (long)b * H;
+        gru_backward_candidate_row(H, g + H, g + 2 * H, hPrev + o, dc + o, dg + H, dg + 2 * H, dhPrev + o);
+    }
+}
+
+RK_ROW gru_backward_reset_row(int H, const float *restrict r, const float *restrict hp, const float *restrict d,
+                              float *restrict dr, float *restrict dh) {
+    for (int i = 0; i < H; i++) {
+        dr[i] = d[i] * hp[i] * r[i] * (1.0f - r[i]);
+        dh[i] += d[i] * r[i];
     }
 }
 
@@ -124,19 +144,14 @@ RK_CLONES
 void rk_gru_backward_reset(int B, int H, const float *gates, const float *hPrev, const float *drc,
                            float *dgates, float *dhPrev) {
     for (int b = 0; b < B; b++) {
-        const float *restrict r = gates + (long)b * 3 * H;
-        const float *restrict hp = hPrev + (long)b * H, *restrict d = drc + (long)b * H;
-        float *restrict dr = dgates + (long)b * 3 * H, *restrict dh = dhPrev + (long)b * H;
-        for (int i = 0; i < H; i++) {
-            dr[i] = d[i] * hp[i] * r[i] * (1.0f - r[i]);
-            dh[i] += d[i] * r[i];
-        }
+        long o = (long)b * H;
+        gru_backward_reset_row(H, gates + (long)b * 3 * H, hPrev + o, drc + o, dgates + (long)b * 3 * H, dhPrev + o);
     }
 }
 
 // One row (one sequence) of the LSTM step; restrict parameters let the
 // compiler vectorise without runtime overlap checks.
-static inline __attribute__((always_inline)) void lstm_forward_row(int H, float *restrict gu, float *restrict gf, float *restrict gc,
+RK_ROW lstm_forward_row(int H, float *restrict gu, float *restrict gf, float *restrict gc,
                                     float *restrict go, const float *restrict cp, float *restrict cb,
                                     float *restrict tc, float *restrict hb) {
     for (int i = 0; i < H; i++) {
@@ -157,7 +172,7 @@ void rk_lstm_forward(int B, int H, float *gates, const float *cPrev, float *c, f
     }
 }
 
-static inline __attribute__((always_inline)) void lstm_backward_row(int H, const float *restrict gu, const float *restrict gf,
+RK_ROW lstm_backward_row(int H, const float *restrict gu, const float *restrict gf,
                                      const float *restrict gc, const float *restrict go,
                                      const float *restrict cp, const float *restrict tc, const float *restrict d,
                                      float *restrict dcb, float *restrict du, float *restrict df,

@@ -147,4 +147,26 @@ final class ShardMergeProcessTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("nowhere.db"), missing.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("n.db").path), "nothing written")
     }
+
+    func testSlurmWritesScriptsForThisBinaryAndRejectsABadSpec() throws {
+        let specFile = try writeSpec()
+        let r = try RunnerBinary.run(["slurm", specFile, "--tasks", "3", "--output-dir", "out"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let sizes = try (0..<3).map { try plannedHashes(["--shard", "\($0)/3"]).count }
+        XCTAssertTrue(r.stdout.contains("6 runs in 3 shards of \(sizes.map(String.init).joined(separator: ", ")) runs"), r.stdout)
+        let out = folder.appendingPathComponent("out")
+        let array = try String(contentsOf: out.appendingPathComponent("sweep.sbatch"), encoding: .utf8)
+        let binary = RunnerBinary.url.resolvingSymlinksInPath().path
+        XCTAssertTrue(array.contains("exec '\(binary)' sweep '\(folder.appendingPathComponent(specFile).resolvingSymlinksInPath().path)'")
+                      || array.contains("exec '\(binary)' sweep '\(folder.appendingPathComponent(specFile).path)'"),
+                      "the absolute paths of this runner and the spec:\n\(array)")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: out.appendingPathComponent("merge.sbatch").path))
+        XCTAssertTrue(r.stdout.contains("sbatch --parsable"), "says how to submit by hand: \(r.stdout)")
+
+        try "{\"name\": \"x\", \"task\": {\"name\": \"addding\"}}".write(to: folder.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
+        let bad = try RunnerBinary.run(["slurm", "bad.json", "--output-dir", "bad"], in: folder)
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("addding"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path))
+    }
 }

@@ -49,6 +49,11 @@ public final class Scheduler: @unchecked Sendable {
     private var active: [Int64: (worker: String, lost: Bool)] = [:]
     private var summary = SchedulerSummary()
     private var workerErrors: [Error] = []
+    /// Epoch records, checkpoints and final statuses are written here, in order, off
+    /// the training threads: a worker goes on with its next epoch while SQLite writes.
+    /// A process killed before a write loses at most that epoch, which a rerun
+    /// recomputes with the same bits.
+    private let writer = DispatchQueue(label: "runner.database-writer")
     private let entryByHash: [String: PlanEntry]
 
     public init(sweepId: Int64, entries: [PlanEntry], task: any SequenceTask, database: ResultsDatabase,
@@ -125,6 +130,7 @@ public final class Scheduler: @unchecked Sendable {
             }
         }
         group.wait()
+        writer.sync {}      // every queued write is done
         progress.sweepEnded()
         if let first = locked({ workerErrors.first }) { throw first }
         return locked {
@@ -142,6 +148,22 @@ public final class Scheduler: @unchecked Sendable {
                 locked { active[runId]?.lost = true }   // taken over by another process: stop training it
             } catch {
                 progress.message("heartbeat of run \(runId) failed: \(error)")
+            }
+        }
+    }
+
+    /// Queues a write of a run's results on the writer. A run taken over by another
+    /// process (its heartbeat went stale) stops being trained here; other errors end the sweep.
+    private func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void) {
+        writer.async {
+            do {
+                try self.db { try body(self.database) }
+            } catch ResultsStoreError.runNotOwned(_, _, let owner) {
+                self.locked { self.active[runId]?.lost = true }
+                self.progress.runEnded(runId: runId, label: label, status: "taken over", detail: owner.map { "by \($0)" })
+            } catch {
+                self.locked { self.workerErrors.append(error) }
+                self.cancel()
             }
         }
     }
@@ -198,18 +220,13 @@ public final class Scheduler: @unchecked Sendable {
                 let record = EpochRecord(runId: runId, epoch: r.epoch, trainLoss: r.trainLoss, valLoss: r.valLoss,
                                          valMetric: r.valMetric.isFinite ? r.valMetric : nil, gradNorm: r.gradNorm,
                                          seconds: r.seconds, tokensPerSecond: r.tokensPerSecond)
-                do {
-                    let state = try trainer.checkpoint().encoded()
-                    try db { try database.recordEpoch(record, checkpoint: state, worker: worker) }
-                } catch ResultsStoreError.runNotOwned(_, _, let owner) {
-                    progress.runEnded(runId: runId, label: name, status: "taken over", detail: owner.map { "by \($0)" })
-                    return
-                }
+                let state = try trainer.checkpoint().encoded()
+                write(runId: runId, label: name) { try $0.recordEpoch(record, checkpoint: state, worker: worker) }
                 locked { summary.epochsTrained += 1 }
                 progress.epochFinished(runId: runId, label: name, result: r, epochs: config.epochs)
             case .diverged(let epoch, let step, let loss):
                 let why = "loss became \(loss) at epoch \(epoch), step \(step)"
-                try db { try database.markRun(runId, status: .diverged, error: why, worker: worker) }
+                write(runId: runId, label: name) { try $0.markRun(runId, status: .diverged, error: why, worker: worker) }
                 progress.runEnded(runId: runId, label: name, status: "diverged", detail: why)
                 count(.diverged)
                 return
@@ -218,13 +235,13 @@ public final class Scheduler: @unchecked Sendable {
                     progress.runEnded(runId: runId, label: name, status: "taken over", detail: nil)
                     return
                 }
-                try db { try database.markRun(runId, status: .interrupted, error: nil, worker: worker) }
+                write(runId: runId, label: name) { try $0.markRun(runId, status: .interrupted, error: nil, worker: worker) }
                 progress.runEnded(runId: runId, label: name, status: "interrupted", detail: "at epoch \(trainer.completedEpochs + 1)")
                 count(.interrupted)
                 return
             }
         }
-        try db { try database.markRun(runId, status: .finished, error: nil, worker: worker) }
+        write(runId: runId, label: name) { try $0.markRun(runId, status: .finished, error: nil, worker: worker) }
         progress.runEnded(runId: runId, label: name, status: "finished", detail: nil)
         count(.finished)
     }

@@ -84,7 +84,7 @@ public struct ConfigurationResult: Sendable, Equatable, Codable {
 /// Head to head, per cell over all configurations.
 public struct CellStanding: Sendable, Equatable, Codable {
     public var cell: String
-    /// Configurations where the cell has a value of the ranking quantity.
+    /// Configurations where the cell was ranked (it and at least one other cell have a value).
     public var configurations: Int
     public var wins: Int
     /// Mean over those configurations of the cell's rank (1 = best, ties share the average rank).
@@ -412,10 +412,8 @@ extension ComparisonReport {
         // Head to head: paired over (configuration, seed).
         var cellPairs: [(String, String)] = []
         for (i, a) in allCells.enumerated() { for b in allCells[(i + 1)...] { cellPairs.append((a, b)) } }
-        cellPairs.sort { x, y in
-            let xMain = x == ("gru", "lstm"), yMain = y == ("gru", "lstm")
-            return xMain && !yMain
-        }
+        // GRU vs LSTM, the question of the report, comes first.
+        cellPairs = cellPairs.filter { $0 == ("gru", "lstm") } + cellPairs.filter { $0 != ("gru", "lstm") }
         struct PairKey: Hashable { var configuration: [ConfigValue]; var seed: Int }
         var finishedByCell: [String: [PairKey: RunOutcome]] = [:]
         for outcome in finished {

@@ -8,10 +8,12 @@ enum FieldValue: Equatable {
     case number(Double)
     case text(String)
 
-    /// Shortest text that reads back as the same Double; text as is.
+    /// Shortest text that reads back as the same Double (integers without ".0"); text as is.
     var csvText: String {
         switch self {
-        case .number(let value): return "\(value)"
+        case .number(let value):
+            if value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
+            return "\(value)"
         case .text(let text): return text
         }
     }
@@ -105,12 +107,16 @@ extension ComparisonReport {
             : "at each run's final epoch"
         var overview: [String] = [
             "Task \(sweep.task), metric \(sweep.metricName) (\(direction)); created \(sweep.createdAt).",
-            "Runs: \(totalRuns) (" + statusCounts.map { "\($0.count) \($0.status.rawValue)" }.joined(separator: ", ") + ").",
+            totalRuns == 0 ? "Runs: none (the sweep's plan is empty)."
+                : "Runs: \(totalRuns) (" + statusCounts.map { "\($0.count) \($0.status.rawValue)" }.joined(separator: ", ") + ").",
         ]
         if inProgress {
             let waiting = statusCounts.filter { $0.status == .pending || $0.status == .running }
                 .map { "\($0.count) \($0.status.rawValue)" }.joined(separator: ", ")
             overview.append("NOTE: this sweep is still running (\(waiting)); the numbers cover the finished runs only.")
+        }
+        if let interrupted = statusCounts.first(where: { $0.status == .interrupted }) {
+            overview.append("NOTE: \(interrupted.count) run(s) were interrupted; running the same sweep again continues them.")
         }
         overview.append("Values \(point), mean ± sd over seeds of finished runs; cells ranked by \(metricLabel).")
         overview.append("Grid axes: " + (axes.isEmpty ? "none" : axes.joined(separator: ", "))

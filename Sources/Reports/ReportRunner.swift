@@ -1,6 +1,7 @@
 // Entry points of the Reports library: load a sweep, compute its comparison and render it in
 // one of the formats; used by `runner report` and at the end of `runner sweep`.
 import Foundation
+import ResultsStore
 
 /// Output formats of `runner report`.
 public enum ReportFormat: String, Sendable, CaseIterable {
@@ -31,5 +32,11 @@ public enum ReportRunner {
     /// The text report the sweep command prints at its end.
     public static func textReport(databasePath: String, sweepName: String?, at point: ReportPoint = .best) throws -> String {
         try report(databasePath: databasePath, sweepName: sweepName, format: .text, options: ReportOptions(at: point))
+    }
+
+    /// The text report of `sweepName` read through a database the caller already has open.
+    public static func textReport(database: ResultsDatabase, sweepName: String, at point: ReportPoint = .best) throws -> String {
+        let data = try SweepLoader.load(database: database, sweepName: sweepName)
+        return try render(ComparisonReport(data, options: ReportOptions(at: point)), of: data, format: .text)
     }
 }

@@ -45,6 +45,11 @@ public enum SweepLoader {
         }
     }
 
+    /// Loads the sweep from an already open database (for example the sweep command's own).
+    public static func load(database: ResultsDatabase, sweepName: String?) throws -> SweepData {
+        try database.reader.read { db in try load(db, sweepName: sweepName, databasePath: database.path) }
+    }
+
     /// Loads a sweep inside an open connection (one read transaction gives a consistent view
     /// of a sweep that is still being written).
     public static func load(_ db: Database, sweepName: String?, databasePath: String) throws -> SweepData {

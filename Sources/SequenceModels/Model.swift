@@ -21,6 +21,7 @@ public final class Model {
     /// The flat parameter buffer (see `ParameterLayout`).
     public var parameters: [Float]
     private var workspace: Workspace?
+    private lazy var packed = PackedWeights(config: config)
 
     public init(config: ModelConfig) {
         self.config = config
@@ -36,8 +37,15 @@ public final class Model {
     }
 
     private func workspace(steps: Int, batchSize: Int) -> Workspace {
-        if let w = workspace, w.steps == steps, w.batchSize == batchSize { return w }
-        let w = Workspace(config: config, steps: steps, batchSize: batchSize)
+        if let w = workspace, w.fits(steps: steps, batchSize: batchSize) {
+            w.steps = steps
+            w.batchSize = batchSize
+            return w
+        }
+        let w = Workspace(config: config, steps: max(steps, workspace?.capacitySteps ?? 0),
+                          batchSize: max(batchSize, workspace?.batchCapacity ?? 0))
+        w.steps = steps
+        w.batchSize = batchSize
         workspace = w
         return w
     }
@@ -124,23 +132,25 @@ public final class Model {
         // Input projections of all steps in one GEMM: gates (N, GH) = x (N, X) · W_ih^T + b.
         for n in 0..<N { (ws.gates + n * GH).update(from: bias, count: GH) }
         rk_sgemm(0, 1, Int32(N), Int32(GH), Int32(X), x, Int32(X), wIH, Int32(X), 1, ws.gates, Int32(GH))
+        packed.packForward(wHH)
+        let wT = packed.forwardFirst
 
         for t in 0..<T {
             let g = ws.gates + t * B * GH                 // (B, GH) gates of step t
             let hPrev = ws.hidden + t * B * H, hNext = ws.hidden + (t + 1) * B * H
             switch config.cell {
             case .rnn:
-                rk_sgemm(0, 1, Int32(B), Int32(H), Int32(H), hPrev, Int32(H), wHH, Int32(H), 1, g, Int32(GH))
+                wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, H) += a⟨t−1⟩ · W_hhᵀ
                 rk_rnn_forward(Int32(B), Int32(H), g, Int32(GH), hNext)
             case .gru:
                 // Gates r, u: (B, 2H) += c⟨t−1⟩ (B, H) · W_hh[r,u]^T; then the candidate on Γr·c⟨t−1⟩.
                 let rc = ws.extra + t * B * H
-                rk_sgemm(0, 1, Int32(B), Int32(2 * H), Int32(H), hPrev, Int32(H), wHH, Int32(H), 1, g, Int32(GH))
+                wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)
                 rk_gru_forward_gates(Int32(B), Int32(H), g, hPrev, rc)
-                rk_sgemm(0, 1, Int32(B), Int32(H), Int32(H), rc, Int32(H), wHH + 2 * H * H, Int32(H), 1, g + 2 * H, Int32(GH))
+                packed.forwardSecond!.multiply(rc, m: B, lda: H, beta: 1, into: g + 2 * H, ldc: GH)
                 rk_gru_forward_candidate(Int32(B), Int32(H), g, hPrev, hNext)
             case .lstm:
-                rk_sgemm(0, 1, Int32(B), Int32(GH), Int32(H), hPrev, Int32(H), wHH, Int32(H), 1, g, Int32(GH))
+                wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, 4H) += a⟨t−1⟩ · W_hhᵀ
                 rk_lstm_forward(Int32(B), Int32(H), g, ws.cell + t * B * H, ws.cell + (t + 1) * B * H,
                                 ws.extra + t * B * H, hNext)
             }
@@ -200,6 +210,8 @@ public final class Model {
         let wHH = p + layout.weightHH.offset
         ws.daNext.update(repeating: 0, count: B * H)
         ws.dcNext.update(repeating: 0, count: B * H)
+        packed.packBackward(wHH)
+        let w = packed.backwardFirst
         for t in stride(from: T - 1, through: 0, by: -1) {
             let gt = ws.gates + t * B * GH, dgt = ws.dGates + t * B * GH
             let hPrev = ws.hidden + t * B * H
@@ -209,19 +221,19 @@ public final class Model {
             switch config.cell {
             case .rnn:
                 rk_rnn_backward(Int32(B), Int32(H), gt, Int32(GH), da, dgt)          // RNN eqs. 1-5
-                rk_sgemm(0, 0, Int32(B), Int32(H), Int32(GH), dgt, Int32(GH), wHH, Int32(H), 0, ws.daNext, Int32(H))
+                w.multiply(dgt, m: B, lda: GH, beta: 0, into: ws.daNext, ldc: H)   // da⟨t−1⟩ = dgates · W_hh
             case .gru:
                 // dc = da (a = c); candidate and update gates, then the reset gate through Γr·c⟨t−1⟩.
                 rk_gru_backward_candidate(Int32(B), Int32(H), gt, hPrev, da, dgt, ws.daNext)
                 // d(Γr·c⟨t−1⟩) (B, H) = dpre_c (B, H) · W_hh[c] (H, H)
-                rk_sgemm(0, 0, Int32(B), Int32(H), Int32(H), dgt + 2 * H, Int32(GH), wHH + 2 * H * H, Int32(H), 0, ws.dcNext, Int32(H))
+                packed.backwardSecond!.multiply(dgt + 2 * H, m: B, lda: GH, beta: 0, into: ws.dcNext, ldc: H)
                 rk_gru_backward_reset(Int32(B), Int32(H), gt, hPrev, ws.dcNext, dgt, ws.daNext)
                 // dc⟨t−1⟩ += dpre_[r,u] (B, 2H) · W_hh[r,u] (2H, H)
-                rk_sgemm(0, 0, Int32(B), Int32(H), Int32(2 * H), dgt, Int32(GH), wHH, Int32(H), 1, ws.daNext, Int32(H))
+                w.multiply(dgt, m: B, lda: GH, beta: 1, into: ws.daNext, ldc: H)
             case .lstm:
                 rk_lstm_backward(Int32(B), Int32(H), gt, ws.cell + t * B * H, ws.extra + t * B * H, da, ws.dcNext, dgt)
                 // da_prev (B, H) = dgates (B, 4H) · W_hh (4H, H)   (eq. 27)
-                rk_sgemm(0, 0, Int32(B), Int32(H), Int32(GH), dgt, Int32(GH), wHH, Int32(H), 0, ws.daNext, Int32(H))
+                w.multiply(dgt, m: B, lda: GH, beta: 0, into: ws.daNext, ldc: H)
             }
         }
         // Weight gradients of all steps in one GEMM each (eqs. 19-26):

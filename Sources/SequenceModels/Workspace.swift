@@ -1,8 +1,19 @@
-// Preallocated Float32 buffers of the fast path, sized for one (T, B) and
-// reused from batch to batch: no allocation inside the time loop.
+// Preallocated Float32 buffers of the fast path, reused from batch to batch
+// while (T, B) fits their capacity: no allocation inside the time loop, and
+// none for a short last batch or a shorter sequence.
 
 final class Workspace {
-    let steps: Int, batchSize: Int
+    /// The shape of the batch being processed (at most the capacity).
+    var steps: Int, batchSize: Int
+    /// The largest T·B, (T+1)·B and B the buffers hold.
+    let positionCapacity: Int, stateCapacity: Int, batchCapacity: Int
+    /// The (T, B) the buffers were sized for.
+    let capacitySteps: Int
+
+    func fits(steps: Int, batchSize: Int) -> Bool {
+        steps * batchSize <= positionCapacity && (steps + 1) * batchSize <= stateCapacity && batchSize <= batchCapacity
+    }
+
     /// (N, G·H) with N = T·B: input projections + bias, then the gate activations.
     let gates: UnsafeMutablePointer<Float>
     /// (N, G·H): pre-activation gradients of the gates.
@@ -26,6 +37,10 @@ final class Workspace {
     init(config: ModelConfig, steps: Int, batchSize: Int) {
         self.steps = steps
         self.batchSize = batchSize
+        positionCapacity = steps * batchSize
+        stateCapacity = (steps + 1) * batchSize
+        batchCapacity = batchSize
+        capacitySteps = steps
         let n = steps * batchSize, h = config.hiddenSize, gh = config.cell.gateCount * h, v = config.outputSize
         var all: [UnsafeMutablePointer<Float>] = []
         func make(_ count: Int) -> UnsafeMutablePointer<Float> {

@@ -115,3 +115,22 @@ public enum CharSampler {
         return best
     }
 }
+
+extension CharSampler {
+    /// Samples from a trained character model: each input index becomes a
+    /// one-hot vector stepped through `model` with batch size 1, carrying its
+    /// recurrent state from one character to the next. See
+    /// `sample(vocabulary:length:temperature:seed:prime:next:)` for the rules.
+    public static func sample(model: Model, vocabulary: CharVocabulary, length: Int, temperature: Double,
+                              seed: UInt64, prime: String = "\n") -> String {
+        precondition(model.config.head == .softmax && model.config.inputSize == vocabulary.count
+                     && model.config.outputSize == vocabulary.count, "the model must read and predict the vocabulary")
+        var state = model.initialState(batchSize: 1)
+        var input = [Float](repeating: 0, count: vocabulary.count)
+        return sample(vocabulary: vocabulary, length: length, temperature: temperature, seed: seed, prime: prime) { index in
+            input[index] = 1
+            defer { input[index] = 0 }
+            return model.predict(inputs: input, steps: 1, state: &state)
+        }
+    }
+}

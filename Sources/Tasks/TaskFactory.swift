@@ -19,8 +19,11 @@ import Foundation
 /// | charlm | data_seed | 0 | integer ≥ 0; accepted for uniform specs, unused (the text is the data) |
 ///
 /// A `name` field in the parameters is ignored (the spec's task block carries it).
+/// Generated tasks hold their data in memory: (train_size + val_size) × steps per
+/// sequence may be at most `maxGeneratedSteps`.
 public enum TaskFactory {
     public static let knownTasks = ["adding", "copy", "reber", "charlm"]
+    public static let maxGeneratedSteps = 100_000_000
 
     /// One line per problem with the task block; empty when `make` will succeed.
     public static func validate(name: String, parameters: [String: JSONValue], specDirectory: URL) -> [String] {
@@ -63,7 +66,8 @@ public enum TaskFactory {
             let trainSize = reader.integer("train_size", default: 10000, minimum: 1)
             let valSize = reader.integer("val_size", default: 1000, minimum: 1)
             let dataSeed = reader.integer("data_seed", default: 0, minimum: 0)
-            if let length, let trainSize, let valSize, let dataSeed {
+            if let length, let trainSize, let valSize, let dataSeed,
+               reader.checkGeneratedSteps(sequences: trainSize + valSize, steps: name == "adding" ? length : length + 20) {
                 definition = name == "adding"
                     ? .adding(length: length, trainSize: trainSize, valSize: valSize, dataSeed: UInt64(dataSeed))
                     : .copy(length: length, trainSize: trainSize, valSize: valSize, dataSeed: UInt64(dataSeed))
@@ -73,7 +77,8 @@ public enum TaskFactory {
             let valSize = reader.integer("val_size", default: 500, minimum: 1)
             let maxLength = reader.integer("max_length", default: 40, minimum: EmbeddedReberGrammar.minimumLength)
             let dataSeed = reader.integer("data_seed", default: 0, minimum: 0)
-            if let trainSize, let valSize, let maxLength, let dataSeed {
+            if let trainSize, let valSize, let maxLength, let dataSeed,
+               reader.checkGeneratedSteps(sequences: trainSize + valSize, steps: maxLength) {
                 definition = .reber(trainSize: trainSize, valSize: valSize, maxLength: maxLength, dataSeed: UInt64(dataSeed))
             }
         case "charlm":
@@ -108,5 +113,16 @@ public enum TaskFactory {
         }
         reader.reportUnknownFields()
         return (definition, reader.problems)
+    }
+}
+
+extension ParameterReader {
+    /// Refuses data too large to hold in memory; true when the size is fine.
+    mutating func checkGeneratedSteps(sequences: Int, steps: Int) -> Bool {
+        let (total, overflow) = sequences.multipliedReportingOverflow(by: steps)
+        guard overflow || total > TaskFactory.maxGeneratedSteps else { return true }
+        report("train_size + val_size = \(sequences) sequences of up to \(steps) steps make "
+               + "\(overflow ? "too many" : String(total)) steps; expected at most \(TaskFactory.maxGeneratedSteps)")
+        return false
     }
 }

@@ -13,27 +13,26 @@ extension Runner {
             commandName: "report",
             abstract: "Compare the cells of a sweep: per configuration, head to head, hyperparameters.",
             discussion: """
-            Reads the results database (read-only). Values are means ± sd over seeds of finished runs;
+            Reads the results database (read-only). Values are means ± sd over seeds of finished runs; \
             diverged, failed and unfinished runs are counted and listed.
             """)
 
-        @Option(name: .long, help: "The results database.")
-        var db: String = "results/results.db"
+        @OptionGroup var database: DatabasePathOption
 
-        @Option(name: .long, help: "The sweep to report on (default: the most recently created).")
+        @Option(name: .long, help: ArgumentHelp("The sweep to report on (default: the most recently created).", valueName: "NAME"))
         var sweep: String?
 
         @Option(name: .long, help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
         var format: ReportFormat = .text
 
-        @Option(name: .long, help: "Write the report to this file instead of the terminal (folders are created).")
+        @Option(name: .long, help: ArgumentHelp("Write the report to this file instead of the terminal (folders are created).", valueName: "FILE"))
         var output: String?
 
         @Option(name: .long, help: "Read each run at its best epoch (lowest validation loss) or its final epoch: best, final.")
         var at: ReportPoint = .best
 
         @Option(name: .customLong("target-loss"),
-                help: "Validation loss for 'epochs and seconds to target' (default: per configuration, the mean best loss of the worse of GRU and LSTM).")
+                help: ArgumentHelp("Validation loss for 'epochs and seconds to target' (default: per configuration, the mean best loss of the worse of GRU and LSTM).", valueName: "LOSS"))
         var targetLoss: Double?
 
         func validate() throws {
@@ -44,7 +43,7 @@ extension Runner {
 
         func run() throws {
             let options = ReportOptions(at: at, targetLoss: targetLoss)
-            let text = try ReportRunner.report(databasePath: db, sweepName: sweep, format: format, options: options)
+            let text = try ReportRunner.report(databasePath: database.path, sweepName: sweep, format: format, options: options)
             guard let output else {
                 print(text, terminator: "")
                 return

@@ -103,3 +103,72 @@ final class ConstructedGridTests: XCTestCase {
         XCTAssertThrowsError(try parseRunConfig("[1, 2]"))
     }
 }
+
+final class EdgeCaseReportTests: XCTestCase {
+    private let sweep = SweepInfo(id: 1, name: "edge", createdAt: "2026-11-27T10:00:00Z", task: "copy",
+                                  metricName: "accuracy", metricHigherIsBetter: true, baselineLoss: 2.0, baselineMetric: nil)
+
+    func testAnEmptySweepRendersInEveryFormat() throws {
+        let data = SweepData(sweep: sweep, runs: [])
+        let report = ComparisonReport(data)
+        XCTAssertTrue(report.configurations.isEmpty)
+        XCTAssertFalse(report.inProgress)
+        for format in ReportFormat.allCases {
+            XCTAssertFalse(try ReportRunner.render(report, of: data, format: format).isEmpty, "\(format)")
+        }
+        XCTAssertTrue(try ReportRunner.render(report, of: data, format: .text).contains("Runs: none"))
+        XCTAssertEqual(try ReportRunner.render(report, of: data, format: .html).components(separatedBy: "<svg").count - 1, 0)
+    }
+
+    func testOneCellWithoutMetricsRanksByLossAndComparesToTheLossBaseline() throws {
+        // No run recorded a metric: cells are ranked by validation loss, the baseline is the loss 2.0.
+        // Seed 1: losses 2.5, 2.0 (best 2.0); seed 2: 2.5, 3.0 (best 2.5, at epoch 1); mean 2.25.
+        let runs = (1...2).map { seed in
+            SweepRun(id: Int64(seed), planIndex: seed, config: ["cell": .string("lstm"), "seed": .number(Double(seed))],
+                     cell: "lstm", hidden: 32, lr: 0.01, seed: seed, status: .finished, paramCount: nil, epochsPlanned: 2,
+                     epochs: [RunEpoch(epoch: 1, valLoss: 2.5, valMetric: nil, seconds: nil, tokensPerSecond: nil),
+                              RunEpoch(epoch: 2, valLoss: 1.0 + Double(seed), valMetric: nil, seconds: nil, tokensPerSecond: nil)])
+        }
+        let report = ComparisonReport(SweepData(sweep: sweep, runs: runs))
+        XCTAssertEqual(report.rankedBy, .valLoss)
+        XCTAssertEqual(report.axes, ["seed"])
+        XCTAssertEqual(report.configurations.count, 1)
+        let lstm = report.configurations[0].cells[0]
+        XCTAssertEqual(lstm.valLoss?.mean, 2.25)
+        XCTAssertEqual(lstm.bestEpoch?.mean, 1.5)
+        XCTAssertEqual(lstm.beatsBaseline, false, "mean val loss 2.25 is worse than the baseline 2.0")
+        XCTAssertNil(report.configurations[0].winner, "one cell has nobody to beat")
+        XCTAssertTrue(report.paired.isEmpty)
+        // Target = the only cell's mean best loss 2.25: seed 1 reaches it at epoch 2, seed 2 never.
+        XCTAssertEqual(report.timeToTarget.first?.targetLoss, 2.25)
+        XCTAssertEqual(report.timeToTarget.first?.cells.first?.reached, 1)
+        XCTAssertEqual(report.timeToTarget.first?.cells.first?.epochs?.mean, 2)
+        XCTAssertNil(report.timeToTarget.first?.cells.first?.seconds, "no seconds recorded")
+    }
+
+    func testThreeCellsPutGRUVersusLSTMFirstAndInterruptedRunsAreNoted() throws {
+        var runs: [SweepRun] = []
+        for (index, cell) in ["lstm", "rnn", "gru"].enumerated() {
+            for seed in 1...2 {
+                runs.append(SweepRun(id: Int64(runs.count + 1), planIndex: runs.count,
+                                     config: ["cell": .string(cell), "seed": .number(Double(seed))],
+                                     cell: cell, hidden: 16, lr: 0.01, seed: seed, status: .finished, paramCount: 100 * (index + 1),
+                                     epochsPlanned: 1,
+                                     epochs: [RunEpoch(epoch: 1, valLoss: 1, valMetric: Double(index + seed), seconds: 1, tokensPerSecond: 5)]))
+            }
+        }
+        runs.append(SweepRun(id: 99, planIndex: 99, config: ["cell": .string("gru"), "seed": .number(3)], cell: "gru", hidden: 16,
+                             lr: 0.01, seed: 3, status: .interrupted, paramCount: nil, epochsPlanned: 1, epochs: []))
+        let data = SweepData(sweep: sweep, runs: runs)
+        let report = ComparisonReport(data)
+        XCTAssertEqual(report.standings.map(\.cell), ["rnn", "gru", "lstm"])
+        XCTAssertEqual(report.paired.map { "\($0.cellA) vs \($0.cellB)" }, ["gru vs lstm", "rnn vs gru", "rnn vs lstm"])
+        XCTAssertFalse(report.inProgress, "an interrupted run is not running")
+        XCTAssertEqual(report.unfinishedRuns.map(\.runId), [99])
+        let text = try ReportRunner.render(report, of: data, format: .text)
+        XCTAssertTrue(text.contains("NOTE: 1 run(s) were interrupted"), text)
+        XCTAssertFalse(text.contains("still running"))
+        let html = try ReportRunner.render(report, of: data, format: .html)
+        XCTAssertTrue(html.contains("stroke=\"#7f7f7f\""), "rnn's colour")
+    }
+}

@@ -61,3 +61,15 @@ final class SweepLoaderTests: XCTestCase {
         }
     }
 }
+
+final class OpenDatabaseReportTests: XCTestCase {
+    func testTextReportThroughTheSweepCommandsOpenDatabase() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("results.db")
+        try writeDatabase(at: path, sweeps: [knownSweep()])
+        let database = try ResultsDatabase.open(path: path)
+        let text = try ReportRunner.textReport(database: database, sweepName: "known")
+        XCTAssertEqual(text, try ReportRunner.textReport(databasePath: path, sweepName: "known"))
+        XCTAssertTrue(text.hasPrefix("Sweep known: GRU vs LSTM comparison\n"))
+    }
+}

@@ -58,6 +58,14 @@ final class TaskFactoryTests: XCTestCase {
                        ["task adding: field \"data_seed\" is -1; expected an integer ≥ 0"])
     }
 
+    func testDataTooLargeForMemoryIsRefused() {
+        XCTAssertEqual(problems("adding", ["length": .number(1_000_000), "train_size": .number(1000), "val_size": .number(10)]),
+                       ["task adding: train_size + val_size = 1010 sequences of up to 1000000 steps make 1010000000 steps; expected at most 100000000"])
+        XCTAssertEqual(problems("copy", ["length": .number(99980), "train_size": .number(999), "val_size": .number(1)]), [],
+                       "exactly at the limit")
+        XCTAssertEqual(problems("copy", ["length": .number(99981), "train_size": .number(999), "val_size": .number(1)]).count, 1)
+    }
+
     func testMissingRequiredFieldAndWrongTypes() {
         XCTAssertEqual(problems("adding", [:]), ["task adding: field \"length\" is missing; expected an integer ≥ 2"])
         XCTAssertEqual(problems("adding", ["length": .string("50")]),

@@ -5,16 +5,24 @@
 #ifndef RUNNER_CKERNELS_H
 #define RUNNER_CKERNELS_H
 
+#include <stddef.h>
 #include "cells.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/// C = beta*C + op(A) * op(B), row-major.
+// MARK: - SGEMM (sgemm.c)
+
+/// C = beta*C + op(A) * op(B), row-major, single precision.
 ///   op(A) is (M x K): A itself (lda >= K) or, with transA, A^T where A is (K x M) (lda >= M).
 ///   op(B) is (K x N): B itself (ldb >= N) or, with transB, B^T where B is (N x K) (ldb >= K).
-///   C is (M x N), ldc >= N. beta is 0 (overwrite, C may hold garbage) or 1 (accumulate).
+///   C is (M x N), ldc >= N. beta is 0 (overwrite: C may hold garbage or NaN) or 1
+///   (accumulate); other values compute beta*C + op(A)op(B).
+/// Every element is summed over k in a fixed order (blocks of the path's KC, each a chain of
+/// fused multiply-adds from k = 0 up), so equal inputs give equal bits on every call, whatever
+/// M, N, the tile the element falls in, or buffer alignment. No allocation after the first
+/// call of a given size on a thread (packing buffers are per thread, freed at thread exit).
 void rk_sgemm(int transA, int transB, int M, int N, int K,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc);
@@ -22,6 +30,28 @@ void rk_sgemm(int transA, int transB, int M, int N, int K,
 /// The name of the instruction-set path rk_sgemm dispatches to on this CPU
 /// ("avx512", "avx2", "neon" or "portable").
 const char *rk_sgemm_path(void);
+
+/// For tests and benchmarks: makes rk_sgemm use the named path ("avx512", "avx2", "neon",
+/// "portable") for all threads, or the automatic choice for NULL or "auto".
+/// Returns 1 on success, 0 if the path is unknown or this CPU cannot run it (nothing changes).
+int rk_sgemm_force_path(const char *name);
+
+/// Pre-packed B operand, for a weight used in many products (e.g. all T steps of a pass).
+/// Number of floats a packed copy of a (K x N) op(B) needs (the same for every path).
+size_t rk_sgemm_packed_b_size(int K, int N);
+
+/// Packs op(B) (K x N; B is (K x N) with ldb >= N, or with transB (N x K) with ldb >= K)
+/// into packed, which holds rk_sgemm_packed_b_size(K, N) floats (64-byte alignment is best).
+/// The packing is for the path active now; B may change afterwards without effect on packed.
+/// Recurrence use: W is (G*H x H); rk_sgemm_pack_b(1, H, G*H, W, H, packedWT) packs W^T for
+/// gates = h * W^T, and rk_sgemm_pack_b(0, G*H, H, W, H, packedW) packs W for dh = dgates * W.
+void rk_sgemm_pack_b(int transB, int K, int N, const float *B, int ldb, float *packed);
+
+/// C = beta*C + op(A) * Bpacked, same rules as rk_sgemm, with Bpacked from rk_sgemm_pack_b
+/// for this K and N. Gives the same bits as rk_sgemm with the unpacked B on the path that
+/// packed it. Returns 1, or 0 without touching C if packed was not made for (K, N).
+int rk_sgemm_packed(int transA, int M, int N, int K, const float *A, int lda,
+                    const float *packed, float beta, float *C, int ldc);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,37 @@
+// Internal interface between the SGEMM driver (sgemm.c) and the per-ISA micro-kernels
+// (sgemm_x86.c, sgemm_neon.c, sgemm_portable.c). Not part of the public header.
+#ifndef RUNNER_SGEMM_INTERNAL_H
+#define RUNNER_SGEMM_INTERNAL_H
+
+/// Micro-kernel: C[0..mr)[0..nr) = beta*C + Apanel * Bpanel over kc steps, where
+///   a: packed A micro-panel, element (i, k) at a[k*MR + i] (MR = the path's mr);
+///   b: B micro-panel, element (k, j) at b[k*bs + j], j < NR always readable
+///      (zero padding beyond nr, or real columns when reading B in place);
+///   c: C tile, element (i, j) at c[i*ldc + j]; only i < mr, j < nr are touched.
+/// The sum over k runs from k = 0 upwards with one fused multiply-add per step into an
+/// accumulator that starts at 0 (portable path: multiply then add); the accumulator is
+/// then stored (beta == 0), added to C (beta == 1) or added to beta*C. This order is
+/// fixed, so results do not depend on where the tile lies in C or on buffer addresses.
+typedef void (*rk_sgemm_kernel_fn)(int kc, const float *a, const float *b, long bs,
+                                   float *c, long ldc, int mr, int nr, float beta);
+
+typedef struct {
+    const char *name;
+    int mr, nr;          // micro-tile of C
+    int kc, mc, nc;      // cache blocking: K block, rows of A per packed block, columns of B per packed block
+    rk_sgemm_kernel_fn kernel;
+    /// dst[c*dstride + r] = src[r*lds + c] for r < rows, c < cols (packing transposed
+    /// operands); NULL for the plain C loop.
+    void (*transpose)(const float *src, long lds, int rows, int cols, float *dst, long dstride);
+} rk_sgemm_path_desc;
+
+extern const rk_sgemm_path_desc rk_sgemm_path_portable;
+#if defined(__x86_64__)
+extern const rk_sgemm_path_desc rk_sgemm_path_avx2;
+extern const rk_sgemm_path_desc rk_sgemm_path_avx512;
+#endif
+#if defined(__aarch64__)
+extern const rk_sgemm_path_desc rk_sgemm_path_neon;
+#endif
+
+#endif

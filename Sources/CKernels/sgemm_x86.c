@@ -1,0 +1,211 @@
+// SGEMM micro-kernels for x86-64: AVX-512 (12x32 tile) and AVX2+FMA (6x16 tile).
+// Compiled for any x86-64 via target attributes; sgemm.c picks one at run time.
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include "sgemm_internal.h"
+
+#define RK_INLINE static inline __attribute__((always_inline))
+#define RK_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+#define RK_AVX2 __attribute__((target("avx2,fma")))
+
+// MARK: - Transposing copy for packing (AVX2; used by both x86 paths)
+
+/// Stores the first n (0...8) lanes of v at p with plain stores (no masked stores: slow on AMD).
+RK_INLINE RK_AVX2 void store_first_lanes(float *p, __m256 v, int n) {
+    if (n == 8) { _mm256_storeu_ps(p, v); return; }
+    __m128 part = _mm256_castps256_ps128(v);
+    if (n >= 4) { _mm_storeu_ps(p, part); part = _mm256_extractf128_ps(v, 1); p += 4; n -= 4; }
+    if (n >= 2) { _mm_storel_pi((__m64 *)p, part); part = _mm_movehl_ps(part, part); p += 2; n -= 2; }
+    if (n == 1) _mm_store_ss(p, part);
+}
+
+/// dst[c*dstride + r] = src[r*lds + c] for r < rows, c < cols, in 8x8 register blocks.
+static RK_AVX2 void transpose_avx2(const float *src, long lds, int rows, int cols, float *dst, long dstride) {
+    static const float zeros[8] = {0};
+    for (int r0 = 0; r0 < rows; r0 += 8) {
+        int rr = rows - r0 < 8 ? rows - r0 : 8;
+        const float *row[8];
+        for (int r = 0; r < 8; r++) row[r] = r < rr ? src + (long)(r0 + r) * lds : zeros;
+        int c0 = 0;
+        for (; c0 + 8 <= cols; c0 += 8) {
+            __m256 r0v = _mm256_loadu_ps(row[0] + (row[0] == zeros ? 0 : c0));
+            __m256 r1v = _mm256_loadu_ps(row[1] + (row[1] == zeros ? 0 : c0));
+            __m256 r2v = _mm256_loadu_ps(row[2] + (row[2] == zeros ? 0 : c0));
+            __m256 r3v = _mm256_loadu_ps(row[3] + (row[3] == zeros ? 0 : c0));
+            __m256 r4v = _mm256_loadu_ps(row[4] + (row[4] == zeros ? 0 : c0));
+            __m256 r5v = _mm256_loadu_ps(row[5] + (row[5] == zeros ? 0 : c0));
+            __m256 r6v = _mm256_loadu_ps(row[6] + (row[6] == zeros ? 0 : c0));
+            __m256 r7v = _mm256_loadu_ps(row[7] + (row[7] == zeros ? 0 : c0));
+            __m256 t0 = _mm256_unpacklo_ps(r0v, r1v), t1 = _mm256_unpackhi_ps(r0v, r1v);
+            __m256 t2 = _mm256_unpacklo_ps(r2v, r3v), t3 = _mm256_unpackhi_ps(r2v, r3v);
+            __m256 t4 = _mm256_unpacklo_ps(r4v, r5v), t5 = _mm256_unpackhi_ps(r4v, r5v);
+            __m256 t6 = _mm256_unpacklo_ps(r6v, r7v), t7 = _mm256_unpackhi_ps(r6v, r7v);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *d = dst + (long)c0 * dstride + r0;
+            store_first_lanes(d + 0 * dstride, _mm256_permute2f128_ps(u0, u4, 0x20), rr);
+            store_first_lanes(d + 1 * dstride, _mm256_permute2f128_ps(u1, u5, 0x20), rr);
+            store_first_lanes(d + 2 * dstride, _mm256_permute2f128_ps(u2, u6, 0x20), rr);
+            store_first_lanes(d + 3 * dstride, _mm256_permute2f128_ps(u3, u7, 0x20), rr);
+            store_first_lanes(d + 4 * dstride, _mm256_permute2f128_ps(u0, u4, 0x31), rr);
+            store_first_lanes(d + 5 * dstride, _mm256_permute2f128_ps(u1, u5, 0x31), rr);
+            store_first_lanes(d + 6 * dstride, _mm256_permute2f128_ps(u2, u6, 0x31), rr);
+            store_first_lanes(d + 7 * dstride, _mm256_permute2f128_ps(u3, u7, 0x31), rr);
+        }
+        for (; c0 < cols; c0++)
+            for (int r = 0; r < rr; r++) dst[(long)c0 * dstride + r0 + r] = src[(long)(r0 + r) * lds + c0];
+    }
+}
+
+// MARK: - AVX-512: 12 rows x 32 columns (24 zmm accumulators, 2 for B, 1 broadcast)
+
+enum { MR512 = 12, NR512 = 32 };
+
+/// Writes acc into the lanes m of c: c = acc (beta 0), c + acc (beta 1), or beta*c + acc.
+RK_INLINE RK_AVX512 void store512(float *c, __m512 acc, __mmask16 m, float beta) {
+    if (beta == 0.0f) {
+        _mm512_mask_storeu_ps(c, m, acc);
+    } else if (beta == 1.0f) {
+        _mm512_mask_storeu_ps(c, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, c), acc));
+    } else {
+        __m512 old = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, c), _mm512_set1_ps(beta));
+        _mm512_mask_storeu_ps(c, m, _mm512_add_ps(old, acc));
+    }
+}
+
+RK_INLINE RK_AVX512 void kernel512_body(const int mr, int kc, const float *a, const float *b, long bs,
+                                        float *c, long ldc, int nr, float beta) {
+    __m512 c0[MR512], c1[MR512];
+    for (int i = 0; i < mr; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
+    for (int i = 0; i < mr; i++) {  // C is needed only at the end: fetch both of its lines now
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 31), _MM_HINT_T0);
+    }
+    for (int k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        for (int i = 0; i < mr; i++) {
+            __m512 ai = _mm512_set1_ps(a[i]);
+            c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+            c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+        }
+        a += MR512;
+        b += bs;
+    }
+    __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
+    if (nr == NR512 && beta == 0.0f) {  // the common cases get unrolled loops without branches
+        for (int i = 0; i < mr; i++) { _mm512_storeu_ps(c + i * ldc, c0[i]); _mm512_storeu_ps(c + i * ldc + 16, c1[i]); }
+    } else if (nr == NR512 && beta == 1.0f) {
+        for (int i = 0; i < mr; i++) {
+            _mm512_storeu_ps(c + i * ldc, _mm512_add_ps(_mm512_loadu_ps(c + i * ldc), c0[i]));
+            _mm512_storeu_ps(c + i * ldc + 16, _mm512_add_ps(_mm512_loadu_ps(c + i * ldc + 16), c1[i]));
+        }
+    } else {
+#pragma GCC unroll 16
+        for (int i = 0; i < mr; i++) {
+            store512(c + i * ldc, c0[i], m0, beta);
+            if (m1) store512(c + i * ldc + 16, c1[i], m1, beta);
+        }
+    }
+}
+
+static RK_AVX512 void kernel512(int kc, const float *a, const float *b, long bs,
+                                float *c, long ldc, int mr, int nr, float beta) {
+    switch (mr) {
+    case 12: kernel512_body(12, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 11: kernel512_body(11, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 10: kernel512_body(10, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 9: kernel512_body(9, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 8: kernel512_body(8, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 7: kernel512_body(7, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 6: kernel512_body(6, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 5: kernel512_body(5, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 4: kernel512_body(4, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 3: kernel512_body(3, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 2: kernel512_body(2, kc, a, b, bs, c, ldc, nr, beta); break;
+    default: kernel512_body(1, kc, a, b, bs, c, ldc, nr, beta); break;
+    }
+}
+
+#ifndef RK_AVX512_KC  // blocking (overridable for tuning builds); kc fixes the summation blocks
+#define RK_AVX512_KC 512
+#define RK_AVX512_MC 96
+#endif
+const rk_sgemm_path_desc rk_sgemm_path_avx512 = {
+    .name = "avx512", .mr = MR512, .nr = NR512, .kc = RK_AVX512_KC, .mc = RK_AVX512_MC, .nc = 2048, .kernel = kernel512, .transpose = transpose_avx2,
+};
+
+// MARK: - AVX2 + FMA: 6 rows x 16 columns (12 ymm accumulators, 2 for B, 1 broadcast)
+
+enum { MR256 = 6, NR256 = 16 };
+
+RK_INLINE RK_AVX2 __m256i mask256(int n) {  // lanes [0, n) set, n in 0...8
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane);
+}
+
+RK_INLINE RK_AVX2 void store256(float *c, __m256 acc, int n, float beta) {
+    if (n >= 8) {
+        if (beta == 0.0f) _mm256_storeu_ps(c, acc);
+        else if (beta == 1.0f) _mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), acc));
+        else _mm256_storeu_ps(c, _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(c), _mm256_set1_ps(beta)), acc));
+    } else if (n > 0) {
+        __m256i m = mask256(n);
+        if (beta == 0.0f) _mm256_maskstore_ps(c, m, acc);
+        else if (beta == 1.0f) _mm256_maskstore_ps(c, m, _mm256_add_ps(_mm256_maskload_ps(c, m), acc));
+        else _mm256_maskstore_ps(c, m, _mm256_add_ps(_mm256_mul_ps(_mm256_maskload_ps(c, m), _mm256_set1_ps(beta)), acc));
+    }
+}
+
+RK_INLINE RK_AVX2 void kernel256_body(const int mr, int kc, const float *a, const float *b, long bs,
+                                      float *c, long ldc, int nr, float beta) {
+    __m256 c0[MR256], c1[MR256];
+    for (int i = 0; i < mr; i++) { c0[i] = _mm256_setzero_ps(); c1[i] = _mm256_setzero_ps(); }
+    for (int i = 0; i < mr; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 15), _MM_HINT_T0);
+    }
+    for (int k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        for (int i = 0; i < mr; i++) {
+            __m256 ai = _mm256_broadcast_ss(a + i);
+            c0[i] = _mm256_fmadd_ps(ai, b0, c0[i]);
+            c1[i] = _mm256_fmadd_ps(ai, b1, c1[i]);
+        }
+        a += MR256;
+        b += bs;
+    }
+    if (nr == NR256 && beta == 0.0f) {  // the common cases get unrolled loops without branches
+        for (int i = 0; i < mr; i++) { _mm256_storeu_ps(c + i * ldc, c0[i]); _mm256_storeu_ps(c + i * ldc + 8, c1[i]); }
+    } else if (nr == NR256 && beta == 1.0f) {
+        for (int i = 0; i < mr; i++) {
+            _mm256_storeu_ps(c + i * ldc, _mm256_add_ps(_mm256_loadu_ps(c + i * ldc), c0[i]));
+            _mm256_storeu_ps(c + i * ldc + 8, _mm256_add_ps(_mm256_loadu_ps(c + i * ldc + 8), c1[i]));
+        }
+    } else {
+#pragma GCC unroll 16
+        for (int i = 0; i < mr; i++) {
+            store256(c + i * ldc, c0[i], nr, beta);
+            store256(c + i * ldc + 8, c1[i], nr - 8, beta);
+        }
+    }
+}
+
+static RK_AVX2 void kernel256(int kc, const float *a, const float *b, long bs,
+                              float *c, long ldc, int mr, int nr, float beta) {
+    switch (mr) {
+    case 6: kernel256_body(6, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 5: kernel256_body(5, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 4: kernel256_body(4, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 3: kernel256_body(3, kc, a, b, bs, c, ldc, nr, beta); break;
+    case 2: kernel256_body(2, kc, a, b, bs, c, ldc, nr, beta); break;
+    default: kernel256_body(1, kc, a, b, bs, c, ldc, nr, beta); break;
+    }
+}
+
+const rk_sgemm_path_desc rk_sgemm_path_avx2 = {
+    .name = "avx2", .mr = MR256, .nr = NR256, .kc = 512, .mc = 96, .nc = 2048, .kernel = kernel256, .transpose = transpose_avx2,
+};
+#endif

@@ -1,0 +1,73 @@
+// The recurrent weight matrix packed once per pass for the GEMM micro-kernels,
+// then reused by all T steps (the recurrence's GEMMs are small: B×H times
+// H×G·H, where packing on every call would cost as much as the product).
+
+import CKernels
+
+/// One packed (K × N) right-hand operand.
+final class PackedOperand {
+    let k: Int, n: Int
+    let buffer: UnsafeMutablePointer<Float>
+
+    init(k: Int, n: Int) {
+        self.k = k
+        self.n = n
+        let count = max(rk_sgemm_packed_b_size(Int32(k), Int32(n)), 1)
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Packs op(B): B itself (K × N, row stride ldb) or, with `transposed`, Bᵀ of a (N × K) B.
+    func pack(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool) {
+        rk_sgemm_pack_b(transposed ? 1 : 0, Int32(k), Int32(n), b, Int32(ldb), buffer)
+    }
+
+    /// C (M × N, ldc) = beta·C + A (M × K, lda) · this operand.
+    func multiply(_ a: UnsafePointer<Float>, m: Int, lda: Int, beta: Float, into c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let ok = rk_sgemm_packed(0, Int32(m), Int32(n), Int32(k), a, Int32(lda), buffer, beta, c, Int32(ldc))
+        precondition(ok == 1, "packed operand does not match (\(k) × \(n))")
+    }
+}
+
+/// The packed forms of W_hh a model's passes use.
+///
+///     forward:  gates (B, G·H) += a⟨t−1⟩ (B, H) · W_hhᵀ (H, G·H)
+///     backward: da⟨t−1⟩ (B, H) = dgates (B, G·H) · W_hh (G·H, H)
+///
+/// The GRU splits both by gate block: [r, u] act on c⟨t−1⟩, the candidate on Γr·c⟨t−1⟩.
+final class PackedWeights {
+    /// rnn, lstm: W_hhᵀ (H × G·H) and W_hh (G·H × H).
+    /// gru: first = the [r, u] rows (H × 2H and 2H × H), second = the candidate rows (H × H both).
+    let forwardFirst: PackedOperand, forwardSecond: PackedOperand?
+    let backwardFirst: PackedOperand, backwardSecond: PackedOperand?
+    let cell: CellKind, hidden: Int
+
+    init(config: ModelConfig) {
+        cell = config.cell
+        hidden = config.hiddenSize
+        let h = config.hiddenSize, gh = config.cell.gateCount * h
+        if cell == .gru {
+            forwardFirst = PackedOperand(k: h, n: 2 * h)
+            forwardSecond = PackedOperand(k: h, n: h)
+            backwardFirst = PackedOperand(k: 2 * h, n: h)
+            backwardSecond = PackedOperand(k: h, n: h)
+        } else {
+            forwardFirst = PackedOperand(k: h, n: gh)
+            forwardSecond = nil
+            backwardFirst = PackedOperand(k: gh, n: h)
+            backwardSecond = nil
+        }
+    }
+
+    func packForward(_ wHH: UnsafePointer<Float>) {
+        forwardFirst.pack(wHH, ldb: hidden, transposed: true)
+        forwardSecond?.pack(wHH + 2 * hidden * hidden, ldb: hidden, transposed: true)
+    }
+
+    func packBackward(_ wHH: UnsafePointer<Float>) {
+        backwardFirst.pack(wHH, ldb: hidden, transposed: false)
+        backwardSecond?.pack(wHH + 2 * hidden * hidden, ldb: hidden, transposed: false)
+    }
+}

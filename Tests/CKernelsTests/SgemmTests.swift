@@ -1,0 +1,271 @@
+// Tests of rk_sgemm and the pre-packed B API on every path this CPU runs: results against a
+// Float64 reference, leading dimensions, beta = 0 over NaN, bit-for-bit determinism.
+import CKernels
+import XCTest
+
+/// A row-major matrix stored with a leading dimension larger than its column count.
+/// The padding holds a sentinel so tests can see that nothing writes outside the matrix.
+private struct PaddedMatrix {
+    static let sentinel: Float = -7777.25
+    let rows: Int, cols: Int, ld: Int
+    var storage: [Float]
+
+    init(rows: Int, cols: Int, padding: Int, fill: (Int, Int) -> Float) {
+        self.rows = rows
+        self.cols = cols
+        ld = cols + padding
+        storage = [Float](repeating: PaddedMatrix.sentinel, count: max(rows * ld, 1))
+        for r in 0..<rows { for c in 0..<cols { storage[r * ld + c] = fill(r, c) } }
+    }
+
+    subscript(r: Int, c: Int) -> Float { storage[r * ld + c] }
+
+    func paddingIsUntouched() -> Bool {
+        for r in 0..<rows { for c in cols..<ld where storage[r * ld + c].bitPattern != PaddedMatrix.sentinel.bitPattern { return false } }
+        return true
+    }
+}
+
+/// Deterministic uniform values in [-1, 1) (a 64-bit LCG; quality is not the point).
+private struct TestRandom {
+    var state: UInt64
+    mutating func next() -> Float {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Int64(bitPattern: state >> 40) - (1 << 23)) / Float(1 << 23)
+    }
+}
+
+private let allPathNames = ["avx512", "avx2", "neon", "portable"]
+
+/// The paths this CPU can run (forcing each in turn); leaves the automatic choice in place.
+private func supportedPaths() -> [String] {
+    defer { rk_sgemm_force_path("auto") }
+    return allPathNames.filter { rk_sgemm_force_path($0) == 1 }
+}
+
+/// One GEMM problem: op(A) is M x K, op(B) is K x N, C is M x N, each stored padded.
+private struct GemmCase {
+    let transA: Bool, transB: Bool, m: Int, n: Int, k: Int, beta: Float
+    var a: PaddedMatrix, b: PaddedMatrix, c: PaddedMatrix
+
+    init(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, beta: Float, seed: UInt64) {
+        self.transA = transA; self.transB = transB; self.m = m; self.n = n; self.k = k; self.beta = beta
+        var random = TestRandom(state: seed)
+        a = transA ? PaddedMatrix(rows: k, cols: m, padding: 3) { _, _ in random.next() }
+                   : PaddedMatrix(rows: m, cols: k, padding: 3) { _, _ in random.next() }
+        b = transB ? PaddedMatrix(rows: n, cols: k, padding: 5) { _, _ in random.next() }
+                   : PaddedMatrix(rows: k, cols: n, padding: 5) { _, _ in random.next() }
+        // beta == 0 must overwrite C whatever it holds: fill it with NaN then.
+        c = PaddedMatrix(rows: m, cols: n, padding: 2) { _, _ in beta == 0 ? Float.nan : random.next() }
+    }
+
+    func opA(_ i: Int, _ p: Int) -> Float { transA ? a[p, i] : a[i, p] }
+    func opB(_ p: Int, _ j: Int) -> Float { transB ? b[j, p] : b[p, j] }
+
+    /// Runs rk_sgemm on the current path, returning the resulting C.
+    func run() -> PaddedMatrix {
+        var out = c
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                out.storage.withUnsafeMutableBufferPointer { pc in
+                    rk_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+                             pa.baseAddress, Int32(a.ld), pb.baseAddress, Int32(b.ld),
+                             beta, pc.baseAddress, Int32(c.ld))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Largest |result - exact| / bound over C, where exact is computed in Float64 (float
+    /// products are exact in Double and K <= a few thousand terms add ~K*2^-53, negligible).
+    /// The bound is the worst-case error of a float32 sum of K products (Higham, Accuracy and
+    /// Stability, eq. 3.5): gamma(K+2) * (sum_k |a_ik b_kj| + |beta c_ij|), gamma(n) = n u/(1 - n u),
+    /// u = 2^-24; K+2 covers the product rounding (portable path), the K-1 additions, the
+    /// final addition to C, and the block boundaries. It holds whatever the summation order,
+    /// so the test cannot fail from rounding, yet one missing, repeated or misplaced term
+    /// (of size ~ sum/K) is far outside it. Returns > 1 when some element is out of bound.
+    func worstErrorRatio(_ result: PaddedMatrix) -> Double {
+        let u = 1.0 / Double(1 << 24)
+        let roundings = Double(k + 2), gamma = roundings * u / (1 - roundings * u)
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                let old = beta == 0 ? 0.0 : Double(beta) * Double(c[i, j])
+                var exact = old, magnitude = abs(old)
+                for p in 0..<k {
+                    let term = Double(opA(i, p)) * Double(opB(p, j))
+                    exact += term
+                    magnitude += abs(term)
+                }
+                let error = abs(Double(result[i, j]) - exact)
+                let ratio = error == 0 ? 0 : error / (gamma * magnitude + Double.leastNormalMagnitude)
+                if !(ratio <= worst) { worst = ratio.isNaN ? .infinity : ratio }
+            }
+        }
+        return worst
+    }
+}
+
+final class SgemmTests: XCTestCase {
+    override func tearDown() {
+        rk_sgemm_force_path("auto")
+        super.tearDown()
+    }
+
+    func testAutomaticPathIsSupportedAndForcingUnknownPathFails() {
+        let supported = supportedPaths()
+        XCTAssertTrue(supported.contains("portable"))
+        let auto = String(cString: rk_sgemm_path())
+        XCTAssertTrue(supported.contains(auto), "auto path \(auto) not among \(supported)")
+        // The automatic choice is the fastest supported path (the list is fastest first).
+        XCTAssertEqual(auto, supported.first)
+        XCTAssertEqual(rk_sgemm_force_path("sse9"), 0)
+        XCTAssertEqual(String(cString: rk_sgemm_path()), auto, "a failed force must not change the path")
+        #if arch(x86_64)
+        XCTAssertFalse(supported.contains("neon"))
+        #elseif arch(arm64)
+        XCTAssertTrue(supported.contains("neon"))
+        #endif
+    }
+
+    /// Every path, all four transpose combinations, beta 0 (over NaN) and 1, shapes that hit
+    /// every edge of the micro-tiles (12x32, 6x16, 4x16) and the K blocking (K > 512).
+    func testAllPathsMatchFloat64ReferenceOnEdgeShapes() {
+        let shapes: [(m: Int, n: Int, k: Int)] = [
+            (1, 1, 1), (1, 7, 3), (5, 1, 2), (2, 3, 1), (3, 5, 7), (6, 16, 8), (7, 17, 9),
+            (12, 32, 16), (13, 33, 5), (11, 31, 13), (24, 48, 4), (25, 15, 17), (32, 64, 12),
+            (4, 96, 33), (97, 3, 6), (130, 40, 3), (3, 9, 900),
+        ]
+        for path in supportedPaths() {
+            XCTAssertEqual(rk_sgemm_force_path(path), 1)
+            for (index, shape) in shapes.enumerated() {
+                for transA in [false, true] { for transB in [false, true] { for beta: Float in [0, 1] {
+                    let gemm = GemmCase(transA: transA, transB: transB, m: shape.m, n: shape.n, k: shape.k,
+                                        beta: beta, seed: UInt64(index * 8 + 1))
+                    let result = gemm.run()
+                    let label = "\(path) tA=\(transA) tB=\(transB) beta=\(beta) M=\(shape.m) N=\(shape.n) K=\(shape.k)"
+                    XCTAssertLessThanOrEqual(gemm.worstErrorRatio(result), 1.0, label)
+                    XCTAssertTrue(result.paddingIsUntouched(), "wrote outside C: \(label)")
+                } } }
+            }
+        }
+    }
+
+    /// A shape wider than the column blocking (N > 2048) on each path.
+    func testWideOutputCrossesColumnBlocks() {
+        for path in supportedPaths() {
+            XCTAssertEqual(rk_sgemm_force_path(path), 1)
+            for transB in [false, true] {
+                let gemm = GemmCase(transA: false, transB: transB, m: 3, n: 2100, k: 5, beta: 1, seed: 99)
+                let result = gemm.run()
+                XCTAssertLessThanOrEqual(gemm.worstErrorRatio(result), 1.0, "\(path) tB=\(transB)")
+                XCTAssertTrue(result.paddingIsUntouched())
+            }
+        }
+    }
+
+    func testZeroSizedProducts() {
+        for path in supportedPaths() {
+            XCTAssertEqual(rk_sgemm_force_path(path), 1)
+            // K = 0: beta 0 clears C (even NaN), beta 1 leaves it as it is.
+            var c: [Float] = [.nan, 2, 3, .nan]
+            rk_sgemm(0, 0, 2, 2, 0, nil, 1, nil, 2, 0, &c, 2)
+            XCTAssertEqual(c, [0, 0, 0, 0], path)
+            c = [1, 2, 3, 4]
+            rk_sgemm(1, 1, 2, 2, 0, nil, 2, nil, 1, 1, &c, 2)
+            XCTAssertEqual(c, [1, 2, 3, 4], path)
+            // M = 0 or N = 0: nothing is touched.
+            rk_sgemm(0, 0, 0, 2, 3, nil, 3, nil, 2, 0, &c, 2)
+            rk_sgemm(0, 0, 2, 0, 3, nil, 3, nil, 1, 0, &c, 1)
+            XCTAssertEqual(c, [1, 2, 3, 4], path)
+        }
+    }
+
+    /// Same inputs, same bits: twice in a row, from copies at other addresses, after calls of
+    /// other sizes (which regrow the packing buffers), and a row computed alone equals that
+    /// row inside a bigger product (the sum order does not depend on the tile).
+    func testResultsAreBitIdenticalAcrossCallsAddressesAndTiles() {
+        for path in supportedPaths() {
+            XCTAssertEqual(rk_sgemm_force_path(path), 1)
+            for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
+                let gemm = GemmCase(transA: transA, transB: transB, m: 37, n: 45, k: 700, beta: 1, seed: 5)
+                let first = gemm.run()
+                _ = GemmCase(transA: true, transB: false, m: 200, n: 70, k: 500, beta: 0, seed: 6).run()
+                let second = gemm.run()
+                XCTAssertEqual(first.storage.map(\.bitPattern), second.storage.map(\.bitPattern), "\(path) repeat")
+
+                // Shifted copies: the same values one float further into fresh arrays.
+                var shifted = gemm
+                shifted.a.storage.insert(0, at: 0)
+                shifted.b.storage.insert(0, at: 0)
+                let third: [Float] = shifted.a.storage.withUnsafeBufferPointer { pa in
+                    shifted.b.storage.withUnsafeBufferPointer { pb in
+                        var out = [Float](repeating: 0, count: gemm.c.storage.count + 1)
+                        out.replaceSubrange(1..., with: gemm.c.storage)
+                        out.withUnsafeMutableBufferPointer { pc in
+                            rk_sgemm(transA ? 1 : 0, transB ? 1 : 0, 37, 45, 700, pa.baseAddress! + 1, Int32(gemm.a.ld),
+                                     pb.baseAddress! + 1, Int32(gemm.b.ld), 1, pc.baseAddress! + 1, Int32(gemm.c.ld))
+                        }
+                        return Array(out.dropFirst())
+                    }
+                }
+                XCTAssertEqual(first.storage.map(\.bitPattern), third.map(\.bitPattern), "\(path) shifted")
+
+                // Row 13 of op(A) alone (M = 1) against row 13 of the full product.
+                let row = 13
+                var single = [Float](gemm.c.storage[(row * gemm.c.ld)..<(row * gemm.c.ld + gemm.n)])
+                gemm.a.storage.withUnsafeBufferPointer { pa in
+                    gemm.b.storage.withUnsafeBufferPointer { pb in
+                        let aRow = transA ? pa.baseAddress! + row : pa.baseAddress! + row * gemm.a.ld
+                        rk_sgemm(transA ? 1 : 0, transB ? 1 : 0, 1, 45, 700, aRow, Int32(gemm.a.ld),
+                                 pb.baseAddress, Int32(gemm.b.ld), 1, &single, 45)
+                    }
+                }
+                let fullRow = Array(first.storage[(row * gemm.c.ld)..<(row * gemm.c.ld + gemm.n)])
+                XCTAssertEqual(single.map(\.bitPattern), fullRow.map(\.bitPattern), "\(path) row alone")
+            }
+        }
+    }
+
+    /// rk_sgemm_packed gives the bits of rk_sgemm with the unpacked B, for both layouts of B,
+    /// both betas and both transA, including K > 512 and ragged N.
+    func testPrepackedBMatchesUnpackedBitForBit() {
+        for path in supportedPaths() {
+            XCTAssertEqual(rk_sgemm_force_path(path), 1)
+            for (m, n, k) in [(32, 96, 64), (7, 45, 600), (33, 17, 3)] {
+                for transA in [false, true] { for transB in [false, true] { for beta: Float in [0, 1] {
+                    let gemm = GemmCase(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta, seed: 11)
+                    let expected = gemm.run()
+                    var packed = [Float](repeating: .nan, count: rk_sgemm_packed_b_size(Int32(k), Int32(n)))
+                    gemm.b.storage.withUnsafeBufferPointer { pb in
+                        rk_sgemm_pack_b(transB ? 1 : 0, Int32(k), Int32(n), pb.baseAddress, Int32(gemm.b.ld), &packed)
+                    }
+                    var result = gemm.c
+                    let status = gemm.a.storage.withUnsafeBufferPointer { pa in
+                        rk_sgemm_packed(transA ? 1 : 0, Int32(m), Int32(n), Int32(k), pa.baseAddress, Int32(gemm.a.ld),
+                                        packed, beta, &result.storage, Int32(gemm.c.ld))
+                    }
+                    let label = "\(path) tA=\(transA) tB=\(transB) beta=\(beta) \(m)x\(n)x\(k)"
+                    XCTAssertEqual(status, 1, label)
+                    XCTAssertEqual(result.storage.map(\.bitPattern), expected.storage.map(\.bitPattern), label)
+                } } }
+            }
+        }
+    }
+
+    func testPrepackedBRejectsOtherShapesWithoutTouchingC() {
+        let b = [Float](repeating: 1, count: 6 * 4)
+        var packed = [Float](repeating: 0, count: rk_sgemm_packed_b_size(6, 4))
+        rk_sgemm_pack_b(0, 6, 4, b, 4, &packed)
+        let a = [Float](repeating: 1, count: 2 * 6)
+        var c = [Float](repeating: 5, count: 2 * 4)
+        XCTAssertEqual(rk_sgemm_packed(0, 2, 4, 5, a, 6, packed, 0, &c, 4), 0, "wrong K accepted")
+        XCTAssertEqual(rk_sgemm_packed(0, 2, 3, 6, a, 6, packed, 0, &c, 4), 0, "wrong N accepted")
+        let notPacked = [Float](repeating: 0, count: packed.count)
+        XCTAssertEqual(rk_sgemm_packed(0, 2, 4, 6, a, 6, notPacked, 0, &c, 4), 0, "unpacked buffer accepted")
+        XCTAssertEqual(c, [Float](repeating: 5, count: 8))
+        XCTAssertEqual(rk_sgemm_packed(0, 2, 4, 6, a, 6, packed, 0, &c, 4), 1)
+        XCTAssertEqual(c, [Float](repeating: 6, count: 8))
+    }
+}

@@ -40,12 +40,12 @@ public struct SlurmScripts: Sendable, Equatable {
     public var mergeScript: String
     public var arrayScriptPath: String
     public var mergeScriptPath: String
-    /// The database of shard `i` is `shardDatabasePath(i)`.
     public var options: SlurmJobOptions
 
     public var mergedDatabasePath: String { options.outputDirectory + "/results.db" }
     public var reportPath: String { options.outputDirectory + "/report.txt" }
     public var logDirectory: String { options.outputDirectory + "/logs" }
+    /// The database array task `index` writes.
     public func shardDatabasePath(_ index: Int) -> String { options.outputDirectory + "/shard-\(index).db" }
 
     public init(_ options: SlurmJobOptions) {

@@ -29,13 +29,13 @@ public struct MergeConflict: Sendable, Equatable, CustomStringConvertible {
     public var inputPath: String
 
     public var description: String {
-        var where_ = "sweep \(sweep)"
+        var location = "sweep \(sweep)"
         if let run {
-            where_ += String(format: ", run %@ (%@ hidden=%d lr=%@ seed=%d)", String(run.configHash.prefix(12)),
+            location += String(format: ", run %@ (%@ hidden=%d lr=%@ seed=%d)", String(run.configHash.prefix(12)),
                              run.cell, run.hidden, "\(run.lr)", run.seed)
         }
-        if let epoch { where_ += ", epoch \(epoch)" }
-        return "conflict: \(where_), \(field): \(keptValue) already merged, \(inputValue) in \(inputPath); kept the merged value, "
+        if let epoch { location += ", epoch \(epoch)" }
+        return "conflict: \(location), \(field): \(keptValue) already merged, \(inputValue) in \(inputPath); kept the merged value, "
             + (run == nil ? "this input's runs of the sweep were not merged" : "this input's copy of the run was not merged")
     }
 }

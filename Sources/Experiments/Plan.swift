@@ -21,6 +21,12 @@ public struct PlanEntry: Sendable, Equatable {
         self.configHash = ConfigHash.of(canonicalJSON: configJSON)
     }
 
+    /// The first 16 hex digits of the config hash as an unsigned integer: what shards split on.
+    public var shardKey: UInt64 { UInt64(configHash.prefix(16), radix: 16)! }
+
+    /// The shard (0-based) of `count` that this run belongs to: `shardKey` modulo `count`.
+    public func shard(of count: Int) -> Int { Int(shardKey % UInt64(count)) }
+
     /// The row the store inserts for this entry.
     public func plannedRun(paramCount: Int? = nil) -> PlannedRun {
         PlannedRun(planIndex: index, configHash: configHash, configJSON: configJSON, task: config.task.name,
@@ -67,11 +73,15 @@ public struct Plan: Sendable, Equatable {
     /// The config hashes of all entries (what a worker may claim for this plan).
     public var configHashes: Set<String> { Set(entries.map(\.configHash)) }
 
-    /// Shard `index` of `count` (0-based): the entries whose plan index is `index` modulo
-    /// `count`, for spreading one plan over several machines.
+    /// Shard `index` of `count` (0-based): the entries whose config hash, read as a number
+    /// (``PlanEntry/shardKey``: its first 16 hex digits, an unsigned 64-bit integer), is
+    /// `index` modulo `count`. The split depends on each run's configuration alone, never on
+    /// its plan position, so every task of a job array computes the same partition without
+    /// talking to the others, every run lands in exactly one shard, and a run keeps its shard
+    /// when the grid grows. Shards are balanced only statistically (SHA-256 is uniform).
     public func shard(_ index: Int, of count: Int) -> [PlanEntry] {
         precondition(count > 0 && index >= 0 && index < count, "shard \(index) of \(count)")
-        return entries.filter { $0.index % count == index }
+        return entries.filter { $0.shard(of: count) == index }
     }
 
     static func gridCombinations(_ grid: [GridAxis], over base: RunConfig) -> [RunConfig] {

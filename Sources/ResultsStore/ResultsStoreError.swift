@@ -19,6 +19,10 @@ public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, Locali
     case writeRefused(sql: String)
     /// SQLite rejected a query; `message` is SQLite's own message.
     case invalidQuery(sql: String, message: String)
+    /// `runner merge` was given a file without the results tables.
+    case notAResultsDatabase(path: String, missing: [String])
+    /// `runner merge` was given its output as one of its inputs.
+    case mergeInputIsOutput(path: String)
 
     public var description: String {
         switch self {
@@ -38,6 +42,10 @@ public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, Locali
             return "refused: queries are read-only, and this statement would modify the database: \(ResultsStoreError.oneLine(sql))"
         case .invalidQuery(let sql, let message):
             return "SQL error: \(message) (in: \(ResultsStoreError.oneLine(sql)))"
+        case .notAResultsDatabase(let path, let missing):
+            return "\(path) is not a results database: it has no table \(missing.joined(separator: ", ")) (expected a file written by `runner sweep`)"
+        case .mergeInputIsOutput(let path):
+            return "\(path) is both an input and the --output of the merge: give a new or another file as --output"
         }
     }
 

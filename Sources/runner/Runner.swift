@@ -11,8 +11,9 @@ struct Runner: ParsableCommand {
           runner sweep experiments/grid.json     run a sweep (results in results/results.db)
           runner report                          compare the cells of the latest sweep
           runner query "SELECT * FROM run_summary"
+          runner slurm experiments/grid.json --tasks 8 --submit   the same sweep on a Slurm cluster
         """,
         version: "0.1.0",
-        subcommands: [Sweep.self, Report.self, Query.self, Runs.self, Sample.self, Gradcheck.self, Bench.self],
+        subcommands: [Sweep.self, Report.self, Query.self, Runs.self, Merge.self, Slurm.self, Sample.self, Gradcheck.self, Bench.self],
     )
 }

@@ -54,7 +54,7 @@ extension Runner {
         @Flag(help: "Print the plan and exit without touching the database.")
         var dryRun = false
 
-        @Option(help: "Run only shard I of N of the plan (0-based), e.g. 0/4, for job arrays.")
+        @Option(help: "Run only shard I of N of the plan (0-based), e.g. 0/4, for job arrays: runs are split by config hash, so every process computes the same split. Merge the shard databases with `runner merge`.")
         var shard: ShardOption?
 
         @Flag(help: "Do not print the comparison report at the end.")

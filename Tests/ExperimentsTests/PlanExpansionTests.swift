@@ -78,12 +78,40 @@ final class PlanExpansionTests: XCTestCase {
         XCTAssertEqual(plan.entries.map(\.index), [0, 1])
     }
 
-    func testShardsPartitionThePlan() throws {
+    func testShardsPartitionThePlanByConfigHash() throws {
         let plan = Plan(spec: try Spec.parse(SpecParsingTests.issueExample))
-        let shards = (0..<4).map { plan.shard($0, of: 4) }
-        XCTAssertEqual(shards.map(\.count), [21, 20, 20, 20])
-        XCTAssertEqual(Set(shards.flatMap { $0.map(\.configHash) }), plan.configHashes)
-        XCTAssertEqual(shards.flatMap { $0 }.count, plan.entries.count)
+        for count in [1, 2, 3, 4, 7] {
+            let shards = (0..<count).map { plan.shard($0, of: count) }
+            // Every run in exactly one shard.
+            XCTAssertEqual(shards.flatMap { $0 }.count, plan.entries.count, "\(count) shards")
+            XCTAssertEqual(Set(shards.flatMap { $0.map(\.configHash) }), plan.configHashes, "\(count) shards")
+            for (index, shard) in shards.enumerated() {
+                for entry in shard {
+                    XCTAssertEqual(UInt64(entry.configHash.prefix(16), radix: 16)! % UInt64(count), UInt64(index))
+                }
+            }
+            // SHA-256 spreads the 81 runs: no shard is empty or holds most of them.
+            if count > 1 { XCTAssertTrue(shards.allSatisfy { !$0.isEmpty && $0.count < plan.entries.count * 3 / 4 }, "\(shards.map(\.count))") }
+        }
+        // Shards keep plan order.
+        XCTAssertEqual(plan.shard(1, of: 3).map(\.index), plan.shard(1, of: 3).map(\.index).sorted())
+    }
+
+    func testShardOfARunDependsOnItsHashAloneNotItsPlanPosition() throws {
+        // The fixed hash of PlanConfigHashTests starts 0ed069cd7167bc05 = 1067469442778643461.
+        let config = RunConfig(cell: .gru, hidden: 64, lr: 0.003, seed: 2, batch: 32, epochs: 10, optimizer: .adam,
+                               clipNorm: 1.0, task: TaskSpec(name: "adding", parameters: ["length": .number(50), "data_seed": .number(7)]))
+        for index in [0, 5, 80] {
+            let entry = PlanEntry(index: index, config: config)
+            XCTAssertEqual(entry.shardKey, 1_067_469_442_778_643_461)
+            XCTAssertEqual([3, 4, 7].map { entry.shard(of: $0) }, [2, 1, 4])
+        }
+        // Growing the grid moves no existing run to another shard.
+        let small = Plan(spec: try Spec.parse(SpecParsingTests.issueExample))
+        let grown = Plan(spec: try Spec.parse(SpecParsingTests.issueExample.replacingOccurrences(of: "\"seed\": [1, 2, 3]", with: "\"seed\": [0, 1, 2, 3]")))
+        XCTAssertGreaterThan(grown.entries.count, small.entries.count)
+        let grownShard = Set(grown.shard(2, of: 4).map(\.configHash))
+        XCTAssertTrue(Set(small.shard(2, of: 4).map(\.configHash)).isSubset(of: grownShard))
     }
 
     func testPlannedRunCarriesTheStoreColumns() throws {

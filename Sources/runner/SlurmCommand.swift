@@ -1,0 +1,126 @@
+// `runner slurm SPEC`: writes (and with --submit, submits) a sweep as a Slurm job array of
+// shards plus a dependent merge-and-report job.
+import ArgumentParser
+import Experiments
+import Foundation
+
+extension Runner {
+    struct Slurm: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a sweep on a Slurm cluster: a job array of shards, then a merge job.",
+            discussion: """
+            Writes DIR/sweep.sbatch, a job array whose task I runs \
+            `runner sweep SPEC --shard I/N --jobs C --db DIR/shard-I.db`, and DIR/merge.sbatch, which \
+            runs `runner merge` into DIR/results.db and `runner report` into DIR/report.txt. With \
+            --submit, submits the array with `sbatch --parsable`, then the merge job with \
+            --dependency=afterok:<array job id>, and prints both job ids.
+
+            A filesystem shared by all nodes is assumed (DIR, the spec and this runner binary at the \
+            same paths everywhere); each task writes its own SQLite file because SQLite must not be \
+            written from several nodes over a network filesystem. Resubmitting resumes (the shard \
+            databases persist); a failed task can be rerun alone with `sbatch --array=I DIR/sweep.sbatch`, \
+            then `sbatch DIR/merge.sbatch`.
+
+            Exit status: 0 written (and submitted), 1 a file or sbatch failed, 2 invalid spec.
+            """)
+
+        @Argument(help: "The experiment spec.")
+        var spec: String
+
+        @Option(help: "Number of array tasks, i.e. shards of the plan.")
+        var tasks: Int = 4
+
+        @Option(help: "At most this many tasks at once (the %K of --array; default: no limit).")
+        var parallel: Int?
+
+        @Option(name: .customLong("cpus-per-task"), help: "CPUs per task; also the --jobs of each shard's sweep.")
+        var cpusPerTask: Int = 1
+
+        @Option(help: "Slurm partition (default: the cluster's default).")
+        var partition: String?
+
+        @Option(help: "Slurm time limit per job, e.g. 2:00:00 (a task stopped by it leaves resumable runs).")
+        var time: String?
+
+        @Option(name: .customLong("output-dir"), help: "Folder of the scripts, shard databases, logs, merged database and report (default: slurm/<sweep name>).")
+        var outputDir: String?
+
+        @Flag(help: "Submit the array and the merge job with sbatch and print their job ids.")
+        var submit = false
+
+        func validate() throws {
+            if tasks <= 0 { throw ValidationError("--tasks must be positive, got \(tasks)") }
+            if let parallel, parallel <= 0 { throw ValidationError("--parallel must be positive, got \(parallel)") }
+            if cpusPerTask <= 0 { throw ValidationError("--cpus-per-task must be positive, got \(cpusPerTask)") }
+        }
+
+        func run() throws {
+            let setup: SweepSetup
+            do {
+                setup = try SweepSetup.load(specPath: spec)
+            } catch let error as SpecError {
+                throw fail(error.description, code: 2)
+            }
+            let plan = Plan(spec: setup.spec)
+            let directory = absolute(outputDir ?? "slurm/\(setup.spec.name)")
+            let scripts = SlurmScripts(SlurmJobOptions(
+                runnerPath: Slurm.executablePath, specPath: absolute(spec), sweepName: setup.spec.name, tasks: tasks,
+                parallel: parallel, cpusPerTask: cpusPerTask, partition: partition, time: time, outputDirectory: directory))
+            do {
+                try FileManager.default.createDirectory(atPath: scripts.logDirectory, withIntermediateDirectories: true)
+                for (path, text) in [(scripts.arrayScriptPath, scripts.arrayScript), (scripts.mergeScriptPath, scripts.mergeScript)] {
+                    try text.write(toFile: path, atomically: true, encoding: .utf8)
+                    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+                }
+            } catch {
+                throw fail("cannot write the Slurm scripts in \(directory): \((error as NSError).localizedDescription)", code: 1)
+            }
+            let sizes = (0..<tasks).map { plan.shard($0, of: tasks).count }
+            print("sweep \(setup.spec.name): \(plan.entries.count) runs in \(tasks) shards of \(sizes.map(String.init).joined(separator: ", ")) runs")
+            print("wrote \(scripts.arrayScriptPath) and \(scripts.mergeScriptPath)")
+            guard submit else {
+                print("submit with: runner slurm ... --submit, or")
+                print("  jobid=$(sbatch --parsable \(scripts.arrayScriptPath)) && sbatch --dependency=afterok:${jobid%%;*} \(scripts.mergeScriptPath)")
+                return
+            }
+            let arrayJob = try sbatch([scripts.arrayScriptPath])
+            let mergeJob = try sbatch(["--dependency=afterok:\(arrayJob)", scripts.mergeScriptPath])
+            print("submitted array job \(arrayJob) (\(tasks) tasks) and merge job \(mergeJob) (after all tasks succeed)")
+            print("merged database: \(scripts.mergedDatabasePath), report: \(scripts.reportPath)")
+        }
+
+        private func absolute(_ path: String) -> String {
+            URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+                .standardizedFileURL.path
+        }
+
+        /// The absolute path of this binary, so the scripts run the same (e.g. release) build.
+        static var executablePath: String {
+            if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return resolved }
+            return Bundle.main.executableURL?.path ?? CommandLine.arguments[0]
+        }
+
+        /// Runs `sbatch --parsable ARGS` and returns the job id (the part before any `;cluster`).
+        private func sbatch(_ arguments: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["sbatch", "--parsable"] + arguments
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            do { try process.run() } catch {
+                throw fail("cannot run sbatch: \((error as NSError).localizedDescription)", code: 1)
+            }
+            let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let jobId = output.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+            guard process.terminationStatus == 0, !jobId.isEmpty, jobId.allSatisfy(\.isNumber) else {
+                let why = errors.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " ")
+                throw fail("sbatch \(arguments.joined(separator: " ")) failed (exit \(process.terminationStatus)): "
+                           + (why.isEmpty ? "no job id in its output '\(output)'" : why), code: 1)
+            }
+            return jobId
+        }
+    }
+}

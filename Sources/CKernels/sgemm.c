@@ -115,44 +115,59 @@ static float *ensure(float **buf, size_t *cap, size_t need) {
 // MARK: - Packing
 
 /// Packs rows [i0, i0+mb) x columns [k0, k0+kb) of op(A) into tiles of mr rows:
-/// tile t holds element (i, k) at dst[t*mr*kb + k*mr + i]; rows past the edge are zero.
+/// tile t holds element (i, k) at dst[t*mr*kb + k*mr + i]. In a last tile of rows < mr the
+/// lanes i >= rows are left unwritten: kernels called with that tile's mr never read them.
 static void transpose_plain(const float *src, long lds, int rows, int cols, float *dst, long dstride) {
     for (int r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++) dst[(long)c * dstride + r] = src[(long)r * lds + c];
 }
 
-/// Copies rows x cols of src (row stride lds) to dst (row stride dstride), for any small
-/// constant cols the compiler unrolls into vector moves (no memcpy call per row).
-static inline __attribute__((always_inline)) void copy_rows(const float *src, long lds, int rows, const int cols,
-                                                            float *dst, long dstride) {
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) dst[(long)r * dstride + c] = src[(long)r * lds + c];
-}
-
-static void copy_rows_any(const float *src, long lds, int rows, int cols, float *dst, long dstride) {
-    switch (cols) {  // the tile widths of the paths (mr 12, 6, 4; nr 32, 16)
-    case 32: copy_rows(src, lds, rows, 32, dst, dstride); break;
-    case 16: copy_rows(src, lds, rows, 16, dst, dstride); break;
-    case 12: copy_rows(src, lds, rows, 12, dst, dstride); break;
-    case 6: copy_rows(src, lds, rows, 6, dst, dstride); break;
-    case 4: copy_rows(src, lds, rows, 4, dst, dstride); break;
-    default:
-        for (int r = 0; r < rows; r++) memcpy(dst + (long)r * dstride, src + (long)r * lds, (size_t)cols * sizeof(float));
+/// Splits each of rows rows of src (n contiguous floats each, row stride lds) into chunks of
+/// w: chunk t of row r goes to dst[t*tile_stride + r*w ...], the last chunk zero-padded to w
+/// if pad (B panels: kernels load whole rows of nr) and else left short (A tiles).
+/// Source rows are read whole and in order (reading chunk by chunk instead strides through
+/// memory by lds, which the caches and prefetchers handle badly when lds is a power of two).
+static inline __attribute__((always_inline)) void split_rows_w(const float *src, long lds, int rows, int n, const int w,
+                                                               float *dst, long tile_stride, int pad) {
+    const int full = n / w, rest = n - full * w;
+    for (int r = 0; r < rows; r++) {
+        const float *s = src + (long)r * lds;
+        float *d = dst + (long)r * w;
+        for (int t = 0; t < full; t++)  // constant size: inlined as vector moves
+            memcpy(d + t * tile_stride, s + t * w, (size_t)w * sizeof(float));
+        if (rest) {
+            float *dl = d + full * tile_stride;
+            for (int c = 0; c < rest; c++) dl[c] = s[full * w + c];
+            if (pad) for (int c = rest; c < w; c++) dl[c] = 0.0f;
+        }
     }
 }
 
+static void split_rows(const float *src, long lds, int rows, int n, int w, float *dst, long tile_stride, int pad) {
+    switch (w) {  // the tile widths of the paths (mr 12, 6, 4; nr 32, 16)
+    case 32: split_rows_w(src, lds, rows, n, 32, dst, tile_stride, pad); break;
+    case 16: split_rows_w(src, lds, rows, n, 16, dst, tile_stride, pad); break;
+    case 12: split_rows_w(src, lds, rows, n, 12, dst, tile_stride, pad); break;
+    case 6: split_rows_w(src, lds, rows, n, 6, dst, tile_stride, pad); break;
+    case 4: split_rows_w(src, lds, rows, n, 4, dst, tile_stride, pad); break;
+    default: split_rows_w(src, lds, rows, n, w, dst, tile_stride, pad); break;
+    }
+}
+
+/// Packs rows [i0, i0+mb) x columns [k0, k0+kb) of op(A) into tiles of mr rows:
+/// tile t holds element (i, k) at dst[t*mr*kb + k*mr + i]. In a last tile of rows < mr the
+/// lanes i >= rows are left unwritten: kernels called with that tile's mr never read them.
 static void pack_a(const rk_sgemm_path_desc *p, int transA, const float *A, long lda, int i0, int k0, int mb, int kb,
                    float *dst) {
     const int mr = p->mr;
+    if (transA) {  // op(A) column k is the contiguous row k0 + k of A
+        split_rows(A + (long)k0 * lda + i0, lda, kb, mb, mr, dst, (long)mr * kb, 0);
+        return;
+    }
     for (int t = 0; t < mb; t += mr) {
         int rows = mb - t < mr ? mb - t : mr;
         float *d = dst + (long)t * kb;
-        if (!transA) (p->transpose ? p->transpose : transpose_plain)(A + (long)(i0 + t) * lda + k0, lda, rows, kb, d, mr);
-        else if (rows == mr) copy_rows_any(A + (long)k0 * lda + i0 + t, lda, kb, mr, d, mr);
-        else copy_rows_any(A + (long)k0 * lda + i0 + t, lda, kb, rows, d, mr);
-        if (rows < mr)
-            for (int k = 0; k < kb; k++)
-                for (int i = rows; i < mr; i++) d[(long)k * mr + i] = 0.0f;
+        (p->transpose ? p->transpose : transpose_plain)(A + (long)(i0 + t) * lda + k0, lda, rows, kb, d, mr);
     }
 }
 
@@ -161,11 +176,14 @@ static void pack_a(const rk_sgemm_path_desc *p, int transA, const float *A, long
 static void pack_b(const rk_sgemm_path_desc *pd, int transB, const float *B, long ldb, int k0, int j0, int kb, int nb,
                    float *dst, long panel_stride) {
     const int nr = pd->nr;
+    if (!transB) {  // row k of op(B) is the contiguous row k0 + k of B
+        split_rows(B + (long)k0 * ldb + j0, ldb, kb, nb, nr, dst, panel_stride, 1);
+        return;
+    }
     for (int p = 0; p * nr < nb; p++) {
         int jp = p * nr, cols = nb - jp < nr ? nb - jp : nr;
         float *d = dst + (long)p * panel_stride;
-        if (!transB) copy_rows_any(B + (long)k0 * ldb + j0 + jp, ldb, kb, cols, d, nr);
-        else (pd->transpose ? pd->transpose : transpose_plain)(B + (long)(j0 + jp) * ldb + k0, ldb, cols, kb, d, nr);
+        (pd->transpose ? pd->transpose : transpose_plain)(B + (long)(j0 + jp) * ldb + k0, ldb, cols, kb, d, nr);
         if (cols < nr)
             for (int k = 0; k < kb; k++)
                 for (int j = cols; j < nr; j++) d[(long)k * nr + j] = 0.0f;
@@ -201,7 +219,6 @@ static void sgemm_driver(const rk_sgemm_path_desc *p, int transA, int transB, in
     // kc x nc block of B is packed once and reused by every block of A.
     const int one_a_block = M <= mc;
     const int b_in_place = !prepacked && one_a_block && !transB;
-    const int b_by_panel = !prepacked && one_a_block && transB;
     const int b_by_block = !prepacked && !one_a_block;
     float *bbuf = prepacked ? NULL : ensure(&w->b, &w->b_cap, (size_t)kc * (b_by_block ? nc : nr));
 
@@ -225,7 +242,7 @@ static void sgemm_driver(const rk_sgemm_path_desc *p, int transA, int transB, in
                     } else if (b_in_place && nrr == nr) {  // full panel: read B itself
                         bp = B + (long)pc * ldb + jc + jr;
                         bs = ldb;
-                    } else {
+                    } else {  // B^T panel by panel, or the ragged last panel of an in-place B
                         pack_b(p, transB, B, ldb, pc, jc + jr, kb, nrr, bbuf, (long)kb * nr);
                         bp = bbuf;
                     }

@@ -157,12 +157,11 @@ static RK_AVX512 void kernel512(int kc, const float *a, const float *b, long bs,
     }
 }
 
-#ifndef RK_AVX512_KC  // blocking (overridable for tuning builds); kc fixes the summation blocks
-#define RK_AVX512_KC 512
+#ifndef RK_AVX512_MC  // rows of A per packed block (overridable for tuning builds)
 #define RK_AVX512_MC 96
 #endif
 const rk_sgemm_path_desc rk_sgemm_path_avx512 = {
-    .name = "avx512", .mr = MR512, .nr = NR512, .kc = RK_AVX512_KC, .mc = RK_AVX512_MC, .nc = 2048, .kernel = kernel512, .transpose = transpose_avx2,
+    .name = "avx512", .mr = MR512, .nr = NR512, .kc = RK_SGEMM_KC, .mc = RK_AVX512_MC, .nc = 2048, .kernel = kernel512, .transpose = transpose_avx2,
 };
 
 // MARK: - AVX2 + FMA: 6 rows x 16 columns (12 ymm accumulators, 2 for B, 1 broadcast)
@@ -234,6 +233,6 @@ static RK_AVX2 void kernel256(int kc, const float *a, const float *b, long bs,
 }
 
 const rk_sgemm_path_desc rk_sgemm_path_avx2 = {
-    .name = "avx2", .mr = MR256, .nr = NR256, .kc = 512, .mc = 96, .nc = 2048, .kernel = kernel256, .transpose = transpose_avx2,
+    .name = "avx2", .mr = MR256, .nr = NR256, .kc = RK_SGEMM_KC, .mc = 96, .nc = 2048, .kernel = kernel256, .transpose = transpose_avx2,
 };
 #endif

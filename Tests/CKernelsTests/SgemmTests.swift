@@ -166,6 +166,21 @@ final class SgemmTests: XCTestCase {
         }
     }
 
+    /// Betas other than 0 and 1 scale C before the product is added (also with K = 0).
+    func testOtherBetasScaleC() {
+        for path in supportedPaths() {
+            XCTAssertEqual(rk_sgemm_force_path(path), 1)
+            for (m, n, k) in [(13, 33, 5), (7, 17, 600), (4, 5, 0)] {
+                for beta: Float in [0.5, -2] {
+                    let gemm = GemmCase(transA: k % 2 == 1, transB: true, m: m, n: n, k: k, beta: beta, seed: 77)
+                    let result = gemm.run()
+                    XCTAssertLessThanOrEqual(gemm.worstErrorRatio(result), 1.0, "\(path) beta=\(beta) \(m)x\(n)x\(k)")
+                    XCTAssertTrue(result.paddingIsUntouched())
+                }
+            }
+        }
+    }
+
     func testZeroSizedProducts() {
         for path in supportedPaths() {
             XCTAssertEqual(rk_sgemm_force_path(path), 1)

@@ -114,9 +114,8 @@ static float *ensure(float **buf, size_t *cap, size_t need) {
 
 // MARK: - Packing
 
-/// Packs rows [i0, i0+mb) x columns [k0, k0+kb) of op(A) into tiles of mr rows:
-/// tile t holds element (i, k) at dst[t*mr*kb + k*mr + i]. In a last tile of rows < mr the
-/// lanes i >= rows are left unwritten: kernels called with that tile's mr never read them.
+/// dst[c*dstride + r] = src[r*lds + c] for r < rows, c < cols: the transposing copy of
+/// paths without a SIMD one.
 static void transpose_plain(const float *src, long lds, int rows, int cols, float *dst, long dstride) {
     for (int r = 0; r < rows; r++)
         for (int c = 0; c < cols; c++) dst[(long)c * dstride + r] = src[(long)r * lds + c];

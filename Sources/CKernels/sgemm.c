@@ -123,11 +123,11 @@ static void transpose_plain(const float *src, long lds, int rows, int cols, floa
 
 /// Splits each of rows rows of src (n contiguous floats each, row stride lds) into chunks of
 /// w: chunk t of row r goes to dst[t*tile_stride + r*w ...], the last chunk zero-padded to w
-/// if pad (B panels: kernels load whole rows of nr) and else left short (A tiles).
-/// Source rows are read whole and in order (reading chunk by chunk instead strides through
-/// memory by lds, which the caches and prefetchers handle badly when lds is a power of two).
+/// (kernels load whole rows of a B panel). Source rows are read whole and in order (reading
+/// chunk by chunk instead strides through memory by lds, which the caches and prefetchers
+/// handle badly when lds is a power of two).
 static inline __attribute__((always_inline)) void split_rows_w(const float *src, long lds, int rows, int n, const int w,
-                                                               float *dst, long tile_stride, int pad) {
+                                                               float *dst, long tile_stride) {
     const int full = n / w, rest = n - full * w;
     for (int r = 0; r < rows; r++) {
         const float *s = src + (long)r * lds;
@@ -137,19 +137,16 @@ static inline __attribute__((always_inline)) void split_rows_w(const float *src,
         if (rest) {
             float *dl = d + full * tile_stride;
             for (int c = 0; c < rest; c++) dl[c] = s[full * w + c];
-            if (pad) for (int c = rest; c < w; c++) dl[c] = 0.0f;
+            for (int c = rest; c < w; c++) dl[c] = 0.0f;
         }
     }
 }
 
-static void split_rows(const float *src, long lds, int rows, int n, int w, float *dst, long tile_stride, int pad) {
-    switch (w) {  // the tile widths of the paths (mr 12, 6, 4; nr 32, 16)
-    case 32: split_rows_w(src, lds, rows, n, 32, dst, tile_stride, pad); break;
-    case 16: split_rows_w(src, lds, rows, n, 16, dst, tile_stride, pad); break;
-    case 12: split_rows_w(src, lds, rows, n, 12, dst, tile_stride, pad); break;
-    case 6: split_rows_w(src, lds, rows, n, 6, dst, tile_stride, pad); break;
-    case 4: split_rows_w(src, lds, rows, n, 4, dst, tile_stride, pad); break;
-    default: split_rows_w(src, lds, rows, n, w, dst, tile_stride, pad); break;
+static void split_rows(const float *src, long lds, int rows, int n, int w, float *dst, long tile_stride) {
+    switch (w) {  // the paths' nr
+    case 32: split_rows_w(src, lds, rows, n, 32, dst, tile_stride); break;
+    case 16: split_rows_w(src, lds, rows, n, 16, dst, tile_stride); break;
+    default: split_rows_w(src, lds, rows, n, w, dst, tile_stride); break;
     }
 }
 
@@ -164,11 +161,28 @@ static inline int tile_rows(int remaining, int mr) {
     return remaining < mr ? remaining : mr;
 }
 
-/// op(A)^T rows of one k: copies the tile's rows floats of each row k of A into dst (stride
-/// mr per k); constant-size copies for full tiles.
-static inline __attribute__((always_inline)) void copy_tile_rows(const float *src, long lds, int kb, const int rows,
-                                                                 float *dst, int mr) {
-    for (int k = 0; k < kb; k++) memcpy(dst + (long)k * mr, src + (long)k * lds, (size_t)rows * sizeof(float));
+/// Packs op(A) = A^T: row k of A holds column k of op(A) for all tiles (tile t: tiles[t]
+/// rows, at dst[t*mr*kb + k*mr]). Works through 16 rows of A at a time, tile by tile: the 16
+/// row pieces stay in L1 while each tile's writes stay contiguous (walking all of k per tile
+/// strides through A by lda, walking all tiles per k scatters writes mr*kb apart; both thrash
+/// the caches when those strides are powers of two).
+static inline __attribute__((always_inline)) void pack_a_transposed(const float *A, long lda, int kb, const int mr,
+                                                                    const int *tiles, int tile_count, float *dst) {
+    enum { chunk = 16 };
+    for (int k0 = 0; k0 < kb; k0 += chunk) {
+        int kn = kb - k0 < chunk ? kb - k0 : chunk;
+        const float *src = A + (long)k0 * lda;
+        float *d = dst + (long)k0 * mr;
+        for (int t = 0; t < tile_count; t++) {
+            if (tiles[t] == mr)
+                for (int k = 0; k < kn; k++) memcpy(d + k * mr, src + k * lda, (size_t)mr * sizeof(float));
+            else
+                for (int k = 0; k < kn; k++)
+                    for (int i = 0; i < tiles[t]; i++) d[k * mr + i] = src[k * lda + i];
+            src += tiles[t];
+            d += (long)mr * kb;
+        }
+    }
 }
 
 /// Packs rows [i0, i0+mb) x columns [k0, k0+kb) of op(A) into micro-tiles (rows from
@@ -178,22 +192,21 @@ static inline __attribute__((always_inline)) void copy_tile_rows(const float *sr
 static void pack_a(const rk_sgemm_path_desc *p, int transA, const float *A, long lda, int i0, int k0, int mb, int kb,
                    float *dst) {
     const int mr = p->mr;
-    for (int r0 = 0, t = 0; r0 < mb; t++) {
-        int rows = tile_rows(mb - r0, mr);
-        float *d = dst + (long)t * mr * kb;
-        if (!transA) {
-            (p->transpose ? p->transpose : transpose_plain)(A + (long)(i0 + r0) * lda + k0, lda, rows, kb, d, mr);
-        } else {  // op(A) column k is the contiguous row k0 + k of A
-            const float *src = A + (long)k0 * lda + i0 + r0;
-            switch (rows == mr ? mr : 0) {  // the paths' mr: 12, 6, 4
-            case 12: copy_tile_rows(src, lda, kb, 12, d, mr); break;
-            case 6: copy_tile_rows(src, lda, kb, 6, d, mr); break;
-            case 4: copy_tile_rows(src, lda, kb, 4, d, mr); break;
-            default: copy_tile_rows(src, lda, kb, rows, d, mr); break;
-            }
+    int tiles[128], tile_count = 0;  // mb <= mc <= 128 * mr
+    for (int r0 = 0; r0 < mb; r0 += tiles[tile_count++]) tiles[tile_count] = tile_rows(mb - r0, mr);
+    if (transA) {
+        const float *src = A + (long)k0 * lda + i0;
+        switch (mr) {  // the paths' mr
+        case 12: pack_a_transposed(src, lda, kb, 12, tiles, tile_count, dst); break;
+        case 6: pack_a_transposed(src, lda, kb, 6, tiles, tile_count, dst); break;
+        case 4: pack_a_transposed(src, lda, kb, 4, tiles, tile_count, dst); break;
+        default: pack_a_transposed(src, lda, kb, mr, tiles, tile_count, dst); break;
         }
-        r0 += rows;
+        return;
     }
+    for (int t = 0, r0 = 0; t < tile_count; r0 += tiles[t++])
+        (p->transpose ? p->transpose : transpose_plain)(A + (long)(i0 + r0) * lda + k0, lda, tiles[t], kb,
+                                                        dst + (long)t * mr * kb, mr);
 }
 
 /// Packs rows [k0, k0+kb) x columns [j0, j0+nb) of op(B) into panels of nr columns:
@@ -202,7 +215,7 @@ static void pack_b(const rk_sgemm_path_desc *pd, int transB, const float *B, lon
                    float *dst, long panel_stride) {
     const int nr = pd->nr;
     if (!transB) {  // row k of op(B) is the contiguous row k0 + k of B
-        split_rows(B + (long)k0 * ldb + j0, ldb, kb, nb, nr, dst, panel_stride, 1);
+        split_rows(B + (long)k0 * ldb + j0, ldb, kb, nb, nr, dst, panel_stride);
         return;
     }
     for (int p = 0; p * nr < nb; p++) {

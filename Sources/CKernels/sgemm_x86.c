@@ -157,11 +157,8 @@ static RK_AVX512 void kernel512(int kc, const float *a, const float *b, long bs,
     }
 }
 
-#ifndef RK_AVX512_MC  // rows of A per packed block (overridable for tuning builds)
-#define RK_AVX512_MC 96
-#endif
 const rk_sgemm_path_desc rk_sgemm_path_avx512 = {
-    .name = "avx512", .mr = MR512, .nr = NR512, .kc = RK_SGEMM_KC, .mc = RK_AVX512_MC, .nc = 2048, .kernel = kernel512, .transpose = transpose_avx2,
+    .name = "avx512", .mr = MR512, .nr = NR512, .kc = RK_SGEMM_KC, .mc = 96, .nc = 2048, .kernel = kernel512, .transpose = transpose_avx2,
 };
 
 // MARK: - AVX2 + FMA: 6 rows x 16 columns (12 ymm accumulators, 2 for B, 1 broadcast)

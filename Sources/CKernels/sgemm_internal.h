@@ -15,6 +15,11 @@
 typedef void (*rk_sgemm_kernel_fn)(int kc, const float *a, const float *b, long bs,
                                    float *c, long ldc, int mr, int nr, float beta);
 
+/// Every path sums over K in blocks of kc = 512 (RK_SGEMM_KC), so the paths with fused
+/// multiply-add (AVX-512, AVX2, NEON) give identical bits; the portable path rounds each
+/// product before adding it and differs from them in the last bits.
+#define RK_SGEMM_KC 512
+
 typedef struct {
     const char *name;
     int mr, nr;          // micro-tile of C

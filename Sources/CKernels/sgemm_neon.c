@@ -56,6 +56,6 @@ static void kernel_neon(int kc, const float *a, const float *b, long bs,
 }
 
 const rk_sgemm_path_desc rk_sgemm_path_neon = {
-    .name = "neon", .mr = MRN, .nr = NRN, .kc = 384, .mc = 96, .nc = 2048, .kernel = kernel_neon,
+    .name = "neon", .mr = MRN, .nr = NRN, .kc = RK_SGEMM_KC, .mc = 96, .nc = 2048, .kernel = kernel_neon,
 };
 #endif

@@ -26,5 +26,5 @@ static void kernel_portable(int kc, const float *a, const float *b, long bs,
 }
 
 const rk_sgemm_path_desc rk_sgemm_path_portable = {
-    .name = "portable", .mr = MRP, .nr = NRP, .kc = 256, .mc = 64, .nc = 1024, .kernel = kernel_portable,
+    .name = "portable", .mr = MRP, .nr = NRP, .kc = RK_SGEMM_KC, .mc = 64, .nc = 1024, .kernel = kernel_portable,
 };

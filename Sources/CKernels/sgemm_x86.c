@@ -19,40 +19,68 @@ RK_INLINE RK_AVX2 void store_first_lanes(float *p, __m256 v, int n) {
     if (n == 1) _mm_store_ss(p, part);
 }
 
-/// dst[c*dstride + r] = src[r*lds + c] for r < rows, c < cols, in 8x8 register blocks.
+/// Transposes the 8 x 8 block whose rows start at row[0..7] + c0 and stores its column c
+/// (rows 0..rr-1) at d + c*dstride.
+RK_INLINE RK_AVX2 void transpose8x8(const float *const row[8], long c0, float *d, long dstride, int rr) {
+    __m256 r0v = _mm256_loadu_ps(row[0] + c0), r1v = _mm256_loadu_ps(row[1] + c0);
+    __m256 r2v = _mm256_loadu_ps(row[2] + c0), r3v = _mm256_loadu_ps(row[3] + c0);
+    __m256 r4v = _mm256_loadu_ps(row[4] + c0), r5v = _mm256_loadu_ps(row[5] + c0);
+    __m256 r6v = _mm256_loadu_ps(row[6] + c0), r7v = _mm256_loadu_ps(row[7] + c0);
+    __m256 t0 = _mm256_unpacklo_ps(r0v, r1v), t1 = _mm256_unpackhi_ps(r0v, r1v);
+    __m256 t2 = _mm256_unpacklo_ps(r2v, r3v), t3 = _mm256_unpackhi_ps(r2v, r3v);
+    __m256 t4 = _mm256_unpacklo_ps(r4v, r5v), t5 = _mm256_unpackhi_ps(r4v, r5v);
+    __m256 t6 = _mm256_unpacklo_ps(r6v, r7v), t7 = _mm256_unpackhi_ps(r6v, r7v);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    store_first_lanes(d + 0 * dstride, _mm256_permute2f128_ps(u0, u4, 0x20), rr);
+    store_first_lanes(d + 1 * dstride, _mm256_permute2f128_ps(u1, u5, 0x20), rr);
+    store_first_lanes(d + 2 * dstride, _mm256_permute2f128_ps(u2, u6, 0x20), rr);
+    store_first_lanes(d + 3 * dstride, _mm256_permute2f128_ps(u3, u7, 0x20), rr);
+    store_first_lanes(d + 4 * dstride, _mm256_permute2f128_ps(u0, u4, 0x31), rr);
+    store_first_lanes(d + 5 * dstride, _mm256_permute2f128_ps(u1, u5, 0x31), rr);
+    store_first_lanes(d + 6 * dstride, _mm256_permute2f128_ps(u2, u6, 0x31), rr);
+    store_first_lanes(d + 7 * dstride, _mm256_permute2f128_ps(u3, u7, 0x31), rr);
+}
+
+/// Transposes the 4 x 8 block whose rows start at row[0..3] + c0 (the last rows of a 12-row
+/// tile): half the shuffles of the 8 x 8 case.
+RK_INLINE RK_AVX2 void transpose4x8(const float *const row[4], long c0, float *d, long dstride) {
+    __m256 r0v = _mm256_loadu_ps(row[0] + c0), r1v = _mm256_loadu_ps(row[1] + c0);
+    __m256 r2v = _mm256_loadu_ps(row[2] + c0), r3v = _mm256_loadu_ps(row[3] + c0);
+    __m256 t0 = _mm256_unpacklo_ps(r0v, r1v), t1 = _mm256_unpackhi_ps(r0v, r1v);
+    __m256 t2 = _mm256_unpacklo_ps(r2v, r3v), t3 = _mm256_unpackhi_ps(r2v, r3v);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    _mm_storeu_ps(d + 0 * dstride, _mm256_castps256_ps128(u0));
+    _mm_storeu_ps(d + 1 * dstride, _mm256_castps256_ps128(u1));
+    _mm_storeu_ps(d + 2 * dstride, _mm256_castps256_ps128(u2));
+    _mm_storeu_ps(d + 3 * dstride, _mm256_castps256_ps128(u3));
+    _mm_storeu_ps(d + 4 * dstride, _mm256_extractf128_ps(u0, 1));
+    _mm_storeu_ps(d + 5 * dstride, _mm256_extractf128_ps(u1, 1));
+    _mm_storeu_ps(d + 6 * dstride, _mm256_extractf128_ps(u2, 1));
+    _mm_storeu_ps(d + 7 * dstride, _mm256_extractf128_ps(u3, 1));
+}
+
+/// dst[c*dstride + r] = src[r*lds + c] for r < rows, c < cols, in 8-row register blocks.
 static RK_AVX2 void transpose_avx2(const float *src, long lds, int rows, int cols, float *dst, long dstride) {
     static const float zeros[8] = {0};
     for (int r0 = 0; r0 < rows; r0 += 8) {
         int rr = rows - r0 < 8 ? rows - r0 : 8;
         const float *row[8];
-        for (int r = 0; r < 8; r++) row[r] = r < rr ? src + (long)(r0 + r) * lds : zeros;
+        for (int r = 0; r < 8; r++) row[r] = src + (long)(r0 + (r < rr ? r : 0)) * lds;
         int c0 = 0;
-        for (; c0 + 8 <= cols; c0 += 8) {
-            __m256 r0v = _mm256_loadu_ps(row[0] + (row[0] == zeros ? 0 : c0));
-            __m256 r1v = _mm256_loadu_ps(row[1] + (row[1] == zeros ? 0 : c0));
-            __m256 r2v = _mm256_loadu_ps(row[2] + (row[2] == zeros ? 0 : c0));
-            __m256 r3v = _mm256_loadu_ps(row[3] + (row[3] == zeros ? 0 : c0));
-            __m256 r4v = _mm256_loadu_ps(row[4] + (row[4] == zeros ? 0 : c0));
-            __m256 r5v = _mm256_loadu_ps(row[5] + (row[5] == zeros ? 0 : c0));
-            __m256 r6v = _mm256_loadu_ps(row[6] + (row[6] == zeros ? 0 : c0));
-            __m256 r7v = _mm256_loadu_ps(row[7] + (row[7] == zeros ? 0 : c0));
-            __m256 t0 = _mm256_unpacklo_ps(r0v, r1v), t1 = _mm256_unpackhi_ps(r0v, r1v);
-            __m256 t2 = _mm256_unpacklo_ps(r2v, r3v), t3 = _mm256_unpackhi_ps(r2v, r3v);
-            __m256 t4 = _mm256_unpacklo_ps(r4v, r5v), t5 = _mm256_unpackhi_ps(r4v, r5v);
-            __m256 t6 = _mm256_unpacklo_ps(r6v, r7v), t7 = _mm256_unpackhi_ps(r6v, r7v);
-            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-            float *d = dst + (long)c0 * dstride + r0;
-            store_first_lanes(d + 0 * dstride, _mm256_permute2f128_ps(u0, u4, 0x20), rr);
-            store_first_lanes(d + 1 * dstride, _mm256_permute2f128_ps(u1, u5, 0x20), rr);
-            store_first_lanes(d + 2 * dstride, _mm256_permute2f128_ps(u2, u6, 0x20), rr);
-            store_first_lanes(d + 3 * dstride, _mm256_permute2f128_ps(u3, u7, 0x20), rr);
-            store_first_lanes(d + 4 * dstride, _mm256_permute2f128_ps(u0, u4, 0x31), rr);
-            store_first_lanes(d + 5 * dstride, _mm256_permute2f128_ps(u1, u5, 0x31), rr);
-            store_first_lanes(d + 6 * dstride, _mm256_permute2f128_ps(u2, u6, 0x31), rr);
-            store_first_lanes(d + 7 * dstride, _mm256_permute2f128_ps(u3, u7, 0x31), rr);
+        if (rr == 8) {
+            for (; c0 + 8 <= cols; c0 += 8) transpose8x8(row, c0, dst + (long)c0 * dstride + r0, dstride, 8);
+        } else if (rr == 4) {
+            for (; c0 + 8 <= cols; c0 += 8) transpose4x8(row, c0, dst + (long)c0 * dstride + r0, dstride);
+        } else {  // other row counts: rows past rr read a line of zeros
+            for (; c0 + 8 <= cols; c0 += 8) {
+                const float *shifted[8];
+                for (int r = 0; r < 8; r++) shifted[r] = r < rr ? row[r] + c0 : zeros;
+                transpose8x8(shifted, 0, dst + (long)c0 * dstride + r0, dstride, rr);
+            }
         }
         for (; c0 < cols; c0++)
             for (int r = 0; r < rr; r++) dst[(long)c0 * dstride + r0 + r] = src[(long)(r0 + r) * lds + c0];
@@ -129,12 +157,8 @@ static RK_AVX512 void kernel512(int kc, const float *a, const float *b, long bs,
     }
 }
 
-#ifndef RK_AVX512_KC  // blocking (overridable for tuning builds); kc fixes the summation blocks
-#define RK_AVX512_KC 512
-#define RK_AVX512_MC 96
-#endif
 const rk_sgemm_path_desc rk_sgemm_path_avx512 = {
-    .name = "avx512", .mr = MR512, .nr = NR512, .kc = RK_AVX512_KC, .mc = RK_AVX512_MC, .nc = 2048, .kernel = kernel512, .transpose = transpose_avx2,
+    .name = "avx512", .mr = MR512, .nr = NR512, .kc = RK_SGEMM_KC, .mc = 96, .nc = 2048, .kernel = kernel512, .transpose = transpose_avx2,
 };
 
 // MARK: - AVX2 + FMA: 6 rows x 16 columns (12 ymm accumulators, 2 for B, 1 broadcast)
@@ -206,6 +230,6 @@ static RK_AVX2 void kernel256(int kc, const float *a, const float *b, long bs,
 }
 
 const rk_sgemm_path_desc rk_sgemm_path_avx2 = {
-    .name = "avx2", .mr = MR256, .nr = NR256, .kc = 512, .mc = 96, .nc = 2048, .kernel = kernel256, .transpose = transpose_avx2,
+    .name = "avx2", .mr = MR256, .nr = NR256, .kc = RK_SGEMM_KC, .mc = 96, .nc = 2048, .kernel = kernel256, .transpose = transpose_avx2,
 };
 #endif

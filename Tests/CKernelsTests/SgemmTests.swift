@@ -1,6 +1,7 @@
 // Tests of rk_sgemm and the pre-packed B API on every path this CPU runs: results against a
 // Float64 reference, leading dimensions, beta = 0 over NaN, bit-for-bit determinism.
 import CKernels
+import Foundation
 import XCTest
 
 /// A row-major matrix stored with a leading dimension larger than its column count.
@@ -135,7 +136,7 @@ final class SgemmTests: XCTestCase {
         let shapes: [(m: Int, n: Int, k: Int)] = [
             (1, 1, 1), (1, 7, 3), (5, 1, 2), (2, 3, 1), (3, 5, 7), (6, 16, 8), (7, 17, 9),
             (12, 32, 16), (13, 33, 5), (11, 31, 13), (24, 48, 4), (25, 15, 17), (32, 64, 12),
-            (4, 96, 33), (97, 3, 6), (130, 40, 3), (3, 9, 900),
+            (4, 96, 33), (97, 3, 6), (130, 40, 3), (3, 9, 900), (98, 4, 520),
         ]
         for path in supportedPaths() {
             XCTAssertEqual(rk_sgemm_force_path(path), 1)
@@ -161,6 +162,21 @@ final class SgemmTests: XCTestCase {
                 let result = gemm.run()
                 XCTAssertLessThanOrEqual(gemm.worstErrorRatio(result), 1.0, "\(path) tB=\(transB)")
                 XCTAssertTrue(result.paddingIsUntouched())
+            }
+        }
+    }
+
+    /// Betas other than 0 and 1 scale C before the product is added (also with K = 0).
+    func testOtherBetasScaleC() {
+        for path in supportedPaths() {
+            XCTAssertEqual(rk_sgemm_force_path(path), 1)
+            for (m, n, k) in [(13, 33, 5), (7, 17, 600), (4, 5, 0)] {
+                for beta: Float in [0.5, -2] {
+                    let gemm = GemmCase(transA: k % 2 == 1, transB: true, m: m, n: n, k: k, beta: beta, seed: 77)
+                    let result = gemm.run()
+                    XCTAssertLessThanOrEqual(gemm.worstErrorRatio(result), 1.0, "\(path) beta=\(beta) \(m)x\(n)x\(k)")
+                    XCTAssertTrue(result.paddingIsUntouched())
+                }
             }
         }
     }
@@ -233,7 +249,7 @@ final class SgemmTests: XCTestCase {
     func testPrepackedBMatchesUnpackedBitForBit() {
         for path in supportedPaths() {
             XCTAssertEqual(rk_sgemm_force_path(path), 1)
-            for (m, n, k) in [(32, 96, 64), (7, 45, 600), (33, 17, 3)] {
+            for (m, n, k) in [(32, 96, 64), (7, 45, 600), (33, 17, 3), (130, 70, 40)] {
                 for transA in [false, true] { for transB in [false, true] { for beta: Float in [0, 1] {
                     let gemm = GemmCase(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta, seed: 11)
                     let expected = gemm.run()
@@ -252,6 +268,41 @@ final class SgemmTests: XCTestCase {
                 } } }
             }
         }
+    }
+
+    /// avx512, avx2 and neon all use fused multiply-adds in the same order: same bits.
+    func testFusedMultiplyAddPathsAgreeBitForBit() throws {
+        let fmaPaths = supportedPaths().filter { $0 != "portable" }
+        guard fmaPaths.count >= 2 else { throw XCTSkip("only \(fmaPaths) on this CPU") }
+        for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
+            let gemm = GemmCase(transA: transA, transB: transB, m: 41, n: 50, k: 1100, beta: 1, seed: 21)
+            var results: [[UInt32]] = []
+            for path in fmaPaths {
+                XCTAssertEqual(rk_sgemm_force_path(path), 1)
+                results.append(gemm.run().storage.map(\.bitPattern))
+            }
+            for (path, bits) in zip(fmaPaths, results).dropFirst() {
+                XCTAssertEqual(bits, results[0], "\(path) differs from \(fmaPaths[0]) tA=\(transA) tB=\(transB)")
+            }
+        }
+    }
+
+    /// Each thread has its own packing buffers: threads running products of different sizes
+    /// at once get the bits a single thread gets.
+    func testConcurrentCallsOnThreadsGiveSingleThreadBits() {
+        let cases = (0..<4).map { index in
+            GemmCase(transA: index % 2 == 1, transB: index >= 2, m: 20 + 40 * index, n: 33 + index, k: 300 + 150 * index,
+                     beta: 0, seed: UInt64(40 + index))
+        }
+        let expected = cases.map { $0.run().storage.map(\.bitPattern) }
+        let lock = NSLock()
+        var mismatches: [Int] = []
+        DispatchQueue.concurrentPerform(iterations: 16) { iteration in
+            let index = iteration % cases.count
+            let bits = cases[index].run().storage.map(\.bitPattern)
+            if bits != expected[index] { lock.lock(); mismatches.append(index); lock.unlock() }
+        }
+        XCTAssertEqual(mismatches, [])
     }
 
     func testPrepackedBRejectsOtherShapesWithoutTouchingC() {

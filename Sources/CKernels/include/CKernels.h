@@ -19,10 +19,12 @@ extern "C" {
 ///   op(B) is (K x N): B itself (ldb >= N) or, with transB, B^T where B is (N x K) (ldb >= K).
 ///   C is (M x N), ldc >= N. beta is 0 (overwrite: C may hold garbage or NaN) or 1
 ///   (accumulate); other values compute beta*C + op(A)op(B).
-/// Every element is summed over k in a fixed order (blocks of the path's KC, each a chain of
-/// fused multiply-adds from k = 0 up), so equal inputs give equal bits on every call, whatever
-/// M, N, the tile the element falls in, or buffer alignment. No allocation after the first
-/// call of a given size on a thread (packing buffers are per thread, freed at thread exit).
+/// Every element is summed over k in a fixed order (blocks of 512 k, each a chain of fused
+/// multiply-adds from k = 0 up, the block sums added to C in order), so equal inputs give
+/// equal bits on every call, whatever M, N, the tile the element falls in, or buffer
+/// alignment. The FMA paths (avx512, avx2, neon) give the same bits as each other; the
+/// portable path rounds each product and differs in the last bits. No allocation after the
+/// first calls on a thread (fixed-size packing buffers per thread, freed at thread exit).
 void rk_sgemm(int transA, int transB, int M, int N, int K,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc);

@@ -29,7 +29,7 @@ public struct SchedulerSummary: Sendable {
     public var counts: [RunStatus: Int] = [:]
     public var epochsTrained = 0
     public var wallSeconds = 0.0
-    /// Time spent in database calls, summed over workers.
+    /// CPU time spent in database calls, summed over threads.
     public var databaseSeconds = 0.0
     public var cancelled = false
 }
@@ -79,11 +79,13 @@ public final class Scheduler: @unchecked Sendable {
         return try body()
     }
 
-    /// Times a database call into the summary.
+    /// Times a database call into the summary: the CPU time of this thread inside
+    /// the call (SQLite's own cost), so that waiting for a core the training
+    /// threads hold is not counted as time in SQLite.
     private func db<T>(_ body: () throws -> T) rethrows -> T {
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = threadCPUSeconds()
         defer {
-            let s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let s = threadCPUSeconds() - start
             locked { summary.databaseSeconds += s }
         }
         return try body()
@@ -245,4 +247,11 @@ public final class Scheduler: @unchecked Sendable {
         progress.runEnded(runId: runId, label: name, status: "finished", detail: nil)
         count(.finished)
     }
+}
+
+/// CPU time consumed by the calling thread, in seconds.
+func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

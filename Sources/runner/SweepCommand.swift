@@ -98,7 +98,7 @@ extension Runner {
                 throw fail("sweep \(setup.spec.name): \(error)", code: 1)
             }
             let counts = summary.counts
-            writeLine(String(format: "sweep %@: %d finished, %d diverged, %d failed, %d interrupted in this process; %d epochs in %.1fs; time in SQLite %.2fs (%.2f%% of wall time)",
+            writeLine(String(format: "sweep %@: %d finished, %d diverged, %d failed, %d interrupted in this process; %d epochs in %.1fs; SQLite %.2f CPU-s (%.2f%% of the workers' time)",
                              setup.spec.name, counts[.finished] ?? 0, counts[.diverged] ?? 0, counts[.failed] ?? 0,
                              counts[.interrupted] ?? 0, summary.epochsTrained, summary.wallSeconds, summary.databaseSeconds,
                              100 * summary.databaseSeconds / max(summary.wallSeconds * Double(jobs), 1e-9)))

@@ -68,6 +68,31 @@ final class SweepProcessTests: XCTestCase {
         XCTAssertEqual(try scalar("killed.db", "SELECT group_concat(DISTINCT status) FROM runs"), "finished")
     }
 
+    func testCtrlCMarksRunsInterruptedAndARerunCompletes() throws {
+        let specFile = try writeSpec(spec)
+        let straight = try RunnerBinary.run(["sweep", specFile, "--db", "straight.db", "--jobs", "2", "--no-report"], in: folder)
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+
+        let p = try RunnerBinary.start(["sweep", specFile, "--db", "int.db", "--jobs", "2", "--no-report"], in: folder, tag: "int")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let n = try? scalar("int.db", "SELECT COUNT(*) FROM epochs"), (Int(n) ?? 0) >= 2 { break }
+            usleep(5_000)
+        }
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let (_, err) = RunnerBinary.output(folder, tag: "int")
+        XCTAssertEqual(p.terminationStatus, 130, err)
+        XCTAssertTrue(err.contains("interrupted"), err)
+        XCTAssertEqual(try scalar("int.db", "PRAGMA integrity_check"), "ok")
+        XCTAssertEqual(try scalar("int.db", "SELECT COUNT(*) FROM runs WHERE status = 'running'"), "0", "no run is left running")
+        XCTAssertNotEqual(try scalar("int.db", "SELECT COUNT(*) FROM runs WHERE status = 'interrupted'"), "0")
+
+        let rerun = try RunnerBinary.run(["sweep", specFile, "--db", "int.db", "--jobs", "2", "--no-report"], in: folder)
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        XCTAssertEqual(try epochs("int.db"), try epochs("straight.db"))
+    }
+
     func testTwoProcessesShareTheWork() throws {
         let specFile = try writeSpec(spec)
         let a = try RunnerBinary.start(["sweep", specFile, "--db", "shared.db", "--jobs", "1", "--no-report"], in: folder, tag: "a")

@@ -89,7 +89,8 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
     private func locked(_ body: () -> Void) { lock.lock(); body(); lock.unlock() }
 
     private func clear() {
-        if drawnLines > 0 { FileHandle.standardError.write(Data("\u{1B}[\(drawnLines)A\u{1B}[J".utf8)) }
+        // \r first: a ^C echoed by the terminal may have moved the cursor off column 0.
+        if drawnLines > 0 { FileHandle.standardError.write(Data("\r\u{1B}[\(drawnLines)A\u{1B}[J".utf8)) }
         drawnLines = 0
     }
 

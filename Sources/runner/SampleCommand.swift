@@ -51,7 +51,7 @@ extension Runner {
                 }
                 let checkpoint = try Checkpoint(decoding: stored.state)
                 guard let vocabulary = checkpoint.vocabulary else {
-                    throw fail("run \(runId) is a \(record.task) run, not charlm: only character models can be sampled", code: 1)
+                    throw fail("run \(runId) belongs to the \(record.task) task: only charlm (character) models can be sampled", code: 1)
                 }
                 let model = Model(config: checkpoint.model, parameters: checkpoint.parameters)
                 let text = CharSampler.sample(model: model, vocabulary: vocabulary, length: length,

@@ -1,5 +1,6 @@
 // Runs the real `runner` binary (built beside the test bundle) for end-to-end tests.
 import Foundation
+import GRDB
 import XCTest
 
 struct ProcessResult {
@@ -53,4 +54,36 @@ func makeTemporaryFolder() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("runner-e2e-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
+}
+
+/// Every epoch's numbers (timings left out), keyed "config_hash#epoch": what must be
+/// bitwise equal between two ways of running the same sweep.
+func epochTable(atPath path: String) throws -> [String: [Double?]] {
+    try DatabaseQueue(path: path).read { db in
+        var out: [String: [Double?]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT r.config_hash || '#' || e.epoch, e.train_loss, e.val_loss, e.val_metric, e.grad_norm
+              FROM epochs e JOIN runs r ON r.id = e.run_id
+            """) {
+            out[row[0]] = [row[1], row[2], row[3], row[4]]
+        }
+        return out
+    }
+}
+
+/// Tests that keep their files in a temporary `folder`.
+protocol TemporaryFolderTest: AnyObject {
+    var folder: URL! { get }
+}
+
+extension TemporaryFolderTest {
+    /// The epochs table of a database in the folder (see `epochTable(atPath:)`).
+    func epochs(_ db: String) throws -> [String: [Double?]] {
+        try epochTable(atPath: folder.appendingPathComponent(db).path)
+    }
+
+    /// The first column of the first row of a query on a database in the folder, as text.
+    func scalar(_ db: String, _ sql: String) throws -> String {
+        try DatabaseQueue(path: folder.appendingPathComponent(db).path).read { try String.fetchOne($0, sql: sql) ?? "" }
+    }
 }

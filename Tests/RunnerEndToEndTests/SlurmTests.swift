@@ -26,18 +26,6 @@ final class SlurmTests: XCTestCase {
         return (process.terminationStatus, output.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    func epochs(_ path: String) throws -> [String: [Double?]] {
-        try DatabaseQueue(path: path).read { db in
-            var out: [String: [Double?]] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT r.config_hash || '#' || e.epoch, e.train_loss, e.val_loss, e.val_metric, e.grad_norm
-                  FROM epochs e JOIN runs r ON r.id = e.run_id
-                """) {
-                out[row[0]] = [row[1], row[2], row[3], row[4]]
-            }
-            return out
-        }
-    }
 
     func testSweepAsAJobArrayAndMergeJobEqualsTheLocalSweep() throws {
         let sinfo = slurm(["sinfo", "-h", "-N", "-o", "%N %t"])
@@ -94,9 +82,9 @@ final class SlurmTests: XCTestCase {
         }
         let merged = cluster.appendingPathComponent("results.db").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: merged), logText)
-        let mergedEpochs = try epochs(merged)
+        let mergedEpochs = try epochTable(atPath: merged)
         XCTAssertEqual(mergedEpochs.count, 6 * 3, logText)
-        XCTAssertEqual(mergedEpochs, try epochs(folder.appendingPathComponent("local.db").path), "bit for bit the local sweep")
+        XCTAssertEqual(mergedEpochs, try epochTable(atPath: folder.appendingPathComponent("local.db").path), "bit for bit the local sweep")
         let report = try String(contentsOf: cluster.appendingPathComponent("report.txt"), encoding: .utf8)
         XCTAssertTrue(report.contains("Runs: 6 (6 finished)"), report)
     }

@@ -4,7 +4,7 @@ import XCTest
 import Foundation
 import GRDB
 
-final class SweepProcessTests: XCTestCase {
+final class SweepProcessTests: XCTestCase, TemporaryFolderTest {
     var folder: URL!
     override func setUpWithError() throws { folder = try makeTemporaryFolder() }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
@@ -24,22 +24,7 @@ final class SweepProcessTests: XCTestCase {
         return name
     }
 
-    func epochs(_ db: String) throws -> [String: [Double?]] {
-        try DatabaseQueue(path: folder.appendingPathComponent(db).path).read { db in
-            var out: [String: [Double?]] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT r.config_hash || '#' || e.epoch, e.train_loss, e.val_loss, e.val_metric, e.grad_norm
-                  FROM epochs e JOIN runs r ON r.id = e.run_id
-                """) {
-                out[row[0]] = [row[1], row[2], row[3], row[4]]
-            }
-            return out
-        }
-    }
 
-    func scalar(_ db: String, _ sql: String) throws -> String {
-        try DatabaseQueue(path: folder.appendingPathComponent(db).path).read { try String.fetchOne($0, sql: sql) ?? "" }
-    }
 
     func testKilledSweepRerunsToTheSameTables() throws {
         let specFile = try writeSpec(spec)

@@ -3,10 +3,8 @@
 import SequenceModels
 import Tasks
 
-/// The optimiser a run trains with.
-public enum OptimizerChoice: String, Codable, Sendable, CaseIterable {
-    case sgd, momentum, adam
-}
+/// The optimiser a run trains with: the model library's own kinds.
+public typealias OptimizerChoice = OptimizerKind
 
 /// A field of a run's configuration, named as in the spec and in `config_json`.
 /// `allCases` is the canonical order: grid axes vary in this order (first slowest) and random

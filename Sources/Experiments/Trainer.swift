@@ -44,8 +44,7 @@ public final class Trainer {
         self.config = config
         self.task = task
         self.model = Model(config: Trainer.modelConfig(config, task: task))
-        let kind = OptimizerKind(rawValue: config.optimizer.rawValue)!
-        self.optimizer = Optimizer(settings: OptimizerSettings(kind: kind, learningRate: config.lr, momentum: config.momentum),
+        self.optimizer = Optimizer(settings: OptimizerSettings(kind: config.optimizer, learningRate: config.lr, momentum: config.momentum),
                                    parameterCount: model.parameters.count)
         self.gradients = [Float](repeating: 0, count: model.parameters.count)
     }

@@ -3,6 +3,7 @@
 import XCTest
 import Foundation
 import GRDB
+import SequenceModels
 
 final class SweepProcessTests: XCTestCase, TemporaryFolderTest {
     var folder: URL!
@@ -129,6 +130,20 @@ final class SweepProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("file/results.db"), r.stderr)
+    }
+
+    func testExportWritesTheTrainedWeightsAsSafetensors() throws {
+        let specFile = try writeSpec(spec.replacingOccurrences(of: "\"epochs\": 6", with: "\"epochs\": 1"))
+        let sweep = try RunnerBinary.run(["sweep", specFile, "--db", "x.db", "--no-report"], in: folder)
+        XCTAssertEqual(sweep.status, 0, sweep.stderr)
+        let r = try RunnerBinary.run(["export", "--db", "x.db", "--run", "1", "--output", "m.safetensors"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let model = try Safetensors.load(from: folder.appendingPathComponent("m.safetensors"))
+        XCTAssertEqual(model.config.hiddenSize, 24)
+        XCTAssertEqual("\(model.parameters.count)", try scalar("x.db", "SELECT param_count FROM runs WHERE id = 1"))
+        let missing = try RunnerBinary.run(["export", "--db", "x.db", "--run", "99"], in: folder)
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("run 99"), missing.stderr)
     }
 
     func testDryRunPrintsThePlanAndTouchesNothing() throws {

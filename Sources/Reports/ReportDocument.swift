@@ -128,6 +128,7 @@ extension ComparisonReport {
         ])
 
         return ReportDocument(title: "Sweep \(sweep.name): GRU vs LSTM comparison", sections: [
+            ReportSection(heading: "Verdict", paragraphs: verdictParagraphs(), tables: []),
             ReportSection(heading: "Overview", paragraphs: overview, tables: [statusTable(), baseline]),
             ReportSection(heading: "Per configuration", paragraphs: [], tables: [configurationTable()], curvesAfter: true),
             ReportSection(heading: "Head to head", paragraphs: [], tables: [standingsTable(), pairedTable(), equalSizeTable(), timeToTargetTable()]),

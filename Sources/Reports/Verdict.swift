@@ -17,7 +17,9 @@ extension ComparisonReport {
             let gruIsA = pair.cellA == "gru"
             let gruBetter = gruIsA ? pair.aBetter : pair.bBetter
             let lstmBetter = gruIsA ? pair.bBetter : pair.aBetter
-            var line = "GRU vs LSTM on \(label): GRU better in \(gruBetter) and LSTM in \(lstmBetter) of \(pair.pairs) paired runs (same configuration and seed)"
+            let ties = pair.pairs - gruBetter - lstmBetter
+            var line = "GRU vs LSTM on \(label): GRU better in \(gruBetter) and LSTM in \(lstmBetter) of \(pair.pairs) paired runs (same configuration and seed"
+                + (ties > 0 ? "; \(ties) tied)" : ")")
             if let test = pair.metricTest ?? pair.valLossTest {
                 let significant = test.pValue < Self.verdictLevel
                 line += "; Wilcoxon signed-rank p = \(formatNumber(test.pValue, digits: 2)): "

@@ -1,0 +1,58 @@
+// `runner report`, `runner query` and `runner runs` as a user runs them on a finished sweep.
+import XCTest
+import Foundation
+
+final class ReportQueryProcessTests: XCTestCase, TemporaryFolderTest {
+    var folder: URL!
+    override func setUpWithError() throws {
+        folder = try makeTemporaryFolder()
+        let spec = """
+        {"name": "rq", "task": {"name": "adding", "length": 6, "train_size": 64, "val_size": 16, "data_seed": 1},
+         "train": {"epochs": 2, "batch": 16, "hidden": 4, "lr": 0.01}, "grid": {"cell": ["gru", "lstm"], "seed": [1, 2]}}
+        """
+        try spec.write(to: folder.appendingPathComponent("rq.json"), atomically: true, encoding: .utf8)
+        let sweep = try RunnerBinary.run(["sweep", "rq.json", "--db", "r.db", "--no-report"], in: folder)
+        XCTAssertEqual(sweep.status, 0, sweep.stderr)
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    func testReportFormats() throws {
+        let text = try RunnerBinary.run(["report", "--db", "r.db"], in: folder)
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("Verdict") && text.stdout.contains("GRU vs LSTM"), text.stdout)
+
+        let html = try RunnerBinary.run(["report", "--db", "r.db", "--format", "html", "--output", "r.html"], in: folder)
+        XCTAssertEqual(html.status, 0, html.stderr)
+        let page = try String(contentsOf: folder.appendingPathComponent("r.html"), encoding: .utf8)
+        XCTAssertTrue(page.contains("<svg"))
+        XCTAssertFalse(page.contains("<script") || page.contains("http://") || page.contains("https://"))
+
+        let csv = try RunnerBinary.run(["report", "--db", "r.db", "--format", "csv"], in: folder)
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        XCTAssertTrue(csv.stdout.hasPrefix("table,configuration,cell,subject,field,value"), String(csv.stdout.prefix(200)))
+
+        let unknown = try RunnerBinary.run(["report", "--db", "r.db", "--sweep", "nope"], in: folder)
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("nope"), unknown.stderr)
+        XCTAssertEqual(unknown.stderr.split(separator: "\n").count, 1, unknown.stderr)
+    }
+
+    func testQueryReadsAndRefusesWrites() throws {
+        let count = try RunnerBinary.run(["query", "--db", "r.db", "--format", "csv", "SELECT COUNT(*) AS n FROM epochs"], in: folder)
+        XCTAssertEqual(count.status, 0, count.stderr)
+        XCTAssertEqual(count.stdout.split(separator: "\n").map(String.init), ["n", "8"])
+
+        let write = try RunnerBinary.run(["query", "--db", "r.db", "DELETE FROM epochs"], in: folder)
+        XCTAssertNotEqual(write.status, 0)
+        XCTAssertTrue(write.stderr.lowercased().contains("read-only") || write.stderr.lowercased().contains("refused"), write.stderr)
+        XCTAssertEqual(try scalar("r.db", "SELECT COUNT(*) FROM epochs"), "8", "nothing deleted")
+
+        let wrong = try RunnerBinary.run(["query", "--db", "r.db", "SELECT x FROM nowhere"], in: folder)
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.stderr.contains("no such table"), "SQLite's own message:\n\(wrong.stderr)")
+
+        let runs = try RunnerBinary.run(["runs", "--db", "r.db", "--status", "finished"], in: folder)
+        XCTAssertEqual(runs.status, 0, runs.stderr)
+        XCTAssertEqual(runs.stdout.components(separatedBy: "finished").count - 1 >= 4, true, runs.stdout)
+    }
+}

@@ -29,8 +29,9 @@ public final class LogProgress: ProgressSink, @unchecked Sendable {
         log("run \(runId) \(label): " + (fromEpoch > 1 ? "resuming at epoch \(fromEpoch)/\(epochs)" : "started"))
     }
     public func epochFinished(runId: Int64, label: String, result r: EpochResult, epochs: Int) {
-        log(String(format: "run %lld %@ epoch %d/%d train_loss %.4f val_loss %.4f val_metric %.4f %.1fs %.0f tok/s",
-                   runId, label, r.epoch, epochs, r.trainLoss, r.valLoss, r.valMetric, r.seconds, r.tokensPerSecond))
+        let details = r.valDetails.keys.sorted().map { String(format: " %@ %.4f", $0, r.valDetails[$0]!) }.joined()
+        log(String(format: "run %lld %@ epoch %d/%d train_loss %.4f val_loss %.4f val_metric %.4f%@ %.1fs %.0f tok/s",
+                   runId, label, r.epoch, epochs, r.trainLoss, r.valLoss, r.valMetric, details, r.seconds, r.tokensPerSecond))
     }
     public func runEnded(runId: Int64, label: String, status: String, detail: String?) {
         log("run \(runId) \(label): \(status)" + (detail.map { " (\($0))" } ?? ""))

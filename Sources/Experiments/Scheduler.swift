@@ -221,7 +221,8 @@ public final class Scheduler: @unchecked Sendable {
             case .completed(let r):
                 let record = EpochRecord(runId: runId, epoch: r.epoch, trainLoss: r.trainLoss, valLoss: r.valLoss,
                                          valMetric: r.valMetric.isFinite ? r.valMetric : nil, gradNorm: r.gradNorm,
-                                         seconds: r.seconds, tokensPerSecond: r.tokensPerSecond)
+                                         seconds: r.seconds, tokensPerSecond: r.tokensPerSecond,
+                                         valDetails: detailsJSON(r.valDetails))
                 let state = try trainer.checkpoint().encoded()
                 write(runId: runId, label: name) { try $0.recordEpoch(record, checkpoint: state, worker: worker) }
                 locked { summary.epochsTrained += 1 }
@@ -254,4 +255,15 @@ func threadCPUSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// Secondary metrics as a JSON object with sorted keys (nil when there are none;
+/// non-finite values become null).
+func detailsJSON(_ details: [String: Double]) -> String? {
+    guard !details.isEmpty else { return nil }
+    let members = details.keys.sorted().map { key -> String in
+        let value = details[key]!
+        return "\"\(key)\":" + (value.isFinite ? "\(value)" : "null")
+    }
+    return "{" + members.joined(separator: ",") + "}"
 }

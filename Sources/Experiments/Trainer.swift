@@ -11,6 +11,8 @@ public struct EpochResult: Sendable {
     public var trainLoss: Double
     public var valLoss: Double
     public var valMetric: Double
+    /// The task's secondary validation metrics by name (empty for most tasks).
+    public var valDetails: [String: Double]
     /// Mean global gradient norm (before clipping) over the epoch's steps.
     public var gradNorm: Double
     public var seconds: Double
@@ -84,17 +86,18 @@ public final class Trainer {
             steps += 1
         }
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let (valLoss, valMetric) = validate()
+        let (valLoss, valMetric, valDetails) = validate()
         guard valLoss.isFinite else { return .diverged(epoch: epoch, step: steps, loss: valLoss) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         completedEpochs = epoch
         return .completed(EpochResult(epoch: epoch, trainLoss: lossSum / Double(max(steps, 1)), valLoss: valLoss,
-                                      valMetric: valMetric, gradNorm: normSum / Double(max(steps, 1)), seconds: seconds,
+                                      valMetric: valMetric, valDetails: valDetails, gradNorm: normSum / Double(max(steps, 1)), seconds: seconds,
                                       tokensPerSecond: Double(tokens) / max(trainSeconds, 1e-9)))
     }
 
-    /// Mean validation loss (weighted by each batch's targeted positions) and the task's metric.
-    public func validate() -> (loss: Double, metric: Double) {
+    /// Mean validation loss (weighted by each batch's targeted positions), the task's metric
+    /// and its secondary metrics.
+    public func validate() -> (loss: Double, metric: Double, details: [String: Double]) {
         var metric = task.makeMetric()
         var weighted = 0.0, weight = 0
         for batch in task.validationBatches(batchSize: config.batch) {
@@ -104,6 +107,6 @@ public final class Trainer {
             weight += n
             metric.add(batch: batch, outputs: outputs)
         }
-        return (weighted / Double(max(weight, 1)), metric.value)
+        return (weighted / Double(max(weight, 1)), metric.value, metric.details)
     }
 }

@@ -174,10 +174,12 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var gradNorm: Double?
     public var seconds: Double?
     public var tokensPerSecond: Double?
+    /// Secondary validation metrics of the task, a JSON object (name → value), or nil.
+    public var valDetails: String?
 
     public init(runId: Int64, epoch: Int, trainLoss: Double? = nil, valLoss: Double? = nil,
                 valMetric: Double? = nil, gradNorm: Double? = nil, seconds: Double? = nil,
-                tokensPerSecond: Double? = nil) {
+                tokensPerSecond: Double? = nil, valDetails: String? = nil) {
         self.runId = runId
         self.epoch = epoch
         self.trainLoss = trainLoss
@@ -186,10 +188,12 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.gradNorm = gradNorm
         self.seconds = seconds
         self.tokensPerSecond = tokensPerSecond
+        self.valDetails = valDetails
     }
 
     public enum CodingKeys: String, CodingKey {
         case epoch, seconds
+        case valDetails = "val_details"
         case runId = "run_id"
         case trainLoss = "train_loss"
         case valLoss = "val_loss"
@@ -207,6 +211,7 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         public static let gradNorm = Column(CodingKeys.gradNorm)
         public static let seconds = Column(CodingKeys.seconds)
         public static let tokensPerSecond = Column(CodingKeys.tokensPerSecond)
+        public static let valDetails = Column(CodingKeys.valDetails)
     }
 }
 

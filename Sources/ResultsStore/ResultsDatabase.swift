@@ -139,7 +139,7 @@ public final class ResultsDatabase: @unchecked Sendable {
 
     /// Identifiers of the migrations, in order. Migrations are forward-only: never edit one
     /// that has shipped, add a new one.
-    public static let migrationIdentifiers = ["v1-schema"]
+    public static let migrationIdentifiers = ["v1-schema", "v2-epoch-details"]
 
     /// The one migrator of the results database.
     public static var migrator: DatabaseMigrator {
@@ -219,6 +219,11 @@ public final class ResultsDatabase: @unchecked Sendable {
                   LEFT JOIN epochs AS e ON e.run_id = r.id
                  GROUP BY r.id;
                 """)
+        }
+        // A task's secondary validation metrics (e.g. reber's strings_fully_predicted),
+        // as a JSON object of name → value; NULL for tasks with one metric.
+        migrator.registerMigration("v2-epoch-details") { db in
+            try db.execute(sql: "ALTER TABLE epochs ADD COLUMN val_details TEXT")
         }
         return migrator
     }

@@ -94,6 +94,24 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(second.model.parameters.map(\.bitPattern), straight.model.parameters.map(\.bitPattern))
     }
 
+    func testSecondaryMetricsAreRecordedPerEpoch() throws {
+        let db = folder.appendingPathComponent("reber.db").path
+        let spec = """
+        {"name": "reber", "task": {"name": "reber", "train_size": 32, "val_size": 16, "data_seed": 2},
+         "train": {"epochs": 2, "batch": 8, "hidden": 6, "lr": 0.01, "cell": "gru"}}
+        """
+        try runSweep(spec: spec, in: folder, dbPath: db, jobs: 1)
+        let database = try ResultsDatabase.open(path: db)
+        let run = try XCTUnwrap(try database.runs(sweepId: try database.latestSweep()!.id!).first)
+        let details = try database.epochs(runId: run.id!).map(\.valDetails)
+        XCTAssertEqual(details.count, 2)
+        for text in details {
+            let object = try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(text).utf8)) as? [String: Double]
+            let share = try XCTUnwrap(object?["strings_fully_predicted"], "\(text ?? "nil")")
+            XCTAssertTrue((0...1).contains(share))
+        }
+    }
+
     func testCheckpointRoundTripAndCorruption() throws {
         let config = ModelConfig(cell: .gru, inputSize: 2, hiddenSize: 3, outputSize: 1, head: .linear)
         let ckpt = Checkpoint(epoch: 2, model: config, parameters: [1, 2, 3], optimizer: OptimizerState(step: 5, first: [0.5], second: [0.25]))

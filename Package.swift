@@ -37,7 +37,7 @@ let package = Package(
         ]),
         // MARK: - Tests
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
-        .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
+        .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels", "CKernels"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),

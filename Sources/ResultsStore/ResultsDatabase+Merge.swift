@@ -110,6 +110,10 @@ extension ResultsDatabase {
             inputs.append(input)
         }
         let output = try ResultsDatabase.open(path: outputPath)
+        defer {
+            for input in inputs { try? input.close() }
+            try? output.close()     // the merged file alone holds everything
+        }
         return try output.immediateWrite { db in
             var report = MergeReport()
             for input in inputs {

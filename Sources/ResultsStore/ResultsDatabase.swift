@@ -38,6 +38,19 @@ public final class ResultsDatabase: @unchecked Sendable {
         return pool
     }
 
+    /// Copies the write-ahead log into the database file and closes the connections, so
+    /// that the `.db` file alone holds every result (safe to copy, e.g. a shard to merge).
+    /// The checkpoint is best effort: while another process reads the file, its log stays
+    /// and SQLite folds it in later. The handle is unusable afterwards.
+    public func close() throws {
+        if let pool {
+            _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            try pool.close()
+        } else if let queue = reader as? DatabaseQueue {
+            try queue.close()
+        }
+    }
+
     // MARK: - Opening
 
     /// Default time a statement waits for another connection or process to release the file.

@@ -97,6 +97,11 @@ extension Runner {
             } catch {
                 throw fail("sweep \(setup.spec.name): \(error)", code: 1)
             }
+            do {
+                try database.close()   // fold the write-ahead log into results.db
+            } catch {
+                throw fail("closing \(db): \(error)", code: 1)
+            }
             let counts = summary.counts
             writeLine(String(format: "sweep %@: %d finished, %d diverged, %d failed, %d interrupted in this process; %d epochs in %.1fs; SQLite %.2f CPU-s (%.2f%% of the workers' time)",
                              setup.spec.name, counts[.finished] ?? 0, counts[.diverged] ?? 0, counts[.failed] ?? 0,

@@ -16,6 +16,18 @@ final class ReportQueryProcessTests: XCTestCase, TemporaryFolderTest {
     }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
+    func testTheDatabaseFileAloneHoldsEveryResult() throws {
+        // The sweep folds its write-ahead log into r.db when it ends: copying r.db alone loses nothing.
+        let wal = folder.appendingPathComponent("r.db-wal").path
+        if FileManager.default.fileExists(atPath: wal) {
+            XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int, 0, "empty log")
+        }
+        let copy = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("r.db"), to: copy.appendingPathComponent("r.db"))
+        XCTAssertEqual(try epochTable(atPath: copy.appendingPathComponent("r.db").path).count, 8)
+    }
+
     func testReportFormats() throws {
         let text = try RunnerBinary.run(["report", "--db", "r.db"], in: folder)
         XCTAssertEqual(text.status, 0, text.stderr)

@@ -8,6 +8,8 @@ import Foundation
 extension ComparisonReport {
     /// Significance level of the verdict's paired test.
     static let verdictLevel = 0.05
+    /// Speed ratios within this distance of 1 count as "about as fast" (timings are noisy).
+    static let sameSpeed = 0.05
 
     /// The verdict's sentences (empty when the sweep has no finished runs).
     func verdictParagraphs() -> [String] {
@@ -29,12 +31,13 @@ extension ComparisonReport {
                 line += "."
             }
             lines.append(line)
-            if let ratio = pair.speedRatio {
-                // speedRatio: B's seconds per epoch / A's; above 1, A is faster.
-                let gruSpeedup = gruIsA ? ratio : 1 / ratio
-                lines.append("Speed: " + (gruSpeedup >= 1
-                    ? "GRU trains \(formatNumber(gruSpeedup, digits: 3))× as fast as LSTM per epoch (median over the pairs)."
-                    : "LSTM trains \(formatNumber(1 / gruSpeedup, digits: 3))× as fast as GRU per epoch (median over the pairs)."))
+            // speedRatio: B's seconds per epoch / A's; above 1, A is faster.
+            let gruSpeedup = pair.speedRatio.map { gruIsA ? $0 : 1 / $0 }
+            if let gruSpeedup {
+                let ratio = formatNumber(max(gruSpeedup, 1 / gruSpeedup), digits: 3)
+                lines.append("Speed: " + (abs(gruSpeedup - 1) < Self.sameSpeed ? "GRU and LSTM train about as fast per epoch (ratio \(formatNumber(gruSpeedup, digits: 3)), median over the pairs)."
+                    : gruSpeedup > 1 ? "GRU trains \(ratio)× as fast as LSTM per epoch (median over the pairs)."
+                    : "LSTM trains \(ratio)× as fast as GRU per epoch (median over the pairs)."))
             }
             let sameSize = equalSize.comparisons.filter { Set([$0.cellA, $0.cellB]) == ["gru", "lstm"] }
             if !sameSize.isEmpty {
@@ -44,7 +47,7 @@ extension ComparisonReport {
                 lines.append("At nearly equal parameter count (within \(formatPercent(equalSize.tolerance))): GRU wins \(gruWins), LSTM \(lstmWins) of \(sameSize.count) comparisons"
                              + (noisy > 0 ? " (\(noisy) within seed noise)." : "."))
             }
-            let faster = pair.speedRatio.map { (gruIsA ? $0 : 1 / $0) > 1 }
+            let faster = gruSpeedup.map { $0 > 1 + Self.sameSpeed }
             let lstmMoreAccurate = lstmBetter > gruBetter
                 && ((pair.metricTest ?? pair.valLossTest).map { $0.pValue < Self.verdictLevel } ?? false)
             lines.append("The seed's \"GRU: simple & faster, LSTM: powerful & flexible\" on this sweep: GRU faster — "

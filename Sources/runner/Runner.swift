@@ -8,7 +8,7 @@ struct Runner: ParsableCommand {
         abstract: "Train RNN, GRU and LSTM networks in parallel sweeps and compare them.",
         discussion: """
         Typical use:
-          runner sweep experiments/grid.json        train a sweep into results/results.db
+          runner sweep experiments/grid.json   (results in results/results.db)
           runner report --format html --output r.html
           runner query "SELECT * FROM run_summary"
           runner slurm experiments/grid.json --tasks 8 --submit

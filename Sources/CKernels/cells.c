@@ -117,7 +117,7 @@ RK_ROW gru_backward_candidate_row(int H, const float *restrict u, const float *r
     for (int i = 0; i < H; i++) {
         dct[i] = d[i] * u[i] * (1.0f - ct[i] * ct[i]);
         du[i] = d[i] * (ct[i] - hp[i]) * u[i] * (1.0f - u[i]);
-        dh[i] = d[i] * (1.0f - u[i]);
+        dh[i] += d[i] * (1.0f - u[i]);
     }
 }
 

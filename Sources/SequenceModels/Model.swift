@@ -208,6 +208,8 @@ public final class Model {
         let T = ws.steps, B = ws.batchSize, X = config.inputSize, H = config.hiddenSize
         let GH = config.cell.gateCount * H, N = T * B
         let wHH = p + layout.weightHH.offset
+        let dBias = g + layout.bias.offset
+        dBias.update(repeating: 0, count: GH)
         ws.daNext.update(repeating: 0, count: B * H)
         ws.dcNext.update(repeating: 0, count: B * H)
         packed.packBackward(wHH)
@@ -215,29 +217,33 @@ public final class Model {
         for t in stride(from: T - 1, through: 0, by: -1) {
             let gt = ws.gates + t * B * GH, dgt = ws.dGates + t * B * GH
             let hPrev = ws.hidden + t * B * H
-            // da = dL/da⟨t⟩ from the head + da_next (seed LSTM eq. 12); kept in scratch.
-            let da = ws.scratch, dHead = ws.dHidden + t * B * H
-            for i in 0..<(B * H) { da[i] = dHead[i] + ws.daNext[i] }
+            // da = dL/da⟨t⟩ (seed LSTM eq. 12): dHidden row block t holds the head's part, and
+            // step t+1 has already added da_next into it. Step t adds its da⟨t−1⟩ into row
+            // block t−1 the same way (t = 0: into daNext, zeroed above, which nothing reads).
+            let da = ws.dHidden + t * B * H
+            let daPrev = t > 0 ? ws.dHidden + (t - 1) * B * H : ws.daNext
             switch config.cell {
             case .rnn:
                 rk_rnn_backward(Int32(B), Int32(H), gt, Int32(GH), da, dgt)          // RNN eqs. 1-5
-                w.multiply(dgt, m: B, lda: GH, beta: 0, into: ws.daNext, ldc: H)   // da⟨t−1⟩ = dgates · W_hh
+                w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H)       // da⟨t−1⟩ += dgates · W_hh
             case .gru:
                 // dc = da (a = c); candidate and update gates, then the reset gate through Γr·c⟨t−1⟩.
-                rk_gru_backward_candidate(Int32(B), Int32(H), gt, hPrev, da, dgt, ws.daNext)
-                // d(Γr·c⟨t−1⟩) (B, H) = dpre_c (B, H) · W_hh[c] (H, H)
+                rk_gru_backward_candidate(Int32(B), Int32(H), gt, hPrev, da, dgt, daPrev)
+                // d(Γr·c⟨t−1⟩) (B, H) = dpre_c (B, H) · W_hh[c] (H, H)   (dcNext: scratch here)
                 packed.backwardSecond!.multiply(dgt + 2 * H, m: B, lda: GH, beta: 0, into: ws.dcNext, ldc: H)
-                rk_gru_backward_reset(Int32(B), Int32(H), gt, hPrev, ws.dcNext, dgt, ws.daNext)
+                rk_gru_backward_reset(Int32(B), Int32(H), gt, hPrev, ws.dcNext, dgt, daPrev)
                 // dc⟨t−1⟩ += dpre_[r,u] (B, 2H) · W_hh[r,u] (2H, H)
-                w.multiply(dgt, m: B, lda: GH, beta: 1, into: ws.daNext, ldc: H)
+                w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H)
             case .lstm:
                 rk_lstm_backward(Int32(B), Int32(H), gt, ws.cell + t * B * H, ws.extra + t * B * H, da, ws.dcNext, dgt)
-                // da_prev (B, H) = dgates (B, 4H) · W_hh (4H, H)   (eq. 27)
-                w.multiply(dgt, m: B, lda: GH, beta: 0, into: ws.daNext, ldc: H)
+                // da_prev (B, H) += dgates (B, 4H) · W_hh (4H, H)   (eq. 27)
+                w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H)
             }
+            // db += Σ_b dgates⟨t⟩ while the step's (B, GH) block is still in cache (eqs. 19-26).
+            rk_column_sums(Int32(B), Int32(GH), dgt, dBias)
         }
         // Weight gradients of all steps in one GEMM each (eqs. 19-26):
-        // dW_ih (GH, X) = dGates^T (GH, N) · x (N, X); dW_hh (GH, H) = dGates^T · a⟨t−1⟩ (N, H); db = Σ_n dGates.
+        // dW_ih (GH, X) = dGates^T (GH, N) · x (N, X); dW_hh (GH, H) = dGates^T · a⟨t−1⟩ (N, H).
         rk_sgemm(1, 0, Int32(GH), Int32(X), Int32(N), ws.dGates, Int32(GH), x, Int32(X), 0, g + layout.weightIH.offset, Int32(X))
         let dWHH = g + layout.weightHH.offset
         if config.cell == .gru {
@@ -247,8 +253,6 @@ public final class Model {
         } else {
             rk_sgemm(1, 0, Int32(GH), Int32(H), Int32(N), ws.dGates, Int32(GH), ws.hidden, Int32(H), 0, dWHH, Int32(H))
         }
-        (g + layout.bias.offset).update(repeating: 0, count: GH)
-        rk_column_sums(Int32(N), Int32(GH), ws.dGates, g + layout.bias.offset)
         if let dx {
             // dx (N, X) = dGates (N, GH) · W_ih (GH, X)   (RNN eq. 4)
             rk_sgemm(0, 0, Int32(N), Int32(X), Int32(GH), ws.dGates, Int32(GH), p + layout.weightIH.offset, Int32(X), 0, dx, Int32(X))

@@ -26,12 +26,13 @@ final class Workspace {
     let extra: UnsafeMutablePointer<Float>
     /// (N, V): head outputs; for softmax heads probabilities, then dL/dz.
     let logits: UnsafeMutablePointer<Float>
-    /// (N, H): dL/da⟨t⟩ from the head.
+    /// (N, H): dL/da⟨t⟩ from the head; the backward sweep adds the gradient flowing back
+    /// from step t+1 into row block t before step t reads it.
     let dHidden: UnsafeMutablePointer<Float>
-    /// (B, H) each: gradients flowing to the previous step.
+    /// (B, H): receives dL/da⟨0⟩, the gradient step 0 sends to the initial state.
     let daNext: UnsafeMutablePointer<Float>
+    /// (B, H): LSTM dL/dc flowing to the previous step; GRU dL/d(Γr·c⟨t−1⟩) of the current step.
     let dcNext: UnsafeMutablePointer<Float>
-    let scratch: UnsafeMutablePointer<Float>
     private var all: [UnsafeMutablePointer<Float>] = []
 
     init(config: ModelConfig, steps: Int, batchSize: Int) {
@@ -58,7 +59,6 @@ final class Workspace {
         dHidden = make(n * h)
         daNext = make(batchSize * h)
         dcNext = make(batchSize * h)
-        scratch = make(batchSize * h)
         self.all = all
     }
 

@@ -21,7 +21,7 @@ void rk_gru_forward_gates(int B, int H, float *gates, const float *hPrev, float 
 /// block c pre-activation in, c~ = tanh out; h (B,H) = u*c~ + (1-u)*hPrev (eq. 5).
 void rk_gru_forward_candidate(int B, int H, float *gates, const float *hPrev, float *h);
 /// From dc (B,H), the total gradient on c<t>: writes dgates blocks u and c
-/// (pre-activation gradients) and dhPrev = dc*(1-u).
+/// (pre-activation gradients) and adds dc*(1-u) to dhPrev.
 void rk_gru_backward_candidate(int B, int H, const float *gates, const float *hPrev, const float *dc,
                                float *dgates, float *dhPrev);
 /// From drc (B,H) = dL/d(r*hPrev): writes dgates block r and adds drc*r to dhPrev.

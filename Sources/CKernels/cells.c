@@ -200,16 +200,49 @@ void rk_lstm_backward(int B, int H, const float *gates, const float *cPrev, cons
     }
 }
 
+/// Lanes of the fixed-order reductions below: element v goes to partial result v % 16 (the
+/// first V - V % 16 elements; the rest are added after the lanes are combined in a fixed
+/// tree). Written out as 16 independent scalar chains, so the compiler can vectorise them
+/// and every clone still gives the same bits.
+enum { reduce_lanes = 16 };
+
+static inline __attribute__((always_inline)) float row_max(const float *restrict z, int V) {
+    if (V < reduce_lanes) {
+        float m = z[0];
+        for (int v = 1; v < V; v++) m = z[v] > m ? z[v] : m;
+        return m;
+    }
+    float lane[reduce_lanes];
+    for (int i = 0; i < reduce_lanes; i++) lane[i] = z[i];
+    int v = reduce_lanes;
+    for (; v + reduce_lanes <= V; v += reduce_lanes)
+        for (int i = 0; i < reduce_lanes; i++) lane[i] = z[v + i] > lane[i] ? z[v + i] : lane[i];
+    float m = lane[0];
+    for (int i = 1; i < reduce_lanes; i++) m = lane[i] > m ? lane[i] : m;
+    for (; v < V; v++) m = z[v] > m ? z[v] : m;
+    return m;
+}
+
+static inline __attribute__((always_inline)) float row_sum(const float *restrict z, int V) {
+    float lane[reduce_lanes] = {0};
+    int v = 0;
+    for (; v + reduce_lanes <= V; v += reduce_lanes)
+        for (int i = 0; i < reduce_lanes; i++) lane[i] += z[v + i];
+    for (int w = reduce_lanes / 2; w > 0; w /= 2)  // fixed tree: lane i += lane i + w
+        for (int i = 0; i < w; i++) lane[i] += lane[i + w];
+    float sum = lane[0];
+    for (; v < V; v++) sum += z[v];
+    return sum;
+}
+
 RK_CLONES
 double rk_softmax_xent(int N, int V, float *logits, const int32_t *targets, float scale, float *dlogits) {
     double loss = 0.0;
     for (int n = 0; n < N; n++) {
-        float *z = logits + (long)n * V;             // dlogits may be logits itself (in place)
-        float m = z[0];
-        for (int v = 1; v < V; v++) m = z[v] > m ? z[v] : m;
-        float sum = 0.0f;
-        for (int v = 0; v < V; v++) { z[v] = rk_exp(z[v] - m); sum += z[v]; }
-        float inv = 1.0f / sum;
+        float *restrict z = logits + (long)n * V;    // dlogits may be logits itself (in place)
+        float m = row_max(z, V);
+        for (int v = 0; v < V; v++) z[v] = rk_exp(z[v] - m);
+        float inv = 1.0f / row_sum(z, V);
         for (int v = 0; v < V; v++) z[v] *= inv;
         int y = targets ? targets[n] : -1;
         if (y >= 0) loss -= log((double)z[y]);

@@ -67,13 +67,13 @@ static inline __attribute__((always_inline)) float sigmoidf(float x) { return 1.
 
 #define RK_ROW static inline __attribute__((always_inline)) void
 
-RK_ROW rnn_forward_row(int H, float *restrict g, float *restrict hb) {
-    for (int i = 0; i < H; i++) { float a = rk_tanh(g[i]); g[i] = a; hb[i] = a; }
+RK_ROW rnn_forward_row(int H, float *restrict g, const float *restrict bias, float *restrict hb) {
+    for (int i = 0; i < H; i++) { float a = rk_tanh(g[i] + bias[i]); g[i] = a; hb[i] = a; }
 }
 
 RK_CLONES
-void rk_rnn_forward(int B, int H, float *gates, int ldg, float *h) {
-    for (int b = 0; b < B; b++) rnn_forward_row(H, gates + (long)b * ldg, h + (long)b * H);
+void rk_rnn_forward(int B, int H, float *gates, int ldg, const float *bias, float *h) {
+    for (int b = 0; b < B; b++) rnn_forward_row(H, gates + (long)b * ldg, bias, h + (long)b * H);
 }
 
 RK_ROW rnn_backward_row(int H, const float *restrict a, const float *restrict d, float *restrict dg) {
@@ -85,34 +85,36 @@ void rk_rnn_backward(int B, int H, const float *gates, int ldg, const float *da,
     for (int b = 0; b < B; b++) rnn_backward_row(H, gates + (long)b * ldg, da + (long)b * H, dgates + (long)b * ldg);
 }
 
-RK_ROW gru_gates_row(int H, float *restrict r, float *restrict u, const float *restrict hp, float *restrict rc) {
+RK_ROW gru_gates_row(int H, float *restrict r, float *restrict u, const float *restrict br, const float *restrict bu,
+                     const float *restrict hp, float *restrict rc) {
     for (int i = 0; i < H; i++) {
-        r[i] = sigmoidf(r[i]);            // eq. 4
-        u[i] = sigmoidf(u[i]);            // eq. 3
+        r[i] = sigmoidf(r[i] + br[i]);    // eq. 4
+        u[i] = sigmoidf(u[i] + bu[i]);    // eq. 3
         rc[i] = r[i] * hp[i];
     }
 }
 
 RK_CLONES
-void rk_gru_forward_gates(int B, int H, float *gates, const float *hPrev, float *rc) {
+void rk_gru_forward_gates(int B, int H, float *gates, const float *bias, const float *hPrev, float *rc) {
     for (int b = 0; b < B; b++) {
         float *g = gates + (long)b * 3 * H;
-        gru_gates_row(H, g, g + H, hPrev + (long)b * H, rc + (long)b * H);
+        gru_gates_row(H, g, g + H, bias, bias + H, hPrev + (long)b * H, rc + (long)b * H);
     }
 }
 
-RK_ROW gru_candidate_row(int H, const float *restrict u, float *restrict ct, const float *restrict hp, float *restrict hb) {
+RK_ROW gru_candidate_row(int H, const float *restrict u, float *restrict ct, const float *restrict bc,
+                         const float *restrict hp, float *restrict hb) {
     for (int i = 0; i < H; i++) {
-        ct[i] = rk_tanh(ct[i]);                            // eq. 2
+        ct[i] = rk_tanh(ct[i] + bc[i]);                    // eq. 2
         hb[i] = u[i] * ct[i] + (1.0f - u[i]) * hp[i];      // eq. 5 (a = c, eq. 6)
     }
 }
 
 RK_CLONES
-void rk_gru_forward_candidate(int B, int H, float *gates, const float *hPrev, float *h) {
+void rk_gru_forward_candidate(int B, int H, float *gates, const float *bias, const float *hPrev, float *h) {
     for (int b = 0; b < B; b++) {
         float *g = gates + (long)b * 3 * H;
-        gru_candidate_row(H, g + H, g + 2 * H, hPrev + (long)b * H, h + (long)b * H);
+        gru_candidate_row(H, g + H, g + 2 * H, bias + 2 * H, hPrev + (long)b * H, h + (long)b * H);
     }
 }
 
@@ -156,10 +158,12 @@ void rk_gru_backward_reset(int B, int H, const float *gates, const float *hPrev,
 // One row (one sequence) of the LSTM step; restrict parameters let the
 // compiler vectorise without runtime overlap checks.
 RK_ROW lstm_forward_row(int H, float *restrict gu, float *restrict gf, float *restrict gc,
-                                    float *restrict go, const float *restrict cp, float *restrict cb,
-                                    float *restrict tc, float *restrict hb) {
+                                    float *restrict go, const float *restrict bias, const float *restrict cp,
+                                    float *restrict cb, float *restrict tc, float *restrict hb) {
+    const float *restrict bu = bias, *restrict bf = bias + H, *restrict bc = bias + 2 * H, *restrict bo = bias + 3 * H;
     for (int i = 0; i < H; i++) {
-        float u = sigmoidf(gu[i]), f = sigmoidf(gf[i]), ct = rk_tanh(gc[i]), o = sigmoidf(go[i]);
+        float u = sigmoidf(gu[i] + bu[i]), f = sigmoidf(gf[i] + bf[i]);
+        float ct = rk_tanh(gc[i] + bc[i]), o = sigmoidf(go[i] + bo[i]);
         gu[i] = u; gf[i] = f; gc[i] = ct; go[i] = o;
         float cn = u * ct + f * cp[i];                         // eq. 6
         float t = rk_tanh(cn);
@@ -168,11 +172,11 @@ RK_ROW lstm_forward_row(int H, float *restrict gu, float *restrict gf, float *re
 }
 
 RK_CLONES
-void rk_lstm_forward(int B, int H, float *gates, const float *cPrev, float *c, float *tanhC, float *h) {
+void rk_lstm_forward(int B, int H, float *gates, const float *bias, const float *cPrev, float *c, float *tanhC, float *h) {
     for (int b = 0; b < B; b++) {
         float *g = gates + (long)b * 4 * H;
         long o = (long)b * H;
-        lstm_forward_row(H, g, g + H, g + 2 * H, g + 3 * H, cPrev + o, c + o, tanhC + o, h + o);
+        lstm_forward_row(H, g, g + H, g + 2 * H, g + 3 * H, bias, cPrev + o, c + o, tanhC + o, h + o);
     }
 }
 

@@ -129,9 +129,9 @@ public final class Model {
             ws.hidden.update(repeating: 0, count: B * H)
             if config.cell == .lstm { ws.cell.update(repeating: 0, count: B * H) }
         }
-        // Input projections of all steps in one GEMM: gates (N, GH) = x (N, X) · W_ih^T + b.
-        for n in 0..<N { (ws.gates + n * GH).update(from: bias, count: GH) }
-        rk_sgemm(0, 1, Int32(N), Int32(GH), Int32(X), x, Int32(X), wIH, Int32(X), 1, ws.gates, Int32(GH))
+        // Input projections of all steps in one GEMM: gates (N, GH) = x (N, X) · W_ih^T; the gate
+        // loops add the bias b as they read the pre-activations.
+        rk_sgemm(0, 1, Int32(N), Int32(GH), Int32(X), x, Int32(X), wIH, Int32(X), 0, ws.gates, Int32(GH))
         packed.packForward(wHH)
         let wT = packed.forwardFirst
 
@@ -141,17 +141,17 @@ public final class Model {
             switch config.cell {
             case .rnn:
                 wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, H) += a⟨t−1⟩ · W_hhᵀ
-                rk_rnn_forward(Int32(B), Int32(H), g, Int32(GH), hNext)
+                rk_rnn_forward(Int32(B), Int32(H), g, Int32(GH), bias, hNext)
             case .gru:
                 // Gates r, u: (B, 2H) += c⟨t−1⟩ (B, H) · W_hh[r,u]^T; then the candidate on Γr·c⟨t−1⟩.
                 let rc = ws.extra + t * B * H
                 wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)
-                rk_gru_forward_gates(Int32(B), Int32(H), g, hPrev, rc)
+                rk_gru_forward_gates(Int32(B), Int32(H), g, bias, hPrev, rc)
                 packed.forwardSecond!.multiply(rc, m: B, lda: H, beta: 1, into: g + 2 * H, ldc: GH)
-                rk_gru_forward_candidate(Int32(B), Int32(H), g, hPrev, hNext)
+                rk_gru_forward_candidate(Int32(B), Int32(H), g, bias, hPrev, hNext)
             case .lstm:
                 wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, 4H) += a⟨t−1⟩ · W_hhᵀ
-                rk_lstm_forward(Int32(B), Int32(H), g, ws.cell + t * B * H, ws.cell + (t + 1) * B * H,
+                rk_lstm_forward(Int32(B), Int32(H), g, bias, ws.cell + t * B * H, ws.cell + (t + 1) * B * H,
                                 ws.extra + t * B * H, hNext)
             }
         }

@@ -14,7 +14,7 @@ final class Workspace {
         steps * batchSize <= positionCapacity && (steps + 1) * batchSize <= stateCapacity && batchSize <= batchCapacity
     }
 
-    /// (N, G·H) with N = T·B: input projections + bias, then the gate activations.
+    /// (N, G·H) with N = T·B: input projections (no bias), then the gate activations.
     let gates: UnsafeMutablePointer<Float>
     /// (N, G·H): pre-activation gradients of the gates.
     let dGates: UnsafeMutablePointer<Float>

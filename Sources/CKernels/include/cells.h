@@ -1,6 +1,8 @@
 // Fused per-element loops of the RNN, GRU and LSTM cells and of the softmax
 // head: one pass over memory per step, no allocation. Shapes are row-major;
 // B = batch, H = hidden size; gate blocks of H columns as in ParameterLayout.
+// The forward loops take the pre-activations without bias (x·W_ih^T + a·W_hh^T) and
+// add bias (G*H, the gate blocks in the same order) as they read them.
 #ifndef RUNNER_CELLS_H
 #define RUNNER_CELLS_H
 #include <stdint.h>
@@ -10,16 +12,16 @@ extern "C" {
 #endif
 
 // ---- RNN (seed RNN eqs. (*), 1-5) -------------------------------------------------
-/// gates (B,H) row stride ldg: pre-activation in, a = tanh(pre) out; also copied to h (B,H).
-void rk_rnn_forward(int B, int H, float *gates, int ldg, float *h);
+/// gates (B,H) row stride ldg: pre-activation in, a = tanh(pre + bias) out; also copied to h (B,H).
+void rk_rnn_forward(int B, int H, float *gates, int ldg, const float *bias, float *h);
 /// dgates (B,H, stride ldg) = da * (1 - a^2), a read from gates (stride ldg).
 void rk_rnn_backward(int B, int H, const float *gates, int ldg, const float *da, float *dgates);
 
 // ---- GRU (seed GRU eqs. 1-6), gate blocks [r, u, c] ---------------------------------
-/// gates (B,3H): blocks r,u pre-activation in, sigmoid out; rc (B,H) = r * hPrev.
-void rk_gru_forward_gates(int B, int H, float *gates, const float *hPrev, float *rc);
-/// block c pre-activation in, c~ = tanh out; h (B,H) = u*c~ + (1-u)*hPrev (eq. 5).
-void rk_gru_forward_candidate(int B, int H, float *gates, const float *hPrev, float *h);
+/// gates (B,3H): blocks r,u pre-activation in, sigmoid(pre + bias) out; rc (B,H) = r * hPrev.
+void rk_gru_forward_gates(int B, int H, float *gates, const float *bias, const float *hPrev, float *rc);
+/// block c pre-activation in, c~ = tanh(pre + bias) out; h (B,H) = u*c~ + (1-u)*hPrev (eq. 5).
+void rk_gru_forward_candidate(int B, int H, float *gates, const float *bias, const float *hPrev, float *h);
 /// From dc (B,H), the total gradient on c<t>: writes dgates blocks u and c
 /// (pre-activation gradients) and adds dc*(1-u) to dhPrev.
 void rk_gru_backward_candidate(int B, int H, const float *gates, const float *hPrev, const float *dc,
@@ -29,8 +31,8 @@ void rk_gru_backward_reset(int B, int H, const float *gates, const float *hPrev,
                            float *dgates, float *dhPrev);
 
 // ---- LSTM (seed LSTM eqs. 1-7 and 12-18, 28), gate blocks [u, f, c, o] --------------
-/// gates (B,4H) pre-activation in, activations out; c, tanhC, h (B,H) out (eqs. 6-7).
-void rk_lstm_forward(int B, int H, float *gates, const float *cPrev, float *c, float *tanhC, float *h);
+/// gates (B,4H) pre-activation in, activations of pre + bias out; c, tanhC, h (B,H) out (eqs. 6-7).
+void rk_lstm_forward(int B, int H, float *gates, const float *bias, const float *cPrev, float *c, float *tanhC, float *h);
 /// da (B,H) = dL/da<t> (head + da_next, eq. 12); dc (B,H): in dc_next, out dc_prev (eq. 28).
 /// Writes dgates (B,4H), the pre-activation gradients of eqs. 15-18.
 void rk_lstm_backward(int B, int H, const float *gates, const float *cPrev, const float *tanhC,

@@ -219,13 +219,14 @@ public final class Model {
             let hPrev = ws.hidden + t * B * H
             // da = dL/da⟨t⟩ (seed LSTM eq. 12): dHidden row block t holds the head's part, and
             // step t+1 has already added da_next into it. Step t adds its da⟨t−1⟩ into row
-            // block t−1 the same way (t = 0: into daNext, zeroed above, which nothing reads).
+            // block t−1 the same way. The initial state's gradient (t = 0) is not needed: its
+            // GEMM is skipped, and the GRU's element-wise terms go to the daNext sink.
             let da = ws.dHidden + t * B * H
             let daPrev = t > 0 ? ws.dHidden + (t - 1) * B * H : ws.daNext
             switch config.cell {
             case .rnn:
                 rk_rnn_backward(Int32(B), Int32(H), gt, Int32(GH), da, dgt)          // RNN eqs. 1-5
-                w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H)       // da⟨t−1⟩ += dgates · W_hh
+                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }  // da⟨t−1⟩ += dgates · W_hh
             case .gru:
                 // dc = da (a = c); candidate and update gates, then the reset gate through Γr·c⟨t−1⟩.
                 rk_gru_backward_candidate(Int32(B), Int32(H), gt, hPrev, da, dgt, daPrev)
@@ -233,11 +234,11 @@ public final class Model {
                 packed.backwardSecond!.multiply(dgt + 2 * H, m: B, lda: GH, beta: 0, into: ws.dcNext, ldc: H)
                 rk_gru_backward_reset(Int32(B), Int32(H), gt, hPrev, ws.dcNext, dgt, daPrev)
                 // dc⟨t−1⟩ += dpre_[r,u] (B, 2H) · W_hh[r,u] (2H, H)
-                w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H)
+                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
             case .lstm:
                 rk_lstm_backward(Int32(B), Int32(H), gt, ws.cell + t * B * H, ws.extra + t * B * H, da, ws.dcNext, dgt)
                 // da_prev (B, H) += dgates (B, 4H) · W_hh (4H, H)   (eq. 27)
-                w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H)
+                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
             }
             // db += Σ_b dgates⟨t⟩ while the step's (B, GH) block is still in cache (eqs. 19-26).
             rk_column_sums(Int32(B), Int32(GH), dgt, dBias)

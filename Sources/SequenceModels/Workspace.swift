@@ -29,7 +29,8 @@ final class Workspace {
     /// (N, H): dL/da⟨t⟩ from the head; the backward sweep adds the gradient flowing back
     /// from step t+1 into row block t before step t reads it.
     let dHidden: UnsafeMutablePointer<Float>
-    /// (B, H): receives dL/da⟨0⟩, the gradient step 0 sends to the initial state.
+    /// (B, H): sink for the GRU kernels' terms of dL/da⟨0⟩ at step 0 (the initial state's
+    /// gradient is not needed, so nothing reads it).
     let daNext: UnsafeMutablePointer<Float>
     /// (B, H): LSTM dL/dc flowing to the previous step; GRU dL/d(Γr·c⟨t−1⟩) of the current step.
     let dcNext: UnsafeMutablePointer<Float>

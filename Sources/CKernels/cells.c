@@ -76,13 +76,14 @@ void rk_rnn_forward(int B, int H, float *gates, int ldg, const float *bias, floa
     for (int b = 0; b < B; b++) rnn_forward_row(H, gates + (long)b * ldg, bias, h + (long)b * H);
 }
 
-RK_ROW rnn_backward_row(int H, const float *restrict a, const float *restrict d, float *restrict dg) {
-    for (int i = 0; i < H; i++) dg[i] = d[i] * (1.0f - a[i] * a[i]);
+/// In place: a (the activation) in, its pre-activation gradient d * (1 - a^2) out.
+RK_ROW rnn_backward_row(int H, float *restrict g, const float *restrict d) {
+    for (int i = 0; i < H; i++) g[i] = d[i] * (1.0f - g[i] * g[i]);
 }
 
 RK_CLONES
-void rk_rnn_backward(int B, int H, const float *gates, int ldg, const float *da, float *dgates) {
-    for (int b = 0; b < B; b++) rnn_backward_row(H, gates + (long)b * ldg, da + (long)b * H, dgates + (long)b * ldg);
+void rk_rnn_backward(int B, int H, float *gates, int ldg, const float *da) {
+    for (int b = 0; b < B; b++) rnn_backward_row(H, gates + (long)b * ldg, da + (long)b * H);
 }
 
 RK_ROW gru_gates_row(int H, float *restrict r, float *restrict u, const float *restrict br, const float *restrict bu,
@@ -118,40 +119,41 @@ void rk_gru_forward_candidate(int B, int H, float *gates, const float *bias, con
     }
 }
 
-RK_ROW gru_backward_candidate_row(int H, const float *restrict u, const float *restrict ct, const float *restrict hp,
-                                  const float *restrict d, float *restrict du, float *restrict dct, float *restrict dh) {
+/// In place: gate blocks u and c~ (activations) in, their pre-activation gradients out.
+RK_ROW gru_backward_candidate_row(int H, float *restrict gu, float *restrict gc, const float *restrict hp,
+                                  const float *restrict d, float *restrict dh) {
     for (int i = 0; i < H; i++) {
-        dct[i] = d[i] * u[i] * (1.0f - ct[i] * ct[i]);
-        du[i] = d[i] * (ct[i] - hp[i]) * u[i] * (1.0f - u[i]);
-        dh[i] += d[i] * (1.0f - u[i]);
+        float u = gu[i], ct = gc[i];
+        gc[i] = d[i] * u * (1.0f - ct * ct);
+        gu[i] = d[i] * (ct - hp[i]) * u * (1.0f - u);
+        dh[i] += d[i] * (1.0f - u);
     }
 }
 
 RK_CLONES
-void rk_gru_backward_candidate(int B, int H, const float *gates, const float *hPrev, const float *dc,
-                               float *dgates, float *dhPrev) {
+void rk_gru_backward_candidate(int B, int H, float *gates, const float *hPrev, const float *dc, float *dhPrev) {
     for (int b = 0; b < B; b++) {
-        const float *g = gates + (long)b * 3 * H;
-        float *dg = dgates + (long)b * 3 * H;
+        float *g = gates + (long)b * 3 * H;
         long o = (long)b * H;
-        gru_backward_candidate_row(H, g + H, g + 2 * H, hPrev + o, dc + o, dg + H, dg + 2 * H, dhPrev + o);
+        gru_backward_candidate_row(H, g + H, g + 2 * H, hPrev + o, dc + o, dhPrev + o);
     }
 }
 
-RK_ROW gru_backward_reset_row(int H, const float *restrict r, const float *restrict hp, const float *restrict d,
-                              float *restrict dr, float *restrict dh) {
+/// In place: gate block r (activation) in, its pre-activation gradient out.
+RK_ROW gru_backward_reset_row(int H, float *restrict gr, const float *restrict hp, const float *restrict d,
+                              float *restrict dh) {
     for (int i = 0; i < H; i++) {
-        dr[i] = d[i] * hp[i] * r[i] * (1.0f - r[i]);
-        dh[i] += d[i] * r[i];
+        float r = gr[i];
+        gr[i] = d[i] * hp[i] * r * (1.0f - r);
+        dh[i] += d[i] * r;
     }
 }
 
 RK_CLONES
-void rk_gru_backward_reset(int B, int H, const float *gates, const float *hPrev, const float *drc,
-                           float *dgates, float *dhPrev) {
+void rk_gru_backward_reset(int B, int H, float *gates, const float *hPrev, const float *drc, float *dhPrev) {
     for (int b = 0; b < B; b++) {
         long o = (long)b * H;
-        gru_backward_reset_row(H, gates + (long)b * 3 * H, hPrev + o, drc + o, dgates + (long)b * 3 * H, dhPrev + o);
+        gru_backward_reset_row(H, gates + (long)b * 3 * H, hPrev + o, drc + o, dhPrev + o);
     }
 }
 
@@ -180,31 +182,28 @@ void rk_lstm_forward(int B, int H, float *gates, const float *bias, const float 
     }
 }
 
-RK_ROW lstm_backward_row(int H, const float *restrict gu, const float *restrict gf,
-                                     const float *restrict gc, const float *restrict go,
-                                     const float *restrict cp, const float *restrict tc, const float *restrict d,
-                                     float *restrict dcb, float *restrict du, float *restrict df,
-                                     float *restrict dct, float *restrict dout) {
+/// In place: each gate block's activations in, its pre-activation gradients out (each block
+/// through its own restrict pointer: the four blocks do not overlap).
+RK_ROW lstm_backward_row(int H, float *restrict gu, float *restrict gf, float *restrict gc, float *restrict go,
+                         const float *restrict cp, const float *restrict tc, const float *restrict d,
+                         float *restrict dcb) {
     for (int i = 0; i < H; i++) {
         float u = gu[i], f = gf[i], ct = gc[i], o = go[i], t = tc[i];
         float dcell = d[i] * o * (1.0f - t * t) + dcb[i];      // eq. 13
-        dct[i] = dcell * u * (1.0f - ct * ct);                 // eqs. 14-15
-        du[i] = dcell * ct * u * (1.0f - u);                   // eq. 16
-        df[i] = dcell * cp[i] * f * (1.0f - f);                // eq. 17
-        dout[i] = d[i] * t * o * (1.0f - o);                   // eq. 18
+        gc[i] = dcell * u * (1.0f - ct * ct);                  // eqs. 14-15
+        gu[i] = dcell * ct * u * (1.0f - u);                   // eq. 16
+        gf[i] = dcell * cp[i] * f * (1.0f - f);                // eq. 17
+        go[i] = d[i] * t * o * (1.0f - o);                     // eq. 18
         dcb[i] = dcell * f;                                    // eq. 28
     }
 }
 
 RK_CLONES
-void rk_lstm_backward(int B, int H, const float *gates, const float *cPrev, const float *tanhC,
-                      const float *da, float *dc, float *dgates) {
+void rk_lstm_backward(int B, int H, float *gates, const float *cPrev, const float *tanhC, const float *da, float *dc) {
     for (int b = 0; b < B; b++) {
-        const float *g = gates + (long)b * 4 * H;
-        float *dg = dgates + (long)b * 4 * H;
+        float *g = gates + (long)b * 4 * H;
         long o = (long)b * H;
-        lstm_backward_row(H, g, g + H, g + 2 * H, g + 3 * H, cPrev + o, tanhC + o, da + o, dc + o,
-                          dg, dg + H, dg + 2 * H, dg + 3 * H);
+        lstm_backward_row(H, g, g + H, g + 2 * H, g + 3 * H, cPrev + o, tanhC + o, da + o, dc + o);
     }
 }
 

@@ -215,7 +215,8 @@ public final class Model {
         packed.packBackward(wHH)
         let w = packed.backwardFirst
         for t in stride(from: T - 1, through: 0, by: -1) {
-            let gt = ws.gates + t * B * GH, dgt = ws.dGates + t * B * GH
+            // (B, GH) block of step t: the gate activations in, their gradients dgates out (in place).
+            let dgt = ws.gates + t * B * GH
             let hPrev = ws.hidden + t * B * H
             // da = dL/da⟨t⟩ (seed LSTM eq. 12): dHidden row block t holds the head's part, and
             // step t+1 has already added da_next into it. Step t adds its da⟨t−1⟩ into row
@@ -225,38 +226,39 @@ public final class Model {
             let daPrev = t > 0 ? ws.dHidden + (t - 1) * B * H : ws.daNext
             switch config.cell {
             case .rnn:
-                rk_rnn_backward(Int32(B), Int32(H), gt, Int32(GH), da, dgt)          // RNN eqs. 1-5
+                rk_rnn_backward(Int32(B), Int32(H), dgt, Int32(GH), da)          // RNN eqs. 1-5
                 if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }  // da⟨t−1⟩ += dgates · W_hh
             case .gru:
                 // dc = da (a = c); candidate and update gates, then the reset gate through Γr·c⟨t−1⟩.
-                rk_gru_backward_candidate(Int32(B), Int32(H), gt, hPrev, da, dgt, daPrev)
+                rk_gru_backward_candidate(Int32(B), Int32(H), dgt, hPrev, da, daPrev)
                 // d(Γr·c⟨t−1⟩) (B, H) = dpre_c (B, H) · W_hh[c] (H, H)   (dcNext: scratch here)
                 packed.backwardSecond!.multiply(dgt + 2 * H, m: B, lda: GH, beta: 0, into: ws.dcNext, ldc: H)
-                rk_gru_backward_reset(Int32(B), Int32(H), gt, hPrev, ws.dcNext, dgt, daPrev)
+                rk_gru_backward_reset(Int32(B), Int32(H), dgt, hPrev, ws.dcNext, daPrev)
                 // dc⟨t−1⟩ += dpre_[r,u] (B, 2H) · W_hh[r,u] (2H, H)
                 if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
             case .lstm:
-                rk_lstm_backward(Int32(B), Int32(H), gt, ws.cell + t * B * H, ws.extra + t * B * H, da, ws.dcNext, dgt)
+                rk_lstm_backward(Int32(B), Int32(H), dgt, ws.cell + t * B * H, ws.extra + t * B * H, da, ws.dcNext)
                 // da_prev (B, H) += dgates (B, 4H) · W_hh (4H, H)   (eq. 27)
                 if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
             }
             // db += Σ_b dgates⟨t⟩ while the step's (B, GH) block is still in cache (eqs. 19-26).
             rk_column_sums(Int32(B), Int32(GH), dgt, dBias)
         }
+        let dGates = ws.gates  // (N, GH): the sweep has replaced every step's activations by dgates
         // Weight gradients of all steps in one GEMM each (eqs. 19-26):
         // dW_ih (GH, X) = dGates^T (GH, N) · x (N, X); dW_hh (GH, H) = dGates^T · a⟨t−1⟩ (N, H).
-        rk_sgemm(1, 0, Int32(GH), Int32(X), Int32(N), ws.dGates, Int32(GH), x, Int32(X), 0, g + layout.weightIH.offset, Int32(X))
+        rk_sgemm(1, 0, Int32(GH), Int32(X), Int32(N), dGates, Int32(GH), x, Int32(X), 0, g + layout.weightIH.offset, Int32(X))
         let dWHH = g + layout.weightHH.offset
         if config.cell == .gru {
             // Rows r, u see c⟨t−1⟩; rows c see Γr·c⟨t−1⟩.
-            rk_sgemm(1, 0, Int32(2 * H), Int32(H), Int32(N), ws.dGates, Int32(GH), ws.hidden, Int32(H), 0, dWHH, Int32(H))
-            rk_sgemm(1, 0, Int32(H), Int32(H), Int32(N), ws.dGates + 2 * H, Int32(GH), ws.extra, Int32(H), 0, dWHH + 2 * H * H, Int32(H))
+            rk_sgemm(1, 0, Int32(2 * H), Int32(H), Int32(N), dGates, Int32(GH), ws.hidden, Int32(H), 0, dWHH, Int32(H))
+            rk_sgemm(1, 0, Int32(H), Int32(H), Int32(N), dGates + 2 * H, Int32(GH), ws.extra, Int32(H), 0, dWHH + 2 * H * H, Int32(H))
         } else {
-            rk_sgemm(1, 0, Int32(GH), Int32(H), Int32(N), ws.dGates, Int32(GH), ws.hidden, Int32(H), 0, dWHH, Int32(H))
+            rk_sgemm(1, 0, Int32(GH), Int32(H), Int32(N), dGates, Int32(GH), ws.hidden, Int32(H), 0, dWHH, Int32(H))
         }
         if let dx {
             // dx (N, X) = dGates (N, GH) · W_ih (GH, X)   (RNN eq. 4)
-            rk_sgemm(0, 0, Int32(N), Int32(X), Int32(GH), ws.dGates, Int32(GH), p + layout.weightIH.offset, Int32(X), 0, dx, Int32(X))
+            rk_sgemm(0, 0, Int32(N), Int32(X), Int32(GH), dGates, Int32(GH), p + layout.weightIH.offset, Int32(X), 0, dx, Int32(X))
         }
     }
 }

@@ -14,10 +14,9 @@ final class Workspace {
         steps * batchSize <= positionCapacity && (steps + 1) * batchSize <= stateCapacity && batchSize <= batchCapacity
     }
 
-    /// (N, G·H) with N = T·B: input projections (no bias), then the gate activations.
+    /// (N, G·H) with N = T·B: input projections (no bias), then the gate activations; the
+    /// backward sweep replaces each step's block by the gates' pre-activation gradients dGates.
     let gates: UnsafeMutablePointer<Float>
-    /// (N, G·H): pre-activation gradients of the gates.
-    let dGates: UnsafeMutablePointer<Float>
     /// ((T+1)·B, H): hidden states a⟨0⟩...a⟨T⟩, a⟨0⟩ the initial state.
     let hidden: UnsafeMutablePointer<Float>
     /// ((T+1)·B, H): LSTM cell states c⟨0⟩...c⟨T⟩.
@@ -52,7 +51,6 @@ final class Workspace {
             return p
         }
         gates = make(n * gh)
-        dGates = make(n * gh)
         hidden = make((steps + 1) * batchSize * h)
         cell = make(config.cell == .lstm ? (steps + 1) * batchSize * h : 0)
         extra = make(config.cell == .rnn ? 0 : n * h)

@@ -245,16 +245,21 @@ public final class Model {
             rk_column_sums(Int32(B), Int32(GH), dgt, dBias)
         }
         let dGates = ws.gates  // (N, GH): the sweep has replaced every step's activations by dgates
-        // Weight gradients of all steps in one GEMM each (eqs. 19-26):
-        // dW_ih (GH, X) = dGates^T (GH, N) · x (N, X); dW_hh (GH, H) = dGates^T · a⟨t−1⟩ (N, H).
-        rk_sgemm(1, 0, Int32(GH), Int32(X), Int32(N), dGates, Int32(GH), x, Int32(X), 0, g + layout.weightIH.offset, Int32(X))
-        let dWHH = g + layout.weightHH.offset
+        // Weight gradients of all steps (eqs. 19-26), dW_ih and dW_hh of the same gate rows from
+        // one pass over dGates^T, the large operand (packed once for both products):
+        //   dW_ih (rows, X) = dGates^T (rows, N) · x (N, X); dW_hh (rows, H) = dGates^T · s (N, H),
+        // s = a⟨t−1⟩ (ws.hidden row block t), except for the GRU's candidate rows: Γr·c⟨t−1⟩.
+        let dWIH = g + layout.weightIH.offset, dWHH = g + layout.weightHH.offset
+        func weightGradients(rows: Range<Int>, states: UnsafePointer<Float>) {
+            rk_sgemm_shared_a(1, Int32(rows.count), Int32(N), dGates + rows.lowerBound, Int32(GH),
+                              Int32(X), x, Int32(X), dWIH + rows.lowerBound * X, Int32(X),
+                              Int32(H), states, Int32(H), dWHH + rows.lowerBound * H, Int32(H), 0)
+        }
         if config.cell == .gru {
-            // Rows r, u see c⟨t−1⟩; rows c see Γr·c⟨t−1⟩.
-            rk_sgemm(1, 0, Int32(2 * H), Int32(H), Int32(N), dGates, Int32(GH), ws.hidden, Int32(H), 0, dWHH, Int32(H))
-            rk_sgemm(1, 0, Int32(H), Int32(H), Int32(N), dGates + 2 * H, Int32(GH), ws.extra, Int32(H), 0, dWHH + 2 * H * H, Int32(H))
+            weightGradients(rows: 0..<(2 * H), states: ws.hidden)
+            weightGradients(rows: (2 * H)..<GH, states: ws.extra)
         } else {
-            rk_sgemm(1, 0, Int32(GH), Int32(H), Int32(N), dGates, Int32(GH), ws.hidden, Int32(H), 0, dWHH, Int32(H))
+            weightGradients(rows: 0..<GH, states: ws.hidden)
         }
         if let dx {
             // dx (N, X) = dGates (N, GH) · W_ih (GH, X)   (RNN eq. 4)

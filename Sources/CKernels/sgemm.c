@@ -236,17 +236,37 @@ static void scale_c(int M, int N, float beta, float *C, long ldc) {
         for (int j = 0; j < N; j++) C[(long)i * ldc + j] = beta == 0.0f ? 0.0f : C[(long)i * ldc + j] * beta;
 }
 
-/// C = beta*C + op(A) op(B). B is either read through (transB, B, ldb) or, when prepacked is
-/// non-NULL, from panels packed over the whole K: panel p at prepacked + p*K*nr.
-/// The blocking over K depends only on K and the path, so every call with the same K on
-/// the same path sums in the same order, with or without prepacking.
-static void sgemm_driver(const rk_sgemm_path_desc *p, int transA, int transB, int M, int N, int K,
-                         const float *A, long lda, const float *B, long ldb, const float *prepacked,
-                         float beta, float *C, long ldc) {
-    if (M <= 0 || N <= 0) return;
-    if (K <= 0) { scale_c(M, N, beta, C, ldc); return; }
+/// One right-hand operand and its product: C (M x N, ldc) = beta*C + op(A) op(B), with B read
+/// through (transB, B, ldb) or, when prepacked is non-NULL, from panels packed over the whole
+/// K: panel p at prepacked + p*K*nr.
+typedef struct {
+    int N, transB;
+    const float *B;
+    long ldb;
+    const float *prepacked;
+    float *C;
+    long ldc;
+} product;
+
+/// The products of one op(A) (M x K) with each of count right-hand operands: every block of A
+/// is packed once and used for all of them. The blocking over K depends only on K and the
+/// path, so every call with the same K on the same path sums in the same order, with or
+/// without prepacking, alone or beside other operands.
+static void sgemm_driver_shared_a(const rk_sgemm_path_desc *p, int transA, int M, int K, const float *A, long lda,
+                                  int count, const product *prods, float beta) {
+    if (M <= 0) return;
+    if (K <= 0) {
+        for (int o = 0; o < count; o++) scale_c(M, prods[o].N, beta, prods[o].C, prods[o].ldc);
+        return;
+    }
     const int mr = p->mr, nr = p->nr;
     const int kc = p->kc, mc = p->mc, nc = p->nc;
+    int maxN = 0, anyUnpacked = 0;
+    for (int o = 0; o < count; o++) {
+        if (prods[o].N > maxN) maxN = prods[o].N;
+        if (!prods[o].prepacked) anyUnpacked = 1;
+    }
+    if (maxN <= 0) return;
     workspace *w = get_workspace();
     float *abuf = ensure(&w->a, &w->a_cap, (size_t)mc * kc);
     // How B reaches the kernel when it is not pre-packed. With one block of A (M <= mc) each
@@ -254,52 +274,88 @@ static void sgemm_driver(const rk_sgemm_path_desc *p, int transA, int transB, in
     // cost about as much as the product (measured: M = 32, 2048 x 512 B, 112 -> 72 GFLOP/s):
     // an untransposed B is then read in place (only a ragged last panel is copied), and B^T is
     // transposed panel by panel just before use (the copy stays in L1/L2). Otherwise a whole
-    // kc x nc block of B is packed once and reused by every block of A.
+    // kc x nc block of each B is packed once and reused by every block of A.
     const int one_a_block = M <= mc;
-    const int b_in_place = !prepacked && one_a_block && !transB;
-    const int b_by_block = !prepacked && !one_a_block;
-    float *bbuf = prepacked ? NULL : ensure(&w->b, &w->b_cap, (size_t)kc * (b_by_block ? nc : nr));
+    const int b_by_block = anyUnpacked && !one_a_block;
+    long panels = 0;  // panels of nr columns in one jc block of all the operands together
+    for (int o = 0; o < count; o++) {
+        int n = prods[o].N < nc ? prods[o].N : nc;
+        if (n > 0) panels += (n + nr - 1) / nr;
+    }
+    float *bbuf = !anyUnpacked ? NULL : ensure(&w->b, &w->b_cap, (size_t)kc * nr * (b_by_block ? panels : 1));
 
-    for (int jc = 0; jc < N; jc += nc) {
-        int nb = N - jc < nc ? N - jc : nc;
+    for (int jc = 0; jc < maxN; jc += nc) {
         for (int pc = 0; pc < K; pc += kc) {
             int kb = K - pc < kc ? K - pc : kc;
             float blockBeta = pc == 0 ? beta : 1.0f;
-            if (b_by_block) pack_b(p, transB, B, ldb, pc, jc, kb, nb, bbuf, (long)kb * nr);
+            if (b_by_block) {  // operand o's panels follow those of operands before it
+                float *dst = bbuf;
+                for (int o = 0; o < count; o++) {
+                    const product *q = &prods[o];
+                    int nb = q->N - jc < nc ? q->N - jc : nc;
+                    if (nb <= 0 || q->prepacked) continue;
+                    pack_b(p, q->transB, q->B, q->ldb, pc, jc, kb, nb, dst, (long)kb * nr);
+                    dst += (long)((nb + nr - 1) / nr) * kb * nr;
+                }
+            }
             for (int ic = 0; ic < M; ic += mc) {
                 int mb = M - ic < mc ? M - ic : mc;
                 pack_a(p, transA, A, lda, ic, pc, mb, kb, abuf);
-                for (int jr = 0; jr < nb; jr += nr) {
-                    int nrr = nb - jr < nr ? nb - jr : nr;
-                    const float *bp;
-                    long bs = nr;
-                    if (prepacked) {
-                        bp = prepacked + (long)((jc + jr) / nr) * K * nr + (long)pc * nr;
-                    } else if (b_by_block) {
-                        bp = bbuf + (long)(jr / nr) * kb * nr;
-                    } else if (b_in_place && nrr == nr) {  // full panel: read B itself
-                        bp = B + (long)pc * ldb + jc + jr;
-                        bs = ldb;
-                    } else {  // B^T panel by panel, or the ragged last panel of an in-place B
-                        pack_b(p, transB, B, ldb, pc, jc + jr, kb, nrr, bbuf, (long)kb * nr);
-                        bp = bbuf;
+                const float *blocks = bbuf;  // this operand's packed block (b_by_block)
+                for (int o = 0; o < count; o++) {
+                    const product *q = &prods[o];
+                    int nb = q->N - jc < nc ? q->N - jc : nc;
+                    if (nb <= 0) continue;
+                    const int b_in_place = !q->prepacked && one_a_block && !q->transB;
+                    for (int jr = 0; jr < nb; jr += nr) {
+                        int nrr = nb - jr < nr ? nb - jr : nr;
+                        const float *bp;
+                        long bs = nr;
+                        if (q->prepacked) {
+                            bp = q->prepacked + (long)((jc + jr) / nr) * K * nr + (long)pc * nr;
+                        } else if (b_by_block) {
+                            bp = blocks + (long)(jr / nr) * kb * nr;
+                        } else if (b_in_place && nrr == nr) {  // full panel: read B itself
+                            bp = q->B + (long)pc * q->ldb + jc + jr;
+                            bs = q->ldb;
+                        } else {  // B^T panel by panel, or the ragged last panel of an in-place B
+                            pack_b(p, q->transB, q->B, q->ldb, pc, jc + jr, kb, nrr, bbuf, (long)kb * nr);
+                            bp = bbuf;
+                        }
+                        for (int ir = 0, t = 0; ir < mb; t++) {
+                            int mrr = tile_rows(mb - ir, mr);
+                            p->kernel(kb, abuf + (long)t * mr * kb, bp, bs,
+                                      q->C + (long)(ic + ir) * q->ldc + jc + jr, q->ldc, mrr, nrr, blockBeta);
+                            ir += mrr;
+                        }
                     }
-                    for (int ir = 0, t = 0; ir < mb; t++) {
-                        int mrr = tile_rows(mb - ir, mr);
-                        p->kernel(kb, abuf + (long)t * mr * kb, bp, bs,
-                                  C + (long)(ic + ir) * ldc + jc + jr, ldc, mrr, nrr, blockBeta);
-                        ir += mrr;
-                    }
+                    if (b_by_block && !q->prepacked) blocks += (long)((nb + nr - 1) / nr) * kb * nr;
                 }
             }
         }
     }
 }
 
+/// C = beta*C + op(A) op(B), B read through (transB, B, ldb) or from prepacked panels.
+static void sgemm_driver(const rk_sgemm_path_desc *p, int transA, int transB, int M, int N, int K,
+                         const float *A, long lda, const float *B, long ldb, const float *prepacked,
+                         float beta, float *C, long ldc) {
+    if (N <= 0) return;
+    product q = {N, transB, B, ldb, prepacked, C, ldc};
+    sgemm_driver_shared_a(p, transA, M, K, A, lda, 1, &q, beta);
+}
+
 void rk_sgemm(int transA, int transB, int M, int N, int K,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc) {
     sgemm_driver(active_path(), transA, transB, M, N, K, A, lda, B, ldb, NULL, beta, C, ldc);
+}
+
+void rk_sgemm_shared_a(int transA, int M, int K, const float *A, int lda,
+                       int N1, const float *B1, int ldb1, float *C1, int ldc1,
+                       int N2, const float *B2, int ldb2, float *C2, int ldc2, float beta) {
+    product q[2] = {{N1, 0, B1, ldb1, NULL, C1, ldc1}, {N2, 0, B2, ldb2, NULL, C2, ldc2}};
+    sgemm_driver_shared_a(active_path(), transA, M, K, A, lda, 2, q, beta);
 }
 
 // MARK: - Pre-packed B

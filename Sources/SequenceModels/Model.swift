@@ -129,9 +129,9 @@ public final class Model {
             ws.hidden.update(repeating: 0, count: B * H)
             if config.cell == .lstm { ws.cell.update(repeating: 0, count: B * H) }
         }
-        // Input projections of all steps in one GEMM: gates (N, GH) = x (N, X) · W_ih^T + b.
-        for n in 0..<N { (ws.gates + n * GH).update(from: bias, count: GH) }
-        rk_sgemm(0, 1, Int32(N), Int32(GH), Int32(X), x, Int32(X), wIH, Int32(X), 1, ws.gates, Int32(GH))
+        // Input projections of all steps in one GEMM: gates (N, GH) = x (N, X) · W_ih^T; the gate
+        // loops add the bias b as they read the pre-activations.
+        rk_sgemm(0, 1, Int32(N), Int32(GH), Int32(X), x, Int32(X), wIH, Int32(X), 0, ws.gates, Int32(GH))
         packed.packForward(wHH)
         let wT = packed.forwardFirst
 
@@ -141,17 +141,17 @@ public final class Model {
             switch config.cell {
             case .rnn:
                 wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, H) += a⟨t−1⟩ · W_hhᵀ
-                rk_rnn_forward(Int32(B), Int32(H), g, Int32(GH), hNext)
+                rk_rnn_forward(Int32(B), Int32(H), g, Int32(GH), bias, hNext)
             case .gru:
                 // Gates r, u: (B, 2H) += c⟨t−1⟩ (B, H) · W_hh[r,u]^T; then the candidate on Γr·c⟨t−1⟩.
                 let rc = ws.extra + t * B * H
                 wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)
-                rk_gru_forward_gates(Int32(B), Int32(H), g, hPrev, rc)
+                rk_gru_forward_gates(Int32(B), Int32(H), g, bias, hPrev, rc)
                 packed.forwardSecond!.multiply(rc, m: B, lda: H, beta: 1, into: g + 2 * H, ldc: GH)
-                rk_gru_forward_candidate(Int32(B), Int32(H), g, hPrev, hNext)
+                rk_gru_forward_candidate(Int32(B), Int32(H), g, bias, hPrev, hNext)
             case .lstm:
                 wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, 4H) += a⟨t−1⟩ · W_hhᵀ
-                rk_lstm_forward(Int32(B), Int32(H), g, ws.cell + t * B * H, ws.cell + (t + 1) * B * H,
+                rk_lstm_forward(Int32(B), Int32(H), g, bias, ws.cell + t * B * H, ws.cell + (t + 1) * B * H,
                                 ws.extra + t * B * H, hNext)
             }
         }
@@ -208,50 +208,62 @@ public final class Model {
         let T = ws.steps, B = ws.batchSize, X = config.inputSize, H = config.hiddenSize
         let GH = config.cell.gateCount * H, N = T * B
         let wHH = p + layout.weightHH.offset
+        let dBias = g + layout.bias.offset
+        dBias.update(repeating: 0, count: GH)
         ws.daNext.update(repeating: 0, count: B * H)
         ws.dcNext.update(repeating: 0, count: B * H)
         packed.packBackward(wHH)
         let w = packed.backwardFirst
         for t in stride(from: T - 1, through: 0, by: -1) {
-            let gt = ws.gates + t * B * GH, dgt = ws.dGates + t * B * GH
+            // (B, GH) block of step t: the gate activations in, their gradients dgates out (in place).
+            let dgt = ws.gates + t * B * GH
             let hPrev = ws.hidden + t * B * H
-            // da = dL/da⟨t⟩ from the head + da_next (seed LSTM eq. 12); kept in scratch.
-            let da = ws.scratch, dHead = ws.dHidden + t * B * H
-            for i in 0..<(B * H) { da[i] = dHead[i] + ws.daNext[i] }
+            // da = dL/da⟨t⟩ (seed LSTM eq. 12): dHidden row block t holds the head's part, and
+            // step t+1 has already added da_next into it. Step t adds its da⟨t−1⟩ into row
+            // block t−1 the same way. The initial state's gradient (t = 0) is not needed: its
+            // GEMM is skipped, and the GRU's element-wise terms go to the daNext sink.
+            let da = ws.dHidden + t * B * H
+            let daPrev = t > 0 ? ws.dHidden + (t - 1) * B * H : ws.daNext
             switch config.cell {
             case .rnn:
-                rk_rnn_backward(Int32(B), Int32(H), gt, Int32(GH), da, dgt)          // RNN eqs. 1-5
-                w.multiply(dgt, m: B, lda: GH, beta: 0, into: ws.daNext, ldc: H)   // da⟨t−1⟩ = dgates · W_hh
+                rk_rnn_backward(Int32(B), Int32(H), dgt, Int32(GH), da)          // RNN eqs. 1-5
+                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }  // da⟨t−1⟩ += dgates · W_hh
             case .gru:
                 // dc = da (a = c); candidate and update gates, then the reset gate through Γr·c⟨t−1⟩.
-                rk_gru_backward_candidate(Int32(B), Int32(H), gt, hPrev, da, dgt, ws.daNext)
-                // d(Γr·c⟨t−1⟩) (B, H) = dpre_c (B, H) · W_hh[c] (H, H)
+                rk_gru_backward_candidate(Int32(B), Int32(H), dgt, hPrev, da, daPrev)
+                // d(Γr·c⟨t−1⟩) (B, H) = dpre_c (B, H) · W_hh[c] (H, H)   (dcNext: scratch here)
                 packed.backwardSecond!.multiply(dgt + 2 * H, m: B, lda: GH, beta: 0, into: ws.dcNext, ldc: H)
-                rk_gru_backward_reset(Int32(B), Int32(H), gt, hPrev, ws.dcNext, dgt, ws.daNext)
+                rk_gru_backward_reset(Int32(B), Int32(H), dgt, hPrev, ws.dcNext, daPrev)
                 // dc⟨t−1⟩ += dpre_[r,u] (B, 2H) · W_hh[r,u] (2H, H)
-                w.multiply(dgt, m: B, lda: GH, beta: 1, into: ws.daNext, ldc: H)
+                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
             case .lstm:
-                rk_lstm_backward(Int32(B), Int32(H), gt, ws.cell + t * B * H, ws.extra + t * B * H, da, ws.dcNext, dgt)
-                // da_prev (B, H) = dgates (B, 4H) · W_hh (4H, H)   (eq. 27)
-                w.multiply(dgt, m: B, lda: GH, beta: 0, into: ws.daNext, ldc: H)
+                rk_lstm_backward(Int32(B), Int32(H), dgt, ws.cell + t * B * H, ws.extra + t * B * H, da, ws.dcNext)
+                // da_prev (B, H) += dgates (B, 4H) · W_hh (4H, H)   (eq. 27)
+                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
             }
+            // db += Σ_b dgates⟨t⟩ while the step's (B, GH) block is still in cache (eqs. 19-26).
+            rk_column_sums(Int32(B), Int32(GH), dgt, dBias)
         }
-        // Weight gradients of all steps in one GEMM each (eqs. 19-26):
-        // dW_ih (GH, X) = dGates^T (GH, N) · x (N, X); dW_hh (GH, H) = dGates^T · a⟨t−1⟩ (N, H); db = Σ_n dGates.
-        rk_sgemm(1, 0, Int32(GH), Int32(X), Int32(N), ws.dGates, Int32(GH), x, Int32(X), 0, g + layout.weightIH.offset, Int32(X))
-        let dWHH = g + layout.weightHH.offset
+        let dGates = ws.gates  // (N, GH): the sweep has replaced every step's activations by dgates
+        // Weight gradients of all steps (eqs. 19-26), dW_ih and dW_hh of the same gate rows from
+        // one pass over dGates^T, the large operand (packed once for both products):
+        //   dW_ih (rows, X) = dGates^T (rows, N) · x (N, X); dW_hh (rows, H) = dGates^T · s (N, H),
+        // s = a⟨t−1⟩ (ws.hidden row block t), except for the GRU's candidate rows: Γr·c⟨t−1⟩.
+        let dWIH = g + layout.weightIH.offset, dWHH = g + layout.weightHH.offset
+        func weightGradients(rows: Range<Int>, states: UnsafePointer<Float>) {
+            rk_sgemm_shared_a(1, Int32(rows.count), Int32(N), dGates + rows.lowerBound, Int32(GH),
+                              Int32(X), x, Int32(X), dWIH + rows.lowerBound * X, Int32(X),
+                              Int32(H), states, Int32(H), dWHH + rows.lowerBound * H, Int32(H), 0)
+        }
         if config.cell == .gru {
-            // Rows r, u see c⟨t−1⟩; rows c see Γr·c⟨t−1⟩.
-            rk_sgemm(1, 0, Int32(2 * H), Int32(H), Int32(N), ws.dGates, Int32(GH), ws.hidden, Int32(H), 0, dWHH, Int32(H))
-            rk_sgemm(1, 0, Int32(H), Int32(H), Int32(N), ws.dGates + 2 * H, Int32(GH), ws.extra, Int32(H), 0, dWHH + 2 * H * H, Int32(H))
+            weightGradients(rows: 0..<(2 * H), states: ws.hidden)
+            weightGradients(rows: (2 * H)..<GH, states: ws.extra)
         } else {
-            rk_sgemm(1, 0, Int32(GH), Int32(H), Int32(N), ws.dGates, Int32(GH), ws.hidden, Int32(H), 0, dWHH, Int32(H))
+            weightGradients(rows: 0..<GH, states: ws.hidden)
         }
-        (g + layout.bias.offset).update(repeating: 0, count: GH)
-        rk_column_sums(Int32(N), Int32(GH), ws.dGates, g + layout.bias.offset)
         if let dx {
             // dx (N, X) = dGates (N, GH) · W_ih (GH, X)   (RNN eq. 4)
-            rk_sgemm(0, 0, Int32(N), Int32(X), Int32(GH), ws.dGates, Int32(GH), p + layout.weightIH.offset, Int32(X), 0, dx, Int32(X))
+            rk_sgemm(0, 0, Int32(N), Int32(X), Int32(GH), dGates, Int32(GH), p + layout.weightIH.offset, Int32(X), 0, dx, Int32(X))
         }
     }
 }

@@ -14,10 +14,9 @@ final class Workspace {
         steps * batchSize <= positionCapacity && (steps + 1) * batchSize <= stateCapacity && batchSize <= batchCapacity
     }
 
-    /// (N, G·H) with N = T·B: input projections + bias, then the gate activations.
+    /// (N, G·H) with N = T·B: input projections (no bias), then the gate activations; the
+    /// backward sweep replaces each step's block by the gates' pre-activation gradients dGates.
     let gates: UnsafeMutablePointer<Float>
-    /// (N, G·H): pre-activation gradients of the gates.
-    let dGates: UnsafeMutablePointer<Float>
     /// ((T+1)·B, H): hidden states a⟨0⟩...a⟨T⟩, a⟨0⟩ the initial state.
     let hidden: UnsafeMutablePointer<Float>
     /// ((T+1)·B, H): LSTM cell states c⟨0⟩...c⟨T⟩.
@@ -26,12 +25,14 @@ final class Workspace {
     let extra: UnsafeMutablePointer<Float>
     /// (N, V): head outputs; for softmax heads probabilities, then dL/dz.
     let logits: UnsafeMutablePointer<Float>
-    /// (N, H): dL/da⟨t⟩ from the head.
+    /// (N, H): dL/da⟨t⟩ from the head; the backward sweep adds the gradient flowing back
+    /// from step t+1 into row block t before step t reads it.
     let dHidden: UnsafeMutablePointer<Float>
-    /// (B, H) each: gradients flowing to the previous step.
+    /// (B, H): sink for the GRU kernels' terms of dL/da⟨0⟩ at step 0 (the initial state's
+    /// gradient is not needed, so nothing reads it).
     let daNext: UnsafeMutablePointer<Float>
+    /// (B, H): LSTM dL/dc flowing to the previous step; GRU dL/d(Γr·c⟨t−1⟩) of the current step.
     let dcNext: UnsafeMutablePointer<Float>
-    let scratch: UnsafeMutablePointer<Float>
     private var all: [UnsafeMutablePointer<Float>] = []
 
     init(config: ModelConfig, steps: Int, batchSize: Int) {
@@ -50,7 +51,6 @@ final class Workspace {
             return p
         }
         gates = make(n * gh)
-        dGates = make(n * gh)
         hidden = make((steps + 1) * batchSize * h)
         cell = make(config.cell == .lstm ? (steps + 1) * batchSize * h : 0)
         extra = make(config.cell == .rnn ? 0 : n * h)
@@ -58,7 +58,6 @@ final class Workspace {
         dHidden = make(n * h)
         daNext = make(batchSize * h)
         dcNext = make(batchSize * h)
-        scratch = make(batchSize * h)
         self.all = all
     }
 

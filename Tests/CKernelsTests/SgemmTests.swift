@@ -270,6 +270,41 @@ final class SgemmTests: XCTestCase {
         }
     }
 
+    /// Two products sharing op(A) (A packed once) equal the two separate rk_sgemm calls bit for
+    /// bit (those are held to the Float64 reference above), padding included, on shapes with one
+    /// and several blocks of A, ragged panels, an empty product and several K blocks.
+    func testSharedAProductsMatchSeparateCallsBitForBit() {
+        for path in supportedPaths() {
+            XCTAssertEqual(rk_sgemm_force_path(path), 1)
+            for (m, n1, n2, k) in [(32, 64, 96, 40), (200, 45, 70, 600), (130, 17, 1, 3), (97, 0, 33, 5)] {
+                for transA in [false, true] { for beta: Float in [0, 1] {
+                    let first = GemmCase(transA: transA, transB: false, m: m, n: n1, k: k, beta: beta, seed: 21)
+                    var second = GemmCase(transA: transA, transB: false, m: m, n: n2, k: k, beta: beta, seed: 22)
+                    second.a = first.a  // the shared left operand
+                    let expected1 = first.run(), expected2 = second.run()
+                    var c1 = first.c, c2 = second.c
+                    first.a.storage.withUnsafeBufferPointer { pa in
+                        first.b.storage.withUnsafeBufferPointer { pb1 in
+                            second.b.storage.withUnsafeBufferPointer { pb2 in
+                                c1.storage.withUnsafeMutableBufferPointer { pc1 in
+                                    c2.storage.withUnsafeMutableBufferPointer { pc2 in
+                                        rk_sgemm_shared_a(transA ? 1 : 0, Int32(m), Int32(k), pa.baseAddress, Int32(first.a.ld),
+                                                          Int32(n1), pb1.baseAddress, Int32(first.b.ld), pc1.baseAddress, Int32(first.c.ld),
+                                                          Int32(n2), pb2.baseAddress, Int32(second.b.ld), pc2.baseAddress, Int32(second.c.ld),
+                                                          beta)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    let label = "\(path) tA=\(transA) beta=\(beta) \(m)x(\(n1)+\(n2))x\(k)"
+                    XCTAssertEqual(c1.storage.map(\.bitPattern), expected1.storage.map(\.bitPattern), label)
+                    XCTAssertEqual(c2.storage.map(\.bitPattern), expected2.storage.map(\.bitPattern), label)
+                } }
+            }
+        }
+    }
+
     /// avx512, avx2 and neon all use fused multiply-adds in the same order: same bits.
     func testFusedMultiplyAddPathsAgreeBitForBit() throws {
         let fmaPaths = supportedPaths().filter { $0 != "portable" }

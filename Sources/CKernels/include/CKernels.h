@@ -29,6 +29,14 @@ void rk_sgemm(int transA, int transB, int M, int N, int K,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc);
 
+/// Two products with one left operand: C1 = beta*C1 + op(A) * B1 and C2 = beta*C2 + op(A) * B2,
+/// op(A) (M x K) as in rk_sgemm, B1 (K x N1, ldb1) and B2 (K x N2, ldb2) untransposed. Each
+/// block of A is packed once for both (the weight gradients dW_ih = dG^T x and dW_hh = dG^T a
+/// share the large dG^T). Gives the same bits as the two rk_sgemm calls.
+void rk_sgemm_shared_a(int transA, int M, int K, const float *A, int lda,
+                       int N1, const float *B1, int ldb1, float *C1, int ldc1,
+                       int N2, const float *B2, int ldb2, float *C2, int ldc2, float beta);
+
 /// The name of the instruction-set path rk_sgemm dispatches to on this CPU
 /// ("avx512", "avx2", "neon" or "portable").
 const char *rk_sgemm_path(void);

@@ -27,26 +27,17 @@ extension Runner {
 
         func run() throws {
             let path = output ?? "run-\(runId).safetensors"
+            let run = try TrainedRun.load(databasePath: database.path, runId: runId)
+            let model = Model(config: run.checkpoint.model, parameters: run.checkpoint.parameters)
             do {
-                let db = try ResultsDatabase.openReadOnly(path: database.path)
-                guard let record = try db.run(id: runId) else {
-                    throw fail("run \(runId) is not in \(database.path) (see `runner runs`)", code: 1)
-                }
-                guard let stored = try db.loadCheckpoint(runId: runId) else {
-                    throw fail("run \(runId) has no checkpoint yet: it has not finished an epoch", code: 1)
-                }
-                let checkpoint = try Checkpoint(decoding: stored.state)
-                let model = Model(config: checkpoint.model, parameters: checkpoint.parameters)
                 try Safetensors.save(model, to: URL(fileURLWithPath: path), metadata: [
-                    "runner.run_id": "\(runId)", "runner.epoch": "\(checkpoint.epoch)",
-                    "runner.config_hash": record.configHash, "runner.status": record.status.rawValue,
+                    "runner.run_id": "\(runId)", "runner.epoch": "\(run.checkpoint.epoch)",
+                    "runner.config_hash": run.record.configHash, "runner.status": run.record.status.rawValue,
                 ])
-                print("wrote \(path): run \(runId) (\(record.cell), hidden \(record.hidden)) after epoch \(checkpoint.epoch), \(model.parameters.count) parameters")
-            } catch let exit as ExitCode {
-                throw exit
             } catch {
-                throw fail("\(error)", code: 1)
+                throw fail("cannot write \(path): \(error)", code: 1)
             }
+            print("wrote \(path): run \(runId) (\(run.record.cell), hidden \(run.record.hidden)) after epoch \(run.checkpoint.epoch), \(model.parameters.count) parameters")
         }
     }
 }

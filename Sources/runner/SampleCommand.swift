@@ -41,27 +41,13 @@ extension Runner {
         }
 
         func run() throws {
-            do {
-                let db = try ResultsDatabase.openReadOnly(path: database.path)
-                guard let record = try db.run(id: runId) else {
-                    throw fail("run \(runId) is not in \(database.path) (see `runner runs`)", code: 1)
-                }
-                guard let stored = try db.loadCheckpoint(runId: runId) else {
-                    throw fail("run \(runId) has no checkpoint yet: it has not finished an epoch", code: 1)
-                }
-                let checkpoint = try Checkpoint(decoding: stored.state)
-                guard let vocabulary = checkpoint.vocabulary else {
-                    throw fail("run \(runId) belongs to the \(record.task) task: only charlm (character) models can be sampled", code: 1)
-                }
-                let model = Model(config: checkpoint.model, parameters: checkpoint.parameters)
-                let text = CharSampler.sample(model: model, vocabulary: vocabulary, length: length,
-                                              temperature: temperature, seed: seed, prime: prime)
-                print(text)
-            } catch let exit as ExitCode {
-                throw exit
-            } catch {
-                throw fail("\(error)", code: 1)
+            let run = try TrainedRun.load(databasePath: database.path, runId: runId)
+            guard let vocabulary = run.checkpoint.vocabulary else {
+                throw fail("run \(runId) belongs to the \(run.record.task) task: only charlm (character) models can be sampled", code: 1)
             }
+            let model = Model(config: run.checkpoint.model, parameters: run.checkpoint.parameters)
+            print(CharSampler.sample(model: model, vocabulary: vocabulary, length: length,
+                                     temperature: temperature, seed: seed, prime: prime))
         }
     }
 }

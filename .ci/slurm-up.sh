@@ -23,8 +23,8 @@ if ! command -v slurmctld >/dev/null 2>&1 || ! command -v slurmd >/dev/null 2>&1
     command -v apt-get >/dev/null 2>&1 || die "no apt-get: cannot install slurm-wlm and munge"
     say "installing slurm-wlm and munge with apt-get"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/tmp/slurm-up-apt.log 2>&1 || die "apt-get update failed (see /tmp/slurm-up-apt.log)"
-    apt-get install -y -qq --no-install-recommends slurm-wlm munge >>/tmp/slurm-up-apt.log 2>&1 \
+    timeout 600 apt-get update -qq >/tmp/slurm-up-apt.log 2>&1 || die "apt-get update failed or took over 10 min (see /tmp/slurm-up-apt.log)"
+    timeout 900 apt-get install -y -qq --no-install-recommends slurm-wlm munge >>/tmp/slurm-up-apt.log 2>&1 \
         || die "apt-get install slurm-wlm munge failed (see /tmp/slurm-up-apt.log)"
 fi
 

@@ -128,10 +128,10 @@ extension Runner {
         private func printPlan(_ setup: SweepSetup) {
             print("sweep \(setup.spec.name): task \(setup.task.name), \(setup.entries.count) runs"
                   + (shard.map { " (shard \($0.index)/\($0.count))" } ?? ""))
-            print("index  hash          cell  hidden  lr        seed  batch  epochs  optimizer  params")
+            print("index  hash          cell  hidden  lr          seed  batch  epochs  optimizer  params")
             for e in setup.entries {
                 let c = e.config
-                print(String(format: "%5d  %@  %-4@  %6d  %-8g  %4d  %5d  %6d  %-9@  %6d", e.index, String(e.configHash.prefix(12)),
+                print(String(format: "%5d  %@  %-4@  %6d  %-10.6g  %4d  %5d  %6d  %-9@  %6d", e.index, String(e.configHash.prefix(12)),
                              c.cell.rawValue, c.hidden, c.lr, c.seed, c.batch, c.epochs, c.optimizer.rawValue, setup.parameterCount(e)))
             }
         }

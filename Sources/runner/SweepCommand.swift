@@ -131,8 +131,8 @@ extension Runner {
             print("index  hash          cell  hidden  lr          seed  batch  epochs  optimizer  params")
             for e in setup.entries {
                 let c = e.config
-                print(String(format: "%5d  %@  %-4@  %6d  %-10.6g  %4d  %5d  %6d  %-9@  %6d", e.index, String(e.configHash.prefix(12)),
-                             c.cell.rawValue, c.hidden, c.lr, c.seed, c.batch, c.epochs, c.optimizer.rawValue, setup.parameterCount(e)))
+                print(String(format: "%5d  %@  %@  %6d  %-10.6g  %4d  %5d  %6d  %@  %6d", e.index, String(e.configHash.prefix(12)),
+                             c.cell.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0), c.hidden, c.lr, c.seed, c.batch, c.epochs, c.optimizer.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0), setup.parameterCount(e)))
             }
         }
     }

@@ -58,11 +58,20 @@ final class CrossProcessClaimTests: XCTestCase {
         let sweep = try XCTUnwrap(database.sweep(named: "shared"))
         let hashes = Set(try database.runs(sweepId: sweep.id!).map(\.configHash))
         let worker = "pid\(getpid())"
+        // Start together: each worker announces itself beside the database and waits (bounded)
+        // for the other, so that one process cannot claim every run before the other has started.
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        FileManager.default.createFile(atPath: folder.appendingPathComponent("ready-\(worker)").path, contents: nil)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline,
+              (try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("ready-") }.count) < 2 {
+            Thread.sleep(forTimeInterval: 0.005)
+        }
         while let claim = try database.claimNextRun(sweepId: sweep.id!, configHashes: hashes, worker: worker) {
             for epoch in 1...2 {
                 try database.recordEpoch(EpochRecord(runId: claim.run.id!, epoch: epoch, valLoss: 1),
                                          checkpoint: Data([UInt8(epoch)]), worker: worker)
-                Thread.sleep(forTimeInterval: 0.001)
+                Thread.sleep(forTimeInterval: 0.003)
             }
             try database.markRun(claim.run.id!, status: .finished, worker: worker)
         }

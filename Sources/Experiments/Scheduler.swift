@@ -112,8 +112,7 @@ public final class Scheduler: @unchecked Sendable {
         let hashes = Set(entries.map(\.configHash))
         let totalEpochs = entries.reduce(0) { $0 + $1.config.epochs }
         let existing = try database.runs(sweepId: sweepId).filter { hashes.contains($0.configHash) }
-        var doneEpochs = 0
-        for run in existing { doneEpochs += try database.epochs(runId: run.id!).count }
+        let doneEpochs = try database.epochCounts(sweepId: sweepId).filter { hashes.contains($0.key) }.values.reduce(0, +)
         let remaining = existing.filter { !$0.status.isTerminal }.count
         progress.sweepStarted(totalEpochs: totalEpochs, doneEpochs: doneEpochs, runs: remaining)
 

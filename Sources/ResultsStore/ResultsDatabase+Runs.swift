@@ -255,6 +255,21 @@ extension ResultsDatabase {
         }
     }
 
+    /// Recorded epochs of each run of a sweep, by config hash (runs without epochs are absent),
+    /// in one query.
+    public func epochCounts(sweepId: Int64) throws -> [String: Int] {
+        try reader.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT r.config_hash AS hash, COUNT(*) AS n FROM epochs e JOIN runs r ON r.id = e.run_id
+                 WHERE r.sweep_id = ? GROUP BY r.config_hash
+                """, arguments: [sweepId]) {
+                counts[row["hash"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
     /// Runs with their sweep name and epochs done, sweep by sweep (oldest first) and in plan
     /// order, optionally only one sweep (by name) and/or one status. Throws
     /// ``ResultsStoreError/sweepNotFound(name:)`` for an unknown sweep name.

@@ -103,6 +103,18 @@ final class StoreOperationTests: XCTestCase {
 
     // MARK: Claims
 
+    func testEpochCountsByConfigHashInOneQuery() throws {
+        let (database, _folder) = try makeDatabase(); _ = _folder
+        let sweep = try database.createOrGetSweep(description)
+        try database.insertPlan(sweepId: sweep.id!, runs: plannedRuns(3))
+        let hashes: Set<String> = ["hash0", "hash2"]
+        let a = try XCTUnwrap(database.claimNextRun(sweepId: sweep.id!, configHashes: hashes, worker: "w"))
+        let b = try XCTUnwrap(database.claimNextRun(sweepId: sweep.id!, configHashes: hashes, worker: "w"))
+        for epoch in 1...2 { try database.recordEpoch(EpochRecord(runId: a.run.id!, epoch: epoch), checkpoint: Data([1])) }
+        try database.recordEpoch(EpochRecord(runId: b.run.id!, epoch: 1), checkpoint: Data([1]))
+        XCTAssertEqual(try database.epochCounts(sweepId: sweep.id!), ["hash0": 2, "hash2": 1])
+    }
+
     func testClaimTakesPlanOrderWithinTheGivenHashesAndReportsLastEpoch() throws {
         let (database, _folder) = try makeDatabase(); _ = _folder
         let sweep = try database.createOrGetSweep(description)

@@ -51,12 +51,10 @@ public struct Checkpoint: Equatable, Sendable {
         append(Checkpoint.version)
         append(UInt32(json.count))
         data.append(json)
+        // Every platform Swift runs on is little-endian, so the floats' memory is the file layout.
+        assert(1.littleEndian == 1, "checkpoints are written little-endian")
         for array in [parameters, optimizer.first, optimizer.second] {
-            array.withUnsafeBufferPointer { buffer in
-                var bits = [UInt32](repeating: 0, count: buffer.count)
-                for i in 0..<buffer.count { bits[i] = buffer[i].bitPattern.littleEndian }
-                bits.withUnsafeBytes { data.append(contentsOf: $0) }
-            }
+            array.withUnsafeBytes { data.append(contentsOf: $0) }
         }
         return data
     }

@@ -76,10 +76,10 @@ public final class Trainer {
             if isCancelled() { return .cancelled }
             let loss = model.lossAndGradients(batch: batch, gradients: &gradients)
             guard loss.isFinite else { return .diverged(epoch: epoch, step: index + 1, loss: loss) }
-            let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0) }
-                ?? GradientClipping.globalNorm(gradients)
+            let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0, team: model.team) }
+                ?? GradientClipping.globalNorm(gradients, team: model.team)
             if let limit = config.clipValue { GradientClipping.clipByValue(&gradients, limit: Float(limit)) }
-            optimizer.update(parameters: &model.parameters, gradients: gradients)
+            optimizer.update(parameters: &model.parameters, gradients: gradients, team: model.team)
             lossSum += loss
             normSum += norm
             tokens += task.tokenCount(of: batch)

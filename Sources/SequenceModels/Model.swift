@@ -14,7 +14,8 @@ public struct RecurrentState: Sendable {
 }
 
 /// One model instance: parameters plus its own workspace. Not thread-safe:
-/// every run of a sweep builds its own.
+/// every run of a sweep builds its own. Its passes run on `team` (see ThreadTeam.swift
+/// for the partitioning rules that keep the bits independent of the thread count).
 public final class Model {
     public let config: ModelConfig
     public let layout: ParameterLayout
@@ -22,6 +23,8 @@ public final class Model {
     public var parameters: [Float]
     private var workspace: Workspace?
     private lazy var packed = PackedWeights(config: config)
+    /// The threads the passes run on (one by default).
+    public var team = ThreadTeam.single()
 
     public init(config: ModelConfig) {
         self.config = config
@@ -61,7 +64,7 @@ public final class Model {
         return parameters.withUnsafeBufferPointer { p in
             gradients.withUnsafeMutableBufferPointer { g in
                 batch.inputs.withUnsafeBufferPointer { x in
-                    forward(ws, p.baseAddress!, x.baseAddress!, initial: nil)
+                    forward(ws, p.baseAddress!, x.baseAddress!, initial: nil, training: true)
                     let loss = head(ws, p.baseAddress!, batch, gradients: g.baseAddress!)
                     backward(ws, p.baseAddress!, x.baseAddress!, g.baseAddress!, inputGradients)
                     return loss
@@ -75,7 +78,7 @@ public final class Model {
         let ws = workspace(steps: batch.steps, batchSize: batch.batchSize)
         let loss = parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
-                forward(ws, p.baseAddress!, x.baseAddress!, initial: nil)
+                forward(ws, p.baseAddress!, x.baseAddress!, initial: nil, training: false)
                 return head(ws, p.baseAddress!, batch, gradients: nil)
             }
         }
@@ -99,7 +102,7 @@ public final class Model {
         let ws = workspace(steps: steps, batchSize: batchSize)
         parameters.withUnsafeBufferPointer { p in
             inputs.withUnsafeBufferPointer { x in
-                forward(ws, p.baseAddress!, x.baseAddress!, initial: state)
+                forward(ws, p.baseAddress!, x.baseAddress!, initial: state, training: false)
                 computeHead(ws, p.baseAddress!)
                 let n = steps * batchSize
                 if config.head == .softmax {
@@ -117,10 +120,12 @@ public final class Model {
 
     // MARK: - Forward through time
 
-    private func forward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, initial: RecurrentState?) {
+    /// With `training`, also packs W_hh for the backward pass (on a second thread when there is one).
+    private func forward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, initial: RecurrentState?, training: Bool) {
         let T = ws.steps, B = ws.batchSize, X = config.inputSize, H = config.hiddenSize
         let GH = config.cell.gateCount * H, N = T * B
         let wIH = p + layout.weightIH.offset, wHH = p + layout.weightHH.offset, bias = p + layout.bias.offset
+        let packed = self.packed  // made here: the lazy property must not be first touched by two threads
         // Initial state a⟨0⟩ (and c⟨0⟩).
         if let s = initial {
             s.hidden.withUnsafeBufferPointer { ws.hidden.update(from: $0.baseAddress!, count: B * H) }
@@ -129,41 +134,60 @@ public final class Model {
             ws.hidden.update(repeating: 0, count: B * H)
             if config.cell == .lstm { ws.cell.update(repeating: 0, count: B * H) }
         }
-        // Input projections of all steps in one GEMM: gates (N, GH) = x (N, X) · W_ih^T; the gate
-        // loops add the bias b as they read the pre-activations.
-        rk_sgemm(0, 1, Int32(N), Int32(GH), Int32(X), x, Int32(X), wIH, Int32(X), 0, ws.gates, Int32(GH))
-        packed.packForward(wHH)
+        // Input projections of all steps in one GEMM: gates (N, GH) = x (N, X) · W_ih^T, split by
+        // rows of N; the gate loops add the bias b as they read the pre-activations.
+        team.run(work: N * GH * X, items: N) { tid, n in
+            if tid == 0 { packed.packForward(wHH) }
+            if training && tid == n - 1 { packed.packBackward(wHH) }
+            let rows = Partition.range(N, part: tid, of: n)
+            rk_sgemm(0, 1, Int32(rows.count), Int32(GH), Int32(X), x + rows.lowerBound * X, Int32(X), wIH, Int32(X), 0,
+                     ws.gates + rows.lowerBound * GH, Int32(GH))
+        }
         let wT = packed.forwardFirst
 
-        for t in 0..<T {
-            let g = ws.gates + t * B * GH                 // (B, GH) gates of step t
-            let hPrev = ws.hidden + t * B * H, hNext = ws.hidden + (t + 1) * B * H
-            switch config.cell {
-            case .rnn:
-                wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, H) += a⟨t−1⟩ · W_hhᵀ
-                rk_rnn_forward(Int32(B), Int32(H), g, Int32(GH), bias, hNext)
-            case .gru:
-                // Gates r, u: (B, 2H) += c⟨t−1⟩ (B, H) · W_hh[r,u]^T; then the candidate on Γr·c⟨t−1⟩.
-                let rc = ws.extra + t * B * H
-                wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)
-                rk_gru_forward_gates(Int32(B), Int32(H), g, bias, hPrev, rc)
-                packed.forwardSecond!.multiply(rc, m: B, lda: H, beta: 1, into: g + 2 * H, ldc: GH)
-                rk_gru_forward_candidate(Int32(B), Int32(H), g, bias, hPrev, hNext)
-            case .lstm:
-                wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, 4H) += a⟨t−1⟩ · W_hhᵀ
-                rk_lstm_forward(Int32(B), Int32(H), g, bias, ws.cell + t * B * H, ws.cell + (t + 1) * B * H,
-                                ws.extra + t * B * H, hNext)
+        // The recurrence, split by batch rows: a row's state depends only on its own earlier
+        // states, so each thread runs all T steps of its rows [b0, b0 + m) with no synchronisation.
+        team.run(limit: recurrenceThreads(B, steps: T)) { tid, n in
+            let rows = Partition.range(B, part: tid, of: n), b0 = rows.lowerBound, m = rows.count
+            guard m > 0 else { return }
+            for t in 0..<T {
+                let g = ws.gates + (t * B + b0) * GH      // (m, GH) gates of step t
+                let hPrev = ws.hidden + (t * B + b0) * H, hNext = ws.hidden + ((t + 1) * B + b0) * H
+                switch config.cell {
+                case .rnn:
+                    wT.multiply(hPrev, m: m, lda: H, beta: 1, into: g, ldc: GH)      // (m, H) += a⟨t−1⟩ · W_hhᵀ
+                    rk_rnn_forward(Int32(m), Int32(H), g, Int32(GH), bias, hNext)
+                case .gru:
+                    // Gates r, u: (m, 2H) += c⟨t−1⟩ (m, H) · W_hh[r,u]^T; then the candidate on Γr·c⟨t−1⟩.
+                    let rc = ws.extra + (t * B + b0) * H
+                    wT.multiply(hPrev, m: m, lda: H, beta: 1, into: g, ldc: GH)
+                    rk_gru_forward_gates(Int32(m), Int32(H), g, bias, hPrev, rc)
+                    packed.forwardSecond!.multiply(rc, m: m, lda: H, beta: 1, into: g + 2 * H, ldc: GH)
+                    rk_gru_forward_candidate(Int32(m), Int32(H), g, bias, hPrev, hNext)
+                case .lstm:
+                    wT.multiply(hPrev, m: m, lda: H, beta: 1, into: g, ldc: GH)      // (m, 4H) += a⟨t−1⟩ · W_hhᵀ
+                    rk_lstm_forward(Int32(m), Int32(H), g, bias, ws.cell + (t * B + b0) * H, ws.cell + ((t + 1) * B + b0) * H,
+                                    ws.extra + (t * B + b0) * H, hNext)
+                }
             }
         }
+    }
+
+    /// Threads for the recurrence over b batch rows and t steps (each step's GEMM is b·H·G·H multiply-adds).
+    private func recurrenceThreads(_ b: Int, steps t: Int) -> Int {
+        team.recurrenceThreads(rows: b, work: t * b * config.hiddenSize * config.cell.gateCount * config.hiddenSize)
     }
 
     /// logits (N, V) = a⟨1..T⟩ (N, H) · W_ya^T + b_y (seed eq. 8).
     private func computeHead(_ ws: Workspace, _ p: UnsafePointer<Float>) {
         let N = ws.steps * ws.batchSize, H = config.hiddenSize, V = config.outputSize
-        let bY = p + layout.headBias.offset
-        for n in 0..<N { (ws.logits + n * V).update(from: bY, count: V) }
-        rk_sgemm(0, 1, Int32(N), Int32(V), Int32(H), ws.hidden + ws.batchSize * H, Int32(H),
-                 p + layout.headWeight.offset, Int32(H), 1, ws.logits, Int32(V))
+        let bY = p + layout.headBias.offset, a = ws.hidden + ws.batchSize * H
+        team.run(work: N * V * H, items: N) { tid, n in      // split by rows of N
+            let rows = Partition.range(N, part: tid, of: n)
+            for r in rows { (ws.logits + r * V).update(from: bY, count: V) }
+            rk_sgemm(0, 1, Int32(rows.count), Int32(V), Int32(H), a + rows.lowerBound * H, Int32(H),
+                     p + layout.headWeight.offset, Int32(H), 1, ws.logits + rows.lowerBound * V, Int32(V))
+        }
     }
 
     /// Head and loss; with `gradients`, writes dL/dz into logits, the head's weight
@@ -193,11 +217,21 @@ public final class Model {
         }
         guard let g = gradients else { return loss }
         let a = ws.hidden + ws.batchSize * H
-        // dW_ya (V, H) = dz^T (V, N) · a (N, H); db_y = Σ_n dz; dL/da (N, H) = dz (N, V) · W_ya (V, H).
-        rk_sgemm(1, 0, Int32(V), Int32(H), Int32(N), ws.logits, Int32(V), a, Int32(H), 0, g + layout.headWeight.offset, Int32(H))
-        (g + layout.headBias.offset).update(repeating: 0, count: V)
-        rk_column_sums(Int32(N), Int32(V), ws.logits, g + layout.headBias.offset)
-        rk_sgemm(0, 0, Int32(N), Int32(H), Int32(V), ws.logits, Int32(V), p + layout.headWeight.offset, Int32(H), 0, ws.dHidden, Int32(H))
+        // dW_ya (V, H) = dz^T (V, N) · a (N, H), split by columns of H; db_y = Σ_n dz (last thread);
+        // dL/da (N, H) = dz (N, V) · W_ya (V, H), split by rows of N.
+        team.run(work: 2 * N * V * H, items: H) { tid, n in
+            let cols = Partition.range(H, part: tid, of: n, align: 16), rows = Partition.range(N, part: tid, of: n)
+            if !cols.isEmpty {
+                rk_sgemm(1, 0, Int32(V), Int32(cols.count), Int32(N), ws.logits, Int32(V), a + cols.lowerBound, Int32(H), 0,
+                         g + layout.headWeight.offset + cols.lowerBound, Int32(H))
+            }
+            if tid == n - 1 {
+                (g + layout.headBias.offset).update(repeating: 0, count: V)
+                rk_column_sums(Int32(N), Int32(V), ws.logits, g + layout.headBias.offset)
+            }
+            rk_sgemm(0, 0, Int32(rows.count), Int32(H), Int32(V), ws.logits + rows.lowerBound * V, Int32(V),
+                     p + layout.headWeight.offset, Int32(H), 0, ws.dHidden + rows.lowerBound * H, Int32(H))
+        }
         return loss
     }
 
@@ -207,42 +241,44 @@ public final class Model {
                           _ g: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>?) {
         let T = ws.steps, B = ws.batchSize, X = config.inputSize, H = config.hiddenSize
         let GH = config.cell.gateCount * H, N = T * B
-        let wHH = p + layout.weightHH.offset
         let dBias = g + layout.bias.offset
-        dBias.update(repeating: 0, count: GH)
-        ws.daNext.update(repeating: 0, count: B * H)
-        ws.dcNext.update(repeating: 0, count: B * H)
-        packed.packBackward(wHH)
-        let w = packed.backwardFirst
-        for t in stride(from: T - 1, through: 0, by: -1) {
-            // (B, GH) block of step t: the gate activations in, their gradients dgates out (in place).
-            let dgt = ws.gates + t * B * GH
-            let hPrev = ws.hidden + t * B * H
-            // da = dL/da⟨t⟩ (seed LSTM eq. 12): dHidden row block t holds the head's part, and
-            // step t+1 has already added da_next into it. Step t adds its da⟨t−1⟩ into row
-            // block t−1 the same way. The initial state's gradient (t = 0) is not needed: its
-            // GEMM is skipped, and the GRU's element-wise terms go to the daNext sink.
-            let da = ws.dHidden + t * B * H
-            let daPrev = t > 0 ? ws.dHidden + (t - 1) * B * H : ws.daNext
-            switch config.cell {
-            case .rnn:
-                rk_rnn_backward(Int32(B), Int32(H), dgt, Int32(GH), da)          // RNN eqs. 1-5
-                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }  // da⟨t−1⟩ += dgates · W_hh
-            case .gru:
-                // dc = da (a = c); candidate and update gates, then the reset gate through Γr·c⟨t−1⟩.
-                rk_gru_backward_candidate(Int32(B), Int32(H), dgt, hPrev, da, daPrev)
-                // d(Γr·c⟨t−1⟩) (B, H) = dpre_c (B, H) · W_hh[c] (H, H)   (dcNext: scratch here)
-                packed.backwardSecond!.multiply(dgt + 2 * H, m: B, lda: GH, beta: 0, into: ws.dcNext, ldc: H)
-                rk_gru_backward_reset(Int32(B), Int32(H), dgt, hPrev, ws.dcNext, daPrev)
-                // dc⟨t−1⟩ += dpre_[r,u] (B, 2H) · W_hh[r,u] (2H, H)
-                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
-            case .lstm:
-                rk_lstm_backward(Int32(B), Int32(H), dgt, ws.cell + t * B * H, ws.extra + t * B * H, da, ws.dcNext)
-                // da_prev (B, H) += dgates (B, 4H) · W_hh (4H, H)   (eq. 27)
-                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
+        let packed = self.packed, w = packed.backwardFirst  // packed by the forward pass
+        // The sweep back through time, split by batch rows like the forward recurrence (each
+        // thread reads and writes only rows [b0, b0 + m) of every buffer).
+        team.run(limit: recurrenceThreads(B, steps: T)) { tid, n in
+            let rows = Partition.range(B, part: tid, of: n), b0 = rows.lowerBound, m = rows.count
+            guard m > 0 else { return }
+            (ws.daNext + b0 * H).update(repeating: 0, count: m * H)
+            (ws.dcNext + b0 * H).update(repeating: 0, count: m * H)
+            let daSink = ws.daNext + b0 * H, dcRows = ws.dcNext + b0 * H
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                // (m, GH) block of step t: the gate activations in, their gradients dgates out (in place).
+                let dgt = ws.gates + (t * B + b0) * GH
+                let hPrev = ws.hidden + (t * B + b0) * H
+                // da = dL/da⟨t⟩ (seed LSTM eq. 12): dHidden row block t holds the head's part, and
+                // step t+1 has already added da_next into it. Step t adds its da⟨t−1⟩ into row
+                // block t−1 the same way. The initial state's gradient (t = 0) is not needed: its
+                // GEMM is skipped, and the GRU's element-wise terms go to the daNext sink.
+                let da = ws.dHidden + (t * B + b0) * H
+                let daPrev = t > 0 ? ws.dHidden + ((t - 1) * B + b0) * H : daSink
+                switch config.cell {
+                case .rnn:
+                    rk_rnn_backward(Int32(m), Int32(H), dgt, Int32(GH), da)          // RNN eqs. 1-5
+                    if t > 0 { w.multiply(dgt, m: m, lda: GH, beta: 1, into: daPrev, ldc: H) }  // da⟨t−1⟩ += dgates · W_hh
+                case .gru:
+                    // dc = da (a = c); candidate and update gates, then the reset gate through Γr·c⟨t−1⟩.
+                    rk_gru_backward_candidate(Int32(m), Int32(H), dgt, hPrev, da, daPrev)
+                    // d(Γr·c⟨t−1⟩) (m, H) = dpre_c (m, H) · W_hh[c] (H, H)   (dcNext: scratch here)
+                    packed.backwardSecond!.multiply(dgt + 2 * H, m: m, lda: GH, beta: 0, into: dcRows, ldc: H)
+                    rk_gru_backward_reset(Int32(m), Int32(H), dgt, hPrev, dcRows, daPrev)
+                    // dc⟨t−1⟩ += dpre_[r,u] (m, 2H) · W_hh[r,u] (2H, H)
+                    if t > 0 { w.multiply(dgt, m: m, lda: GH, beta: 1, into: daPrev, ldc: H) }
+                case .lstm:
+                    rk_lstm_backward(Int32(m), Int32(H), dgt, ws.cell + (t * B + b0) * H, ws.extra + (t * B + b0) * H, da, dcRows)
+                    // da_prev (m, H) += dgates (m, 4H) · W_hh (4H, H)   (eq. 27)
+                    if t > 0 { w.multiply(dgt, m: m, lda: GH, beta: 1, into: daPrev, ldc: H) }
+                }
             }
-            // db += Σ_b dgates⟨t⟩ while the step's (B, GH) block is still in cache (eqs. 19-26).
-            rk_column_sums(Int32(B), Int32(GH), dgt, dBias)
         }
         let dGates = ws.gates  // (N, GH): the sweep has replaced every step's activations by dgates
         // Weight gradients of all steps (eqs. 19-26), dW_ih and dW_hh of the same gate rows from
@@ -251,19 +287,33 @@ public final class Model {
         // s = a⟨t−1⟩ (ws.hidden row block t), except for the GRU's candidate rows: Γr·c⟨t−1⟩.
         let dWIH = g + layout.weightIH.offset, dWHH = g + layout.weightHH.offset
         func weightGradients(rows: Range<Int>, states: UnsafePointer<Float>) {
+            guard !rows.isEmpty else { return }
             rk_sgemm_shared_a(1, Int32(rows.count), Int32(N), dGates + rows.lowerBound, Int32(GH),
                               Int32(X), x, Int32(X), dWIH + rows.lowerBound * X, Int32(X),
                               Int32(H), states, Int32(H), dWHH + rows.lowerBound * H, Int32(H), 0)
         }
-        if config.cell == .gru {
-            weightGradients(rows: 0..<(2 * H), states: ws.hidden)
-            weightGradients(rows: (2 * H)..<GH, states: ws.extra)
-        } else {
-            weightGradients(rows: 0..<GH, states: ws.hidden)
-        }
-        if let dx {
-            // dx (N, X) = dGates (N, GH) · W_ih (GH, X)   (RNN eq. 4)
-            rk_sgemm(0, 0, Int32(N), Int32(X), Int32(GH), dGates, Int32(GH), p + layout.weightIH.offset, Int32(X), 0, dx, Int32(X))
+        let stateRows: [(rows: Range<Int>, states: UnsafePointer<Float>)] = config.cell == .gru
+            ? [(0..<(2 * H), UnsafePointer(ws.hidden)), ((2 * H)..<GH, UnsafePointer(ws.extra))]
+            : [(0..<GH, UnsafePointer(ws.hidden))]
+        // Split by gate rows (of dW and of db), and dx by rows of N: every element's sum over
+        // the N positions (db: steps from T−1 down, rows in order, as the sweep visits them) is
+        // computed whole by one thread.
+        team.run(work: N * GH * (X + H), items: GH) { tid, n in
+            let mine = Partition.range(GH, part: tid, of: n, align: 16)
+            for part in stateRows {
+                weightGradients(rows: part.rows.clamped(to: mine), states: part.states)
+            }
+            (dBias + mine.lowerBound).update(repeating: 0, count: mine.count)
+            for t in stride(from: T - 1, through: 0, by: -1) {   // db += Σ_b dgates⟨t⟩ (eqs. 19-26)
+                rk_column_sums_ld(Int32(B), Int32(mine.count), dGates + t * B * GH + mine.lowerBound, Int32(GH),
+                                  dBias + mine.lowerBound)
+            }
+            if let dx {
+                // dx (N, X) = dGates (N, GH) · W_ih (GH, X)   (RNN eq. 4)
+                let rows = Partition.range(N, part: tid, of: n)
+                rk_sgemm(0, 0, Int32(rows.count), Int32(X), Int32(GH), dGates + rows.lowerBound * GH, Int32(GH),
+                         p + layout.weightIH.offset, Int32(X), 0, dx + rows.lowerBound * X, Int32(X))
+            }
         }
     }
 }

@@ -29,8 +29,11 @@ public enum TrainingBenchmark {
     /// The name of the GEMM path the kernels use on this CPU.
     public static var kernelPath: String { String(cString: rk_sgemm_path()) }
 
-    public static func run(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int, reps: Int) -> Result {
+    /// One configuration on `threads` threads (the model's team; the update runs on it too).
+    public static func run(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int, reps: Int,
+                           threads: Int = 1) -> Result {
         let model = Model(config: ModelConfig(cell: cell, inputSize: input, hiddenSize: hidden, outputSize: classes, seed: 0))
+        model.team = ThreadTeam(capacity: threads)
         var rng = Xoshiro256(seed: 0)
         let x = (0..<(steps * batch * input)).map { _ in Float(rng.normal()) }
         let y = (0..<(steps * batch)).map { _ in Int32(rng.nextInt(below: classes)) }
@@ -39,7 +42,7 @@ public enum TrainingBenchmark {
         var grads = [Float](repeating: 0, count: model.parameters.count)
         func step() {
             model.lossAndGradients(batch: data, gradients: &grads)
-            optimizer.update(parameters: &model.parameters, gradients: grads)
+            optimizer.update(parameters: &model.parameters, gradients: grads, team: model.team)
         }
         for _ in 0..<3 { step() }
         let start = DispatchTime.now().uptimeNanoseconds

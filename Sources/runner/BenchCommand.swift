@@ -5,12 +5,13 @@ import SequenceModels
 extension Runner {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Time one training step per configuration (single thread), like torch_rnn_bench.py.",
+            abstract: "Time one training step per configuration, like torch_rnn_bench.py.",
             discussion: """
             One step = forward over T steps, softmax cross-entropy at every step, backward through \
             time and a plain SGD update, on random dense inputs. Prints the same lines as \
             ../shared/reference/torch_rnn_bench.py (same FLOP formula), so run the two back to back \
-            and compare line by line. Use a release build: swift run -c release runner bench
+            and compare line by line (give both the same --threads). Use a release build: \
+            swift run -c release runner bench
             """)
 
         @Option(help: "Comma-separated cells.")
@@ -27,6 +28,8 @@ extension Runner {
         var classes: Int = 64
         @Option(help: "Timed repetitions per configuration (after 3 warm-up steps).")
         var reps: Int = 10
+        @Option(help: "Threads one training step runs on (results are the same bits for any number).")
+        var threads: Int = 1
 
         func parsedCells() throws -> [CellKind] {
             try cells.split(separator: ",").map {
@@ -45,16 +48,16 @@ extension Runner {
         func validate() throws {
             _ = try parsedCells()
             _ = try parsedHidden()
-            for (name, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes), ("--reps", reps)] where v <= 0 {
+            for (name, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes), ("--reps", reps), ("--threads", threads)] where v <= 0 {
                 throw ValidationError("\(name) must be positive, got \(v)")
             }
         }
 
         func run() throws {
-            print("runner: kernels=\(TrainingBenchmark.kernelPath) threads=1")
+            print("runner: kernels=\(TrainingBenchmark.kernelPath) threads=\(threads)")
             for cell in try parsedCells() {
                 for h in try parsedHidden() {
-                    let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes, reps: reps)
+                    let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes, reps: reps, threads: threads)
                     print(r.line)
                 }
             }

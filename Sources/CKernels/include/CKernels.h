@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 #include "cells.h"
+#include "partitioned.h"
+#include "team.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -39,7 +39,8 @@ public final class Trainer {
     /// The model configuration a run config describes on a task.
     public static func modelConfig(_ config: RunConfig, task: any SequenceTask) -> ModelConfig {
         ModelConfig(cell: config.cell, inputSize: task.inputSize, hiddenSize: config.hidden, outputSize: task.outputSize,
-                    head: task.head, forgetBias: Float(config.forgetBias), seed: UInt64(bitPattern: Int64(config.seed)))
+                    head: task.head, forgetBias: Float(config.forgetBias), seed: UInt64(bitPattern: Int64(config.seed)),
+                    layers: config.layers, dropout: Float(config.dropout))
     }
 
     public init(config: RunConfig, task: any SequenceTask) {
@@ -74,7 +75,9 @@ public final class Trainer {
         var lossSum = 0.0, normSum = 0.0, tokens = 0, steps = 0
         for (index, batch) in task.trainBatches(batchSize: config.batch, epoch: epoch, shuffleSeed: UInt64(bitPattern: Int64(config.seed))).enumerated() {
             if isCancelled() { return .cancelled }
-            let loss = model.lossAndGradients(batch: batch, gradients: &gradients)
+            // Dropout masks from (seed, epoch, step) alone: the same bits under any --jobs and after a resume.
+            let key = DropoutKey(seed: UInt64(bitPattern: Int64(config.seed)), epoch: epoch, step: index + 1)
+            let loss = model.lossAndGradients(batch: batch, gradients: &gradients, dropout: key)
             guard loss.isFinite else { return .diverged(epoch: epoch, step: index + 1, loss: loss) }
             let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0, team: model.team) }
                 ?? GradientClipping.globalNorm(gradients, team: model.team)

@@ -10,12 +10,16 @@ extension Runner {
             One step = forward over T steps, softmax cross-entropy at every step, backward through \
             time and a plain SGD update, on random dense inputs. Prints the same lines as \
             ../shared/reference/torch_rnn_bench.py (same FLOP formula), so run the two back to back \
-            and compare line by line (give both the same --threads). Use a release build: \
+            and compare line by line (give both the same --threads; with --layers N, against \
+            torch_rnn_bench.py --layers N; its gru line is PyTorch's reset-after GRU, the \
+            like-for-like comparison for gru_reset_after). Use a release build: \
             swift run -c release runner bench
             """)
 
-        @Option(help: "Comma-separated cells.")
-        var cells: String = "gru,lstm"
+        @Option(help: "Comma-separated cells (rnn, gru, gru_reset_after, lstm).")
+        var cells: String = "gru,gru_reset_after,lstm"
+        @Option(help: "Stacked recurrent layers (1-4).")
+        var layers: Int = 1
         @Option(help: "Comma-separated hidden sizes.")
         var hidden: String = "64,128,256,512"
         @Option(help: "Batch size B.")
@@ -30,10 +34,12 @@ extension Runner {
         var reps: Int = 10
         @Option(help: "Threads one training step runs on (results are the same bits for any number).")
         var threads: Int = 1
+        @Option(help: ArgumentHelp("Split phases of at least this many multiply-adds per thread (default: the measured crossover); to measure the crossover.", visibility: .hidden))
+        var splitThreshold: Int?
 
         func parsedCells() throws -> [CellKind] {
             try cells.split(separator: ",").map {
-                guard let c = CellKind(rawValue: String($0)) else { throw ValidationError("--cells: unknown cell '\($0)' (expected rnn, gru or lstm)") }
+                guard let c = CellKind(rawValue: String($0)) else { throw ValidationError("--cells: unknown cell '\($0)' (expected rnn, gru, gru_reset_after or lstm)") }
                 return c
             }
         }
@@ -51,13 +57,16 @@ extension Runner {
             for (name, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes), ("--reps", reps), ("--threads", threads)] where v <= 0 {
                 throw ValidationError("\(name) must be positive, got \(v)")
             }
+            guard (1...4).contains(layers) else { throw ValidationError("--layers must be from 1 to 4, got \(layers)") }
         }
 
         func run() throws {
             print("runner: kernels=\(TrainingBenchmark.kernelPath) threads=\(threads)")
             for cell in try parsedCells() {
                 for h in try parsedHidden() {
-                    let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes, reps: reps, threads: threads)
+                    let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes,
+                                                  reps: reps, layers: layers, threads: threads,
+                                                  minWorkPerThread: splitThreshold)
                     print(r.line)
                 }
             }

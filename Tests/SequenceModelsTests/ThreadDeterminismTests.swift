@@ -7,9 +7,9 @@ final class ThreadDeterminismTests: XCTestCase {
     /// Sizes that split unevenly: B = 11 rows over 2 or 3 threads, G·H not a multiple of 16.
     static let steps = 6, batch = 11, input = 5, hidden = 21, outputs = 7
 
-    func problem(cell: CellKind, head: HeadKind, seed: UInt64) -> (ModelConfig, [Batch]) {
+    func problem(cell: CellKind, head: HeadKind, seed: UInt64, layers: Int = 1, dropout: Float = 0) -> (ModelConfig, [Batch]) {
         let config = ModelConfig(cell: cell, inputSize: Self.input, hiddenSize: Self.hidden, outputSize: Self.outputs,
-                                 head: head, seed: seed)
+                                 head: head, seed: seed, layers: layers, dropout: dropout)
         var rng = Xoshiro256(seed: seed &+ 1)
         let n = Self.steps * Self.batch
         let batches = (0..<3).map { _ -> Batch in
@@ -35,10 +35,10 @@ final class ThreadDeterminismTests: XCTestCase {
         var parameters: [UInt32] = [], evaluation: [UInt32] = [], prediction: [UInt32] = []
     }
 
-    /// Three Adam steps with clipping on `threads[step]` threads of a team of three that splits
-    /// even the smallest problems (so every phase really runs on that many threads).
-    func trace(cell: CellKind, head: HeadKind, threads: [Int], seed: UInt64 = 3) -> Trace {
-        let (config, batches) = problem(cell: cell, head: head, seed: seed)
+    /// Three Adam steps with clipping (and dropout, when given) on `threads[step]` threads of a
+    /// team of three that splits even the smallest problems (so every phase really runs on that many threads).
+    func trace(cell: CellKind, head: HeadKind, threads: [Int], layers: Int = 1, dropout: Float = 0, seed: UInt64 = 3) -> Trace {
+        let (config, batches) = problem(cell: cell, head: head, seed: seed, layers: layers, dropout: dropout)
         let model = Model(config: config)
         let team = ThreadTeam(capacity: 3)
         team.minWorkPerThread = 1
@@ -50,7 +50,10 @@ final class ThreadDeterminismTests: XCTestCase {
         for (step, batch) in batches.enumerated() {
             team.activeThreads = threads[step % threads.count]
             var dx = [Float](repeating: 0, count: batch.inputs.count)
-            let loss = dx.withUnsafeMutableBufferPointer { model.lossAndGradients(batch: batch, gradients: &grads, inputGradients: $0.baseAddress!) }
+            let key = DropoutKey(seed: seed, epoch: 1, step: step + 1)
+            let loss = dx.withUnsafeMutableBufferPointer {
+                model.lossAndGradients(batch: batch, gradients: &grads, inputGradients: $0.baseAddress!, dropout: key)
+            }
             let norm = GradientClipping.clipByGlobalNorm(&grads, maxNorm: 0.01, team: team)
             optimizer.update(parameters: &model.parameters, gradients: grads, team: team)
             result.losses.append(loss.bitPattern)
@@ -66,14 +69,19 @@ final class ThreadDeterminismTests: XCTestCase {
         return result
     }
 
+    /// Every cell and head, one layer, and two layers with dropout between them and before the head.
     func testEveryCellSameBitsOnOneTwoAndThreeThreads() {
         for cell in CellKind.allCases {
             for head in HeadKind.allCases {
-                let one = trace(cell: cell, head: head, threads: [1])
-                XCTAssertTrue(one.norms.allSatisfy { Double(bitPattern: $0) > 0.01 }, "\(cell)/\(head): clipping is exercised")
-                XCTAssertEqual(trace(cell: cell, head: head, threads: [2]), one, "\(cell)/\(head): 2 threads")
-                XCTAssertEqual(trace(cell: cell, head: head, threads: [3]), one, "\(cell)/\(head): 3 threads")
-                XCTAssertEqual(trace(cell: cell, head: head, threads: [3, 1, 2]), one, "\(cell)/\(head): threads changing between steps")
+                for (layers, dropout) in [(1, Float(0)), (2, Float(0.25))] {
+                    let name = "\(cell)/\(head)/\(layers) layers"
+                    let one = trace(cell: cell, head: head, threads: [1], layers: layers, dropout: dropout)
+                    XCTAssertTrue(one.norms.allSatisfy { Double(bitPattern: $0) > 0.01 }, "\(name): clipping is exercised")
+                    XCTAssertEqual(trace(cell: cell, head: head, threads: [2], layers: layers, dropout: dropout), one, "\(name): 2 threads")
+                    XCTAssertEqual(trace(cell: cell, head: head, threads: [3], layers: layers, dropout: dropout), one, "\(name): 3 threads")
+                    XCTAssertEqual(trace(cell: cell, head: head, threads: [3, 1, 2], layers: layers, dropout: dropout), one,
+                                   "\(name): threads changing between steps")
+                }
             }
         }
     }

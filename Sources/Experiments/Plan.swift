@@ -1,6 +1,7 @@
 // The plan of a sweep: its runs, expanded from a spec (grid product or random samples),
 // each with its canonical config JSON and hash, in a deterministic order.
 import Foundation
+import JSON
 import ResultsStore
 import SequenceModels
 

@@ -5,6 +5,7 @@
 // transactional, heartbeats show who is alive, dead holders are taken over.
 
 import Foundation
+import JSON
 import ResultsStore
 import SequenceModels
 import Tasks
@@ -256,13 +257,9 @@ func threadCPUSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-/// Secondary metrics as a JSON object with sorted keys (nil when there are none;
+/// Secondary metrics as canonical JSON (`epochs.val_details`; nil when there are none;
 /// non-finite values become null).
 func detailsJSON(_ details: [String: Double]) -> String? {
     guard !details.isEmpty else { return nil }
-    let members = details.keys.sorted().map { key -> String in
-        let value = details[key]!
-        return "\"\(key)\":" + (value.isFinite ? "\(value)" : "null")
-    }
-    return "{" + members.joined(separator: ",") + "}"
+    return canonicalJSON(.object(details.mapValues { $0.isFinite ? .number($0) : .null }))
 }

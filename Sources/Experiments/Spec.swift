@@ -2,6 +2,7 @@
 // validated before anything runs, every problem reported on its own line.
 import Foundation
 import SequenceModels
+import JSON
 import Tasks
 
 /// One grid axis: a run field and the values it takes (the runs are the Cartesian product).
@@ -85,7 +86,7 @@ public struct Spec: Sendable, Equatable {
                              taskValidator: TaskValidator = { _, _ in [] }) throws -> Spec {
         let root: JSONValue
         do {
-            root = try SpecJSONParser.parse(text)
+            root = try JSONParser.parse(text)
         } catch let error as JSONSyntaxError {
             throw SpecError(file: file, problems: [SpecProblem(path: "line \(error.line), column \(error.column)",
                                                                message: "malformed JSON: \(error.message)")])
@@ -337,10 +338,4 @@ private struct SpecReader {
         default: return .intUniform(low: Int(bounds[0]), high: Int(bounds[1]))
         }
     }
-}
-
-/// Canonical JSON of a value, cut to 60 characters, for messages.
-func shortJSON(_ value: JSONValue) -> String {
-    let text = canonicalJSON(value)
-    return text.count <= 60 ? text : String(text.prefix(57)) + "..."
 }

@@ -1,6 +1,7 @@
 // Turning a spec's task block (name + parameters) into a task, or into one
 // problem line per bad field.
 import Foundation
+import JSON
 
 /// The fields each task accepts (all numbers are JSON numbers):
 ///

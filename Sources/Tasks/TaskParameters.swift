@@ -1,6 +1,7 @@
 // Reading a task's parameters from a spec's task block, collecting one
 // problem line per bad field (naming the task, the field and the value).
 import Foundation
+import JSON
 
 /// The parameters of a task block were refused; one line per problem.
 public struct TaskParameterError: Error, Equatable, CustomStringConvertible, LocalizedError {
@@ -26,7 +27,7 @@ struct ParameterReader {
     }
 
     mutating func report(_ field: String, _ value: JSONValue?, expected: String) {
-        let shown = value.map(describe) ?? "missing"
+        let shown = value.map(shortJSON) ?? "missing"
         problems.append("task \(task): field \"\(field)\" is \(shown); expected \(expected)")
     }
 
@@ -43,7 +44,7 @@ struct ParameterReader {
             return defaultValue
         }
         guard case .number(let number) = value, number.rounded() == number,
-              abs(number) <= 9_007_199_254_740_992 else {
+              abs(number) <= largestExactInteger else {
             report(field, value, expected: expected)
             return nil
         }
@@ -99,45 +100,4 @@ struct ParameterReader {
     private func format(_ x: Double) -> String {
         x.rounded() == x && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }
-}
-
-/// A JSON value as a user would write it, for messages: `0`, `-3.5`, `"abc"`, `[1, 2]`.
-func describe(_ value: JSONValue) -> String {
-    switch value {
-    case .number(let n):
-        return n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)
-    case .string(let s): return "\"\(s)\""
-    case .bool(let b): return String(b)
-    case .null: return "null"
-    case .array(let items): return "[" + items.map(describe).joined(separator: ", ") + "]"
-    case .object(let fields):
-        return "{" + fields.keys.sorted().map { "\"\($0)\": \(describe(fields[$0]!))" }.joined(separator: ", ") + "}"
-    }
-}
-
-/// The candidate within a small edit distance of `name` (at most a third of
-/// its length, at least 2), the nearest first; nil if none is close.
-func closestName(to name: String, among candidates: [String]) -> String? {
-    let lowered = name.lowercased()
-    let scored = candidates.map { ($0, editDistance(lowered, $0.lowercased())) }
-    guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
-    return best.1 <= max(2, name.count / 3) ? best.0 : nil
-}
-
-/// Levenshtein distance over characters.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-            current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }

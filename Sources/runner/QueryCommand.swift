@@ -1,10 +1,9 @@
 // `runner query`: runs SQL on a read-only connection to the results database and prints
 // the rows as aligned columns, CSV or JSON. Also the shared `--db` option and column aligner.
 import ArgumentParser
-import Experiments
 import Foundation
+import JSON
 import ResultsStore
-import Tasks
 
 /// The `--db PATH` option shared by the commands that read or write the results database.
 struct DatabasePathOption: ParsableArguments {

@@ -1,5 +1,6 @@
 // The task blocks of the shipped experiments/*.json specs are valid and build
 // their tasks (charlm reads the project's own Sources/ folder).
+import JSON
 import XCTest
 import Foundation
 @testable import Tasks

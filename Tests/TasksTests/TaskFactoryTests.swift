@@ -1,4 +1,5 @@
 // Tests of building tasks from spec task blocks, and of every validation error.
+import JSON
 import XCTest
 import Foundation
 @testable import Tasks
@@ -77,7 +78,7 @@ final class TaskFactoryTests: XCTestCase {
         XCTAssertEqual(problems("charlm", [:]),
                        ["task charlm: field \"path\" is missing; expected a path to a UTF-8 text file or folder"])
         XCTAssertEqual(problems("copy", ["length": .array([.number(1), .number(2)])]),
-                       ["task copy: field \"length\" is [1, 2]; expected an integer ≥ 1"])
+                       ["task copy: field \"length\" is [1,2]; expected an integer ≥ 1"])
     }
 
     func testUnknownFieldSuggestsTheClosestName() {
@@ -101,7 +102,7 @@ final class TaskFactoryTests: XCTestCase {
         try String(repeating: "abc", count: 50).write(to: folder.appendingPathComponent("t.txt"), atomically: true, encoding: .utf8)
         for bad in [0.0, 1.0, -0.2, 1.5] {
             XCTAssertEqual(problems("charlm", ["path": .string("t.txt"), "val_fraction": .number(bad)], in: folder),
-                           ["task charlm: field \"val_fraction\" is \(describe(.number(bad))); expected a number strictly between 0 and 1"])
+                           ["task charlm: field \"val_fraction\" is \(shortJSON(.number(bad))); expected a number strictly between 0 and 1"])
         }
     }
 

@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "SequenceModels", dependencies: ["CKernels"]),
         .target(name: "Tasks", dependencies: ["SequenceModels", "JSON"]),
         .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Reports", dependencies: ["ResultsStore", "JSON", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Reports", dependencies: ["ResultsStore", "JSON"]),
         .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "JSON"]),
         // MARK: - Executable
         .executableTarget(name: "runner", dependencies: [

@@ -80,9 +80,11 @@ extension ResultsDatabase {
 
     /// The most recently created (or `--fresh`ly restarted) sweep, or nil in an empty database.
     public func latestSweep() throws -> SweepRecord? {
-        try reader.read { db in
-            try SweepRecord.order(SweepRecord.Columns.createdAt.desc, SweepRecord.Columns.id.desc).fetchOne(db)
-        }
+        try reader.read { db in try Self.latestSweep(db) }
+    }
+
+    static func latestSweep(_ db: Database) throws -> SweepRecord? {
+        try SweepRecord.order(SweepRecord.Columns.createdAt.desc, SweepRecord.Columns.id.desc).fetchOne(db)
     }
 
     /// All sweeps, oldest first.

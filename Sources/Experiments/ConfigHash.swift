@@ -1,12 +1,8 @@
 // The config hash: the SHA-256 of a run's canonical JSON, equal for equal configurations
 // in any process.
-import JSON
 
 /// The hash that identifies a run configuration in the database (`runs.config_hash`).
 public enum ConfigHash {
     /// SHA-256 hex of the canonical JSON text.
     public static func of(canonicalJSON text: String) -> String { SHA256.hexDigest(text) }
-
-    /// SHA-256 hex of a value's canonical JSON.
-    public static func of(_ value: JSONValue) -> String { of(canonicalJSON: canonicalJSON(value)) }
 }

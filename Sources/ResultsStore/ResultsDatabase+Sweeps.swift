@@ -73,11 +73,6 @@ extension ResultsDatabase {
         try reader.read { db in try SweepRecord.filter(SweepRecord.Columns.name == name).fetchOne(db) }
     }
 
-    /// The sweep with this id, or nil.
-    public func sweep(id: Int64) throws -> SweepRecord? {
-        try reader.read { db in try SweepRecord.fetchOne(db, key: id) }
-    }
-
     /// The most recently created (or `--fresh`ly restarted) sweep, or nil in an empty database.
     public func latestSweep() throws -> SweepRecord? {
         try reader.read { db in try Self.latestSweep(db) }

@@ -83,7 +83,7 @@ public final class Scheduler: @unchecked Sendable {
     /// Times a database call into the summary: the CPU time of this thread inside
     /// the call (SQLite's own cost), so that waiting for a core the training
     /// threads hold is not counted as time in SQLite.
-    private func db<T>(_ body: () throws -> T) rethrows -> T {
+    private func timedStoreCall<T>(_ body: () throws -> T) rethrows -> T {
         let start = threadCPUSeconds()
         defer {
             let s = threadCPUSeconds() - start
@@ -159,7 +159,7 @@ public final class Scheduler: @unchecked Sendable {
     private func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void) {
         writer.async {
             do {
-                try self.db { try body(self.database) }
+                try self.timedStoreCall { try body(self.database) }
             } catch ResultsStoreError.runNotOwned(_, _, let owner) {
                 self.locked { self.active[runId]?.lost = true }
                 self.progress.runEnded(runId: runId, label: label, status: "taken over", detail: owner.map { "by \($0)" })
@@ -174,7 +174,7 @@ public final class Scheduler: @unchecked Sendable {
 
     private func workerLoop(worker: String, hashes: Set<String>) throws {
         while !isCancelled {
-            guard let claimed = try db({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
+            guard let claimed = try timedStoreCall({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
                                                                   staleAfter: options.staleAfter) }) else { return }
             locked { active[claimed.run.id!] = (worker, false) }
             defer { _ = locked { active.removeValue(forKey: claimed.run.id!) } }
@@ -190,7 +190,7 @@ public final class Scheduler: @unchecked Sendable {
     private func train(_ claimed: ClaimedRun, worker: String) throws {
         let runId = claimed.run.id!
         guard let entry = entryByHash[claimed.run.configHash] else {
-            try db { try database.markRun(runId, status: .failed, error: "configuration not in the current plan", worker: worker) }
+            try timedStoreCall { try database.markRun(runId, status: .failed, error: "configuration not in the current plan", worker: worker) }
             count(.failed)
             return
         }
@@ -199,16 +199,16 @@ public final class Scheduler: @unchecked Sendable {
         let trainer = Trainer(config: config, task: task)
         do {
             if claimed.run.paramCount == nil {
-                try db { try database.setParamCount(runId: runId, paramCount: trainer.model.parameters.count) }
+                try timedStoreCall { try database.setParamCount(runId: runId, paramCount: trainer.model.parameters.count) }
             }
             if claimed.lastCompletedEpoch > 0 {
-                guard let record = try db({ try database.loadCheckpoint(runId: runId) }), record.epoch == claimed.lastCompletedEpoch else {
+                guard let record = try timedStoreCall({ try database.loadCheckpoint(runId: runId) }), record.epoch == claimed.lastCompletedEpoch else {
                     throw Checkpoint.DecodeError(reason: "run \(runId) has \(claimed.lastCompletedEpoch) epochs but no matching checkpoint")
                 }
                 try trainer.restore(try Checkpoint(decoding: record.state))
             }
         } catch {
-            try db { try database.markRun(runId, status: .failed, error: "\(error)", worker: worker) }
+            try timedStoreCall { try database.markRun(runId, status: .failed, error: "\(error)", worker: worker) }
             progress.runEnded(runId: runId, label: name, status: "failed", detail: "\(error)")
             count(.failed)
             return

@@ -1,4 +1,4 @@
-// An experiment spec (issue 4, "The spec"): parsed from JSON into typed values and fully
+// An experiment spec: parsed from JSON into typed values and fully
 // validated before anything runs, every problem reported on its own line.
 import Foundation
 import SequenceModels

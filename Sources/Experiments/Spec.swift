@@ -60,9 +60,9 @@ public struct Spec: Sendable, Equatable {
     /// The spec text as given (stored in `sweeps.spec_json`).
     public var sourceJSON: String
 
-    /// Checks a task's name and parameters; returns one line per problem, each naming the
-    /// parameter, e.g. `task.length: must be a positive integer, got 0`.
-    public typealias TaskValidator = (_ taskName: String, _ parameters: [String: JSONValue]) -> [String]
+    /// Checks a task's name and parameters; returns one problem per bad field, each at its
+    /// path, e.g. `task.length: expected an integer ≥ 2, got 0`.
+    public typealias TaskValidator = (_ taskName: String, _ parameters: [String: JSONValue]) -> [TaskProblem]
 
     public static let topLevelFields = ["name", "task", "train", "grid", "random"]
     static let randomSettings = ["samples", "search_seed"]
@@ -157,7 +157,7 @@ private struct SpecReader {
             }
             return nil
         }
-        for line in taskValidator(name, members) { problem("", line) }
+        for taskProblem in taskValidator(name, members) { problem(taskProblem.path, taskProblem.message) }
         return TaskSpec(name: name, parameters: members)
     }
 

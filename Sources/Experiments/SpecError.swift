@@ -10,8 +10,8 @@ public struct SpecProblem: Equatable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `path: message`, or only the message when the path is empty (lines from the task validator).
-    public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+    /// `path: message`.
+    public var description: String { "\(path): \(message)" }
 }
 
 /// All the problems of a spec, found before anything runs. Its description is one line per

@@ -25,7 +25,7 @@ public struct SweepSetup: Sendable {
             } catch let error as TaskParameterError {
                 return error.problems
             } catch {
-                return ["\(error)"]
+                return [TaskProblem(path: "task", message: "\(error)")]
             }
         }
         guard let task = builtTask else {

@@ -1,15 +1,29 @@
-// Reading a task's parameters from a spec's task block, collecting one
-// problem line per bad field (naming the task, the field and the value).
+// Reading a task's parameters from a spec's task block, collecting one problem per bad
+// field, each at its spec path (`task.length: expected an integer ≥ 2, got 0`).
 import Foundation
 import JSON
 
+/// One problem of a task block: where in the spec (`task`, `task.name`, `task.length`) and what.
+public struct TaskProblem: Error, Equatable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    /// `path: message`, like every other spec problem.
+    public var description: String { "\(path): \(message)" }
+}
+
 /// The parameters of a task block were refused; one line per problem.
 public struct TaskParameterError: Error, Equatable, CustomStringConvertible, LocalizedError {
-    public let problems: [String]
+    public let problems: [TaskProblem]
 
-    public init(problems: [String]) { self.problems = problems }
+    public init(problems: [TaskProblem]) { self.problems = problems }
 
-    public var description: String { problems.joined(separator: "\n") }
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
     public var errorDescription: String? { description }
 }
 
@@ -18,7 +32,7 @@ public struct TaskParameterError: Error, Equatable, CustomStringConvertible, Loc
 struct ParameterReader {
     let task: String
     let parameters: [String: JSONValue]
-    private(set) var problems: [String] = []
+    private(set) var problems: [TaskProblem] = []
     private(set) var knownFields: [String] = ["name"]
 
     init(task: String, parameters: [String: JSONValue]) {
@@ -26,13 +40,14 @@ struct ParameterReader {
         self.parameters = parameters
     }
 
+    /// A field that is missing (`value` nil) or holds a value outside its rule.
     mutating func report(_ field: String, _ value: JSONValue?, expected: String) {
-        let shown = value.map(shortJSON) ?? "missing"
-        problems.append("task \(task): field \"\(field)\" is \(shown); expected \(expected)")
+        report(field: field, value.map { "expected \(expected), got \(shortJSON($0))" } ?? "missing (expected \(expected))")
     }
 
-    mutating func report(_ line: String) {
-        problems.append("task \(task): \(line)")
+    /// A problem at `task.<field>`, or at `task` when it concerns several fields.
+    mutating func report(field: String? = nil, _ message: String) {
+        problems.append(TaskProblem(path: field.map { "task.\($0)" } ?? "task", message: message))
     }
 
     /// An integer field ≥ `minimum`; `defaultValue` nil makes the field required.
@@ -87,13 +102,13 @@ struct ParameterReader {
     /// Reports every field that no reader asked for, with the closest known name.
     mutating func reportUnknownFields() {
         for field in parameters.keys.sorted() where !knownFields.contains(field) {
-            var line = "unknown field \"\(field)\""
+            var line = "unknown field of task \(task)"
             if let suggestion = closestName(to: field, among: knownFields.filter { $0 != "name" }) {
-                line += "; did you mean \"\(suggestion)\"?"
+                line += "; did you mean '\(suggestion)'?"
             } else {
                 line += "; known fields: \(knownFields.filter { $0 != "name" }.joined(separator: ", "))"
             }
-            report(line)
+            report(field: field, line)
         }
     }
 

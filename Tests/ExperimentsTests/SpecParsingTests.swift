@@ -80,7 +80,7 @@ final class SpecParsingTests: XCTestCase {
         var received: [(String, [String: JSONValue])] = []
         let validator: Spec.TaskValidator = { name, parameters in
             received.append((name, parameters))
-            return parameters["length"] == .number(0) ? ["task.length: must be a positive integer, got 0"] : []
+            return parameters["length"] == .number(0) ? [TaskProblem(path: "task.length", message: "must be a positive integer, got 0")] : []
         }
         _ = try Spec.parse(#"{"name": "n", "task": {"name": "adding", "length": 5}}"#, taskValidator: validator)
         XCTAssertEqual(received.count, 1)

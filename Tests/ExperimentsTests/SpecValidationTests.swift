@@ -101,7 +101,7 @@ final class SpecValidationTests: XCTestCase {
 
     func testUnknownTaskIsReportedThroughTheTaskValidator() {
         let validator: Spec.TaskValidator = { name, _ in
-            ["adding", "copy"].contains(name) ? [] : ["task.name: unknown task \"\(name)\" (expected one of adding, copy)"]
+            ["adding", "copy"].contains(name) ? [] : [TaskProblem(path: "task.name", message: "unknown task \"\(name)\" (expected one of adding, copy)")]
         }
         XCTAssertThrowsError(try Spec.parse(#"{"name": "s", "task": {"name": "addding"}}"#, taskValidator: validator)) { error in
             XCTAssertEqual("\(error)", #"task.name: unknown task "addding" (expected one of adding, copy)"#)

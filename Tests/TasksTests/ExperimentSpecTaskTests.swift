@@ -11,9 +11,9 @@ final class ExperimentSpecTaskTests: XCTestCase {
 
     func taskBlock(_ file: String) throws -> (name: String, parameters: [String: JSONValue]) {
         let data = try Data(contentsOf: experiments.appendingPathComponent(file))
-        guard case .object(let spec) = try JSONDecoder().decode(JSONValue.self, from: data),
+        guard case .object(let spec) = try JSONParser.parse(String(decoding: data, as: UTF8.self)),
               case .object(let task)? = spec["task"], case .string(let name)? = task["name"] else {
-            throw TaskParameterError(problems: ["\(file): no task block with a name"])
+            throw TaskParameterError(problems: [TaskProblem(path: "task", message: "\(file): no task block with a name")])
         }
         return (name, task)
     }

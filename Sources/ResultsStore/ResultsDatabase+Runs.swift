@@ -210,7 +210,8 @@ extension ResultsDatabase {
         }
     }
 
-    /// Marks every run that `worker` holds as `interrupted` (Ctrl-C); returns how many.
+    /// Marks every run that `worker` holds as `interrupted`; returns how many. (The scheduler
+    /// marks its runs one by one as each worker stops.)
     @discardableResult
     public func interruptRuns(heldBy worker: String) throws -> Int {
         try immediateWrite { db in

@@ -4,18 +4,7 @@ import Foundation
 import JSON
 
 /// One problem of a task block: where in the spec (`task`, `task.name`, `task.length`) and what.
-public struct TaskProblem: Error, Equatable, Sendable, CustomStringConvertible {
-    public var path: String
-    public var message: String
-
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    /// `path: message`, like every other spec problem.
-    public var description: String { "\(path): \(message)" }
-}
+public typealias TaskProblem = JSONProblem
 
 /// The parameters of a task block were refused; one line per problem.
 public struct TaskParameterError: Error, Equatable, CustomStringConvertible, LocalizedError {

@@ -110,7 +110,7 @@ public final class Scheduler: @unchecked Sendable {
     public func run() throws -> SchedulerSummary {
         let start = Date()
         try releaseRunsOfDeadLocalProcesses()
-        let hashes = Set(entries.map(\.configHash))
+        let hashes = entries.configHashes
         let totalEpochs = entries.reduce(0) { $0 + $1.config.epochs }
         let existing = try database.runs(sweepId: sweepId).filter { hashes.contains($0.configHash) }
         let doneEpochs = try database.epochCounts(sweepId: sweepId).filter { hashes.contains($0.key) }.values.reduce(0, +)

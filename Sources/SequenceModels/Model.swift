@@ -177,7 +177,7 @@ public final class Model {
         // Input projections of all steps in one GEMM: gates (N, GH) = input (N, X_l) · W_ih^T, split
         // by rows of N (W_hh packed meanwhile); the gate loops add the bias b as they read the pre-activations.
         team.run(work: N * GH * X, items: N) { tid, n in
-            if tid == n - 1 { packed.packForward(wHH) }
+            packed.packForward(wHH, part: tid, of: n)
             let rows = Partition.range(N, part: tid, of: n)
             rk_sgemm(0, 1, Int32(rows.count), Int32(GH), Int32(X), input + rows.lowerBound * X, Int32(X), wIH, Int32(X), 0,
                      lb.gates + rows.lowerBound * GH, Int32(GH))
@@ -305,7 +305,7 @@ public final class Model {
         let wHH = p + slots.weightHH.offset
         let dBias = g + slots.bias.offset, dBiasHH = slots.biasHH.map { g + $0.offset }
         let packed = self.packed
-        packed.packBackward(wHH)
+        team.run(work: GH * H, items: H / 16) { tid, n in packed.packBackward(wHH, part: tid, of: n) }   // by column panels
         let w = packed.backwardFirst
         // The sweep back through time, split by batch rows like the forward recurrence (each
         // thread reads and writes only rows [b0, b0 + m) of every buffer).

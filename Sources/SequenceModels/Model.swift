@@ -31,6 +31,8 @@ public final class Model {
     private var dropoutActive = false
     /// The threads the passes run on (one by default).
     public var team = ThreadTeam.single()
+    /// Each row's softmax loss term (see `softmaxCrossEntropy`).
+    private var rowLosses: [Double] = []
 
     public init(config: ModelConfig) {
         self.config = config
@@ -246,7 +248,7 @@ public final class Model {
         case (.softmax, .classes(let y)):
             // In place: logits → probabilities → (p − onehot)/count (seed eq. 11).
             loss = y.withUnsafeBufferPointer {
-                rk_softmax_xent(Int32(N), Int32(V), ws.logits, $0.baseAddress!, 1 / Float(count), dz)
+                softmaxCrossEntropy(N, V, ws.logits, $0.baseAddress!, 1 / Float(count), dz)
             } / Double(count)
         case (.linear, .values(let y, let mask, let width)):
             precondition(width == V, "target width \(width) != head width \(V)")
@@ -280,6 +282,25 @@ public final class Model {
             if dropped { rk_multiply(rows.count * H, da, top.mask + rows.lowerBound * H, da) }
         }
         return loss
+    }
+
+    /// rk_softmax_xent over N rows, split by rows: each row's term −log p[target] is computed
+    /// by one thread, then the terms are summed on this thread in row order, as the single
+    /// call sums them (so the loss has the same bits on any number of threads, and as before).
+    private func softmaxCrossEntropy(_ N: Int, _ V: Int, _ logits: UnsafeMutablePointer<Float>, _ targets: UnsafePointer<Int32>,
+                                     _ scale: Float, _ dz: UnsafeMutablePointer<Float>?) -> Double {
+        if rowLosses.count < N { rowLosses = [Double](repeating: 0, count: N) }
+        return rowLosses.withUnsafeMutableBufferPointer { terms in
+            let terms = terms.baseAddress!
+            team.run(work: 8 * N * V, items: N) { tid, n in
+                for r in Partition.range(N, part: tid, of: n) {
+                    terms[r] = rk_softmax_xent(1, Int32(V), logits + r * V, targets + r, scale, dz.map { $0 + r * V })
+                }
+            }
+            var loss = 0.0
+            for r in 0..<N { loss += terms[r] }
+            return loss
+        }
     }
 
     // MARK: - Backward through layers and time

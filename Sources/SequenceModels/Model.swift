@@ -32,7 +32,7 @@ public final class Model {
     /// The threads the passes run on (one by default).
     public var team = ThreadTeam.single()
     /// Each row's softmax loss term (see `softmaxCrossEntropy`).
-    private var rowLosses: [Double] = []
+    var rowLosses: [Double] = []
 
     public init(config: ModelConfig) {
         self.config = config
@@ -219,11 +219,6 @@ public final class Model {
         }
     }
 
-    /// Threads for the recurrence over b batch rows and t steps (each step's GEMM is b·H·G·H multiply-adds).
-    private func recurrenceThreads(_ b: Int, steps t: Int) -> Int {
-        team.recurrenceThreads(rows: b, work: t * b * config.hiddenSize * config.cell.gateCount * config.hiddenSize)
-    }
-
     /// logits (N, V) = top (N, H) · W_ya^T + b_y (seed eq. 8), top = the top layer's output (dropped while training).
     private func computeHead(_ ws: Workspace, _ p: UnsafePointer<Float>) {
         let N = ws.steps * ws.batchSize, H = config.hiddenSize, V = config.outputSize
@@ -282,25 +277,6 @@ public final class Model {
             if dropped { rk_multiply(rows.count * H, da, top.mask + rows.lowerBound * H, da) }
         }
         return loss
-    }
-
-    /// rk_softmax_xent over N rows, split by rows: each row's term −log p[target] is computed
-    /// by one thread, then the terms are summed on this thread in row order, as the single
-    /// call sums them (so the loss has the same bits on any number of threads, and as before).
-    private func softmaxCrossEntropy(_ N: Int, _ V: Int, _ logits: UnsafeMutablePointer<Float>, _ targets: UnsafePointer<Int32>,
-                                     _ scale: Float, _ dz: UnsafeMutablePointer<Float>?) -> Double {
-        if rowLosses.count < N { rowLosses = [Double](repeating: 0, count: N) }
-        return rowLosses.withUnsafeMutableBufferPointer { terms in
-            let terms = terms.baseAddress!
-            team.run(work: 8 * N * V, items: N) { tid, n in
-                for r in Partition.range(N, part: tid, of: n) {
-                    terms[r] = rk_softmax_xent(1, Int32(V), logits + r * V, targets + r, scale, dz.map { $0 + r * V })
-                }
-            }
-            var loss = 0.0
-            for r in 0..<N { loss += terms[r] }
-            return loss
-        }
     }
 
     // MARK: - Backward through layers and time

@@ -32,8 +32,10 @@ public final class ThreadTeam: @unchecked Sendable {
     public static func single() -> ThreadTeam { ThreadTeam(capacity: 1) }
 
     /// Below this many multiply-adds (or element updates) per thread a phase does not gain
-    /// from another thread: waking and joining one costs microseconds. Measured: README "Performance".
-    public var minWorkPerThread = 1 << 16
+    /// from another thread: a fork-join with a spinning worker costs 1-3 µs, and 2¹⁸
+    /// multiply-adds take about 5 µs on one core at 100 GFLOP/s, so a phase splits only when
+    /// each thread saves more than the join costs (see README "Performance", "Threads").
+    public var minWorkPerThread = 1 << 18
     /// A recurrence's thread takes at least this many batch rows (fewer leave the GEMM
     /// micro-kernel's tiles too short to pay for the thread).
     public var minRecurrenceRows = 4

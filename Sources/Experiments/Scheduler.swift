@@ -2,8 +2,9 @@
 // concurrent queue. Each worker claims a run in a database transaction, builds
 // its own Trainer (model, optimiser, data iterator) and records every epoch
 // with its checkpoint. Cores no run holds are lent to running runs step by step
-// (CoreLending.swift), up to `threadsPerRun` threads a run. Several processes may share one database: claims are
-// transactional, heartbeats show who is alive, dead holders are taken over.
+// (CoreLending.swift), up to `threadsPerRun` threads a run. Several processes may
+// share one database: claims are transactional, heartbeats show who is alive,
+// dead holders are taken over.
 
 import Foundation
 import JSON
@@ -18,8 +19,8 @@ public struct SchedulerOptions: Sendable {
     public var threadsPerRun: Int
     /// The cores runs and lent threads share.
     public var cores: Int
-    /// For tests: below this much work per thread a phase stays on one thread (nil: the
-    /// measured default of `ThreadTeam`); set, it also lets a thread take a single batch row.
+    /// For tests: below this much work per thread a phase stays on one thread (nil:
+    /// `ThreadTeam`'s default); set, it also lets a thread take a single batch row.
     public var minWorkPerThread: Int?
     /// A run held by a worker whose heartbeat is older than this is taken over.
     public var staleAfter: TimeInterval

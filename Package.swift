@@ -21,12 +21,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // MARK: - Library targets
         .target(name: "CKernels", cSettings: kernelCSettings),
         .target(name: "SequenceModels", dependencies: ["CKernels"]),
-        .target(name: "Tasks", dependencies: ["SequenceModels"]),
+        .target(name: "NumPyFiles", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "Tasks", dependencies: ["SequenceModels", "NumPyFiles"]),
         .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "Reports"]),
@@ -38,7 +40,8 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels", "CKernels"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "NumPyFilesTests", dependencies: ["NumPyFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Fixtures"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "NumPyFiles", "SequenceModels"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -70,7 +70,8 @@ public final class Model {
         }
     }
 
-    /// Mean loss and the head's outputs (T, B, V): probabilities for softmax heads, values for linear heads.
+    /// Mean loss and the head's outputs (T, B, V): probabilities for softmax heads, σ(z) per unit for
+    /// bernoulli heads, values for linear heads.
     public func evaluate(batch: Batch) -> (loss: Double, outputs: [Float]) {
         let ws = workspace(steps: batch.steps, batchSize: batch.batchSize)
         let loss = parameters.withUnsafeBufferPointer { p in
@@ -104,6 +105,8 @@ public final class Model {
                 let n = steps * batchSize
                 if config.head == .softmax {
                     _ = rk_softmax_xent(Int32(n), Int32(config.outputSize), ws.logits, nil, 0, nil)
+                } else if config.head == .bernoulli {
+                    for i in 0..<(n * config.outputSize) { ws.logits[i] = BernoulliHead.sigmoid(ws.logits[i]) }
                 }
             }
         }
@@ -188,6 +191,15 @@ public final class Model {
                     rk_squared_error(Int32(N), Int32(V), ws.logits, yp.baseAddress!, mp.baseAddress!, scale, dz)
                 }
             } / Double(count * V)
+        case (.bernoulli, .values(let y, let mask, let width)):
+            precondition(width == V, "target width \(width) != head width \(V)")
+            // In place: logits → σ(z) → (σ(z) − y)/count; the loss sums over the V units.
+            loss = y.withUnsafeBufferPointer { yp in
+                mask.withUnsafeBufferPointer { mp in
+                    BernoulliHead.apply(positions: N, width: V, logits: ws.logits, targets: yp.baseAddress!,
+                                        mask: mp.baseAddress!, scale: 1 / Float(count), dz: dz)
+                }
+            } / Double(count)
         default:
             preconditionFailure("head \(config.head) does not match the batch's targets")
         }

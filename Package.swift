@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels", "CKernels"]),
         .testTarget(name: "NumPyFilesTests", dependencies: ["NumPyFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Fixtures"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "NumPyFiles", "SequenceModels"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "NumPyFiles", "SequenceModels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -17,12 +17,13 @@ import Foundation
 /// | charlm | seq_len | 64 | integer ≥ 1, below the training characters |
 /// | charlm | max_chars | all | integer ≥ 2: use only the first max_chars characters |
 /// | charlm | data_seed | 0 | integer ≥ 0; accepted for uniform specs, unused (the text is the data) |
+/// | sequences | see `parseSequences` | | |
 ///
 /// A `name` field in the parameters is ignored (the spec's task block carries it).
 /// Generated tasks hold their data in memory: (train_size + val_size) × steps per
 /// sequence may be at most `maxGeneratedSteps`.
 public enum TaskFactory {
-    public static let knownTasks = ["adding", "copy", "reber", "charlm"]
+    public static let knownTasks = ["adding", "copy", "reber", "charlm", "sequences"]
     public static let maxGeneratedSteps = 100_000_000
 
     /// One line per problem with the task block; empty when `make` will succeed.
@@ -45,6 +46,8 @@ public enum TaskFactory {
             return EmbeddedReberTask(trainSize: trainSize, valSize: valSize, maxLength: maxLength, dataSeed: dataSeed)
         case .charlm(let task):
             return task
+        case .sequences(let task):
+            return task
         }
     }
 
@@ -54,6 +57,7 @@ public enum TaskFactory {
         case copy(length: Int, trainSize: Int, valSize: Int, dataSeed: UInt64)
         case reber(trainSize: Int, valSize: Int, maxLength: Int, dataSeed: UInt64)
         case charlm(CharLMTask)
+        case sequences(SequencesTask)
     }
 
     static func parse(name: String, parameters: [String: JSONValue], specDirectory: URL)
@@ -106,6 +110,8 @@ public enum TaskFactory {
                     reader.report("field \"path\" is \"\(path)\": \(error)")
                 }
             }
+        case "sequences":
+            definition = parseSequences(&reader, specDirectory: specDirectory).map(Definition.sequences)
         default:
             var line = "unknown task \"\(name)\"; expected one of \(knownTasks.joined(separator: ", "))"
             if let suggestion = closestName(to: name, among: knownTasks) { line += "; did you mean \"\(suggestion)\"?" }

@@ -30,6 +30,9 @@ struct ParameterReader {
         problems.append("task \(task): field \"\(field)\" is \(shown); expected \(expected)")
     }
 
+    /// Marks a field as known without reading it.
+    mutating func noteKnown(_ field: String) { knownFields.append(field) }
+
     mutating func report(_ line: String) {
         problems.append("task \(task): \(line)")
     }

@@ -25,8 +25,8 @@ final class TaskFactoryTests: XCTestCase {
         let reber = try TaskFactory.make(name: "reber", parameters: ["train_size": .number(10), "max_length": .number(12)],
                                          specDirectory: here)
         XCTAssertEqual((reber as? EmbeddedReberTask)?.maxLength, 12)
-        XCTAssertEqual(Set(TaskFactory.knownTasks), ["adding", "copy", "reber", "charlm"])
-        for name in TaskFactory.knownTasks where name != "charlm" {
+        XCTAssertEqual(Set(TaskFactory.knownTasks), ["adding", "copy", "reber", "charlm", "sequences"])
+        for name in TaskFactory.knownTasks where name != "charlm" && name != "sequences" {
             XCTAssertEqual(problems(name, ["length": .number(5)].filter { _ in name != "reber" }), [], name)
         }
     }
@@ -91,9 +91,9 @@ final class TaskFactoryTests: XCTestCase {
 
     func testUnknownTaskNameSuggestsTheClosestTask() {
         XCTAssertEqual(problems("addng", [:]),
-                       ["unknown task \"addng\"; expected one of adding, copy, reber, charlm; did you mean \"adding\"?"])
+                       ["unknown task \"addng\"; expected one of adding, copy, reber, charlm, sequences; did you mean \"adding\"?"])
         XCTAssertEqual(problems("translation", [:]),
-                       ["unknown task \"translation\"; expected one of adding, copy, reber, charlm"])
+                       ["unknown task \"translation\"; expected one of adding, copy, reber, charlm, sequences"])
     }
 
     func testValFractionOutsideTheOpenUnitInterval() throws {

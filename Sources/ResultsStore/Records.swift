@@ -176,10 +176,14 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var tokensPerSecond: Double?
     /// Secondary validation metrics of the task, a JSON object (name → value), or nil.
     public var valDetails: String?
+    /// Loss and metric on the task's test split at this epoch; nil without a test split.
+    public var testLoss: Double?
+    public var testMetric: Double?
 
     public init(runId: Int64, epoch: Int, trainLoss: Double? = nil, valLoss: Double? = nil,
                 valMetric: Double? = nil, gradNorm: Double? = nil, seconds: Double? = nil,
-                tokensPerSecond: Double? = nil, valDetails: String? = nil) {
+                tokensPerSecond: Double? = nil, valDetails: String? = nil,
+                testLoss: Double? = nil, testMetric: Double? = nil) {
         self.runId = runId
         self.epoch = epoch
         self.trainLoss = trainLoss
@@ -189,11 +193,15 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.seconds = seconds
         self.tokensPerSecond = tokensPerSecond
         self.valDetails = valDetails
+        self.testLoss = testLoss
+        self.testMetric = testMetric
     }
 
     public enum CodingKeys: String, CodingKey {
         case epoch, seconds
         case valDetails = "val_details"
+        case testLoss = "test_loss"
+        case testMetric = "test_metric"
         case runId = "run_id"
         case trainLoss = "train_loss"
         case valLoss = "val_loss"
@@ -212,6 +220,8 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         public static let seconds = Column(CodingKeys.seconds)
         public static let tokensPerSecond = Column(CodingKeys.tokensPerSecond)
         public static let valDetails = Column(CodingKeys.valDetails)
+        public static let testLoss = Column(CodingKeys.testLoss)
+        public static let testMetric = Column(CodingKeys.testMetric)
     }
 }
 

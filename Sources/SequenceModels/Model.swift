@@ -21,7 +21,7 @@ public final class Model {
     /// The flat parameter buffer (see `ParameterLayout`).
     public var parameters: [Float]
     private var workspace: Workspace?
-    private lazy var packed = PackedWeights(config: config)
+    lazy var packed = PackedWeights(config: config)
 
     public init(config: ModelConfig) {
         self.config = config
@@ -36,7 +36,7 @@ public final class Model {
         self.parameters = parameters
     }
 
-    private func workspace(steps: Int, batchSize: Int) -> Workspace {
+    func workspace(steps: Int, batchSize: Int) -> Workspace {
         if let w = workspace, w.fits(steps: steps, batchSize: batchSize) {
             w.steps = steps
             w.batchSize = batchSize
@@ -120,7 +120,7 @@ public final class Model {
 
     // MARK: - Forward through time
 
-    private func forward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, initial: RecurrentState?) {
+    func forward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, initial: RecurrentState?) {
         let T = ws.steps, B = ws.batchSize, X = config.inputSize, H = config.hiddenSize
         let GH = config.cell.gateCount * H, N = T * B
         let wIH = p + layout.weightIH.offset, wHH = p + layout.weightHH.offset, bias = p + layout.bias.offset
@@ -171,7 +171,7 @@ public final class Model {
 
     /// Head and loss; with `gradients`, writes dL/dz into logits, the head's weight
     /// gradients, and dL/da⟨t⟩ into dHidden. Returns the mean loss over targeted positions.
-    private func head(_ ws: Workspace, _ p: UnsafePointer<Float>, _ batch: Batch, gradients: UnsafeMutablePointer<Float>?) -> Double {
+    func head(_ ws: Workspace, _ p: UnsafePointer<Float>, _ batch: Batch, gradients: UnsafeMutablePointer<Float>?) -> Double {
         let N = ws.steps * ws.batchSize, H = config.hiddenSize, V = config.outputSize
         computeHead(ws, p)
         let count = max(batch.targetCount, 1)
@@ -215,7 +215,7 @@ public final class Model {
 
     // MARK: - Backward through time
 
-    private func backward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+    func backward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
                           _ g: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>?) {
         let T = ws.steps, B = ws.batchSize, X = config.inputSize, H = config.hiddenSize
         let GH = config.cell.gateCount * H, N = T * B

@@ -27,13 +27,16 @@ public struct CopyMemoryTask: SequenceTask {
     /// The 10 symbols (each in 1...8) of each sequence.
     public let trainSymbols: [[Int32]]
     public let validationSymbols: [[Int32]]
+    /// The test split: `testSize` sequences (default `valSize`) from their own stream of `dataSeed`.
+    public let testSymbols: [[Int32]]
 
-    public init(length: Int, trainSize: Int, valSize: Int, dataSeed: UInt64) {
-        precondition(length >= 1 && trainSize > 0 && valSize > 0, "invalid copy parameters")
+    public init(length: Int, trainSize: Int, valSize: Int, testSize: Int? = nil, dataSeed: UInt64) {
+        precondition(length >= 1 && trainSize > 0 && valSize > 0 && (testSize ?? 1) >= 0, "invalid copy parameters")
         self.length = length
         self.dataSeed = dataSeed
         trainSymbols = CopyMemoryTask.generate(count: trainSize, seed: mixSeed(dataSeed, 1))
         validationSymbols = CopyMemoryTask.generate(count: valSize, seed: mixSeed(dataSeed, 2))
+        testSymbols = CopyMemoryTask.generate(count: testSize ?? valSize, seed: mixSeed(dataSeed, 3))
     }
 
     static func generate(count: Int, seed: UInt64) -> [[Int32]] {
@@ -62,6 +65,8 @@ public struct CopyMemoryTask: SequenceTask {
 
     public func makeTrainBatch(examples: [Int]) -> Batch { makeBatch(examples.map { trainSymbols[$0] }) }
     public func makeValidationBatch(examples: [Int]) -> Batch { makeBatch(examples.map { validationSymbols[$0] }) }
+    public var testExampleCount: Int { testSymbols.count }
+    public func makeTestBatch(examples: [Int]) -> Batch { makeBatch(examples.map { testSymbols[$0] }) }
 
     func makeBatch(_ sequences: [[Int32]]) -> Batch {
         let batchSize = sequences.count

@@ -101,15 +101,18 @@ public struct EmbeddedReberTask: SequenceTask {
     public let dataSeed: UInt64
     public let trainStrings: [[Int]]
     public let validationStrings: [[Int]]
+    /// The test split: `testSize` strings (default `valSize`) from their own stream of `dataSeed`.
+    public let testStrings: [[Int]]
     public let baseline: TaskBaseline
 
-    public init(trainSize: Int, valSize: Int, maxLength: Int, dataSeed: UInt64) {
-        precondition(trainSize > 0 && valSize > 0 && maxLength >= EmbeddedReberGrammar.minimumLength,
+    public init(trainSize: Int, valSize: Int, testSize: Int? = nil, maxLength: Int, dataSeed: UInt64) {
+        precondition(trainSize > 0 && valSize > 0 && (testSize ?? 1) >= 0 && maxLength >= EmbeddedReberGrammar.minimumLength,
                      "invalid reber parameters")
         self.maxLength = maxLength
         self.dataSeed = dataSeed
         trainStrings = EmbeddedReberTask.generate(count: trainSize, maxLength: maxLength, seed: mixSeed(dataSeed, 1))
         validationStrings = EmbeddedReberTask.generate(count: valSize, maxLength: maxLength, seed: mixSeed(dataSeed, 2))
+        testStrings = EmbeddedReberTask.generate(count: testSize ?? valSize, maxLength: maxLength, seed: mixSeed(dataSeed, 3))
         let loss = unigramCrossEntropy(train: trainStrings.map { $0.dropFirst() },
                                        validation: validationStrings.map { $0.dropFirst() },
                                        classes: EmbeddedReberGrammar.symbols.count)
@@ -140,6 +143,8 @@ public struct EmbeddedReberTask: SequenceTask {
 
     public func makeTrainBatch(examples: [Int]) -> Batch { makeBatch(examples.map { trainStrings[$0] }) }
     public func makeValidationBatch(examples: [Int]) -> Batch { makeBatch(examples.map { validationStrings[$0] }) }
+    public var testExampleCount: Int { testStrings.count }
+    public func makeTestBatch(examples: [Int]) -> Batch { makeBatch(examples.map { testStrings[$0] }) }
 
     func makeBatch(_ strings: [[Int]]) -> Batch {
         let batchSize = strings.count

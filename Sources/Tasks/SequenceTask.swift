@@ -74,6 +74,12 @@ public protocol SequenceTask: Sendable {
     /// A fresh accumulator of the task's metric.
     func makeMetric() -> any TaskMetric
 
+    /// The batches of an epoch and of the held-out splits (default implementations below;
+    /// stateful tasks lay out contiguous windows whose state carries from batch to batch).
+    func trainBatches(batchSize: Int, epoch: Int, shuffleSeed: UInt64) -> BatchList
+    func validationBatches(batchSize: Int) -> BatchList
+    func testBatches(batchSize: Int) -> BatchList
+
     /// The character vocabulary, for tasks over text (charlm); nil otherwise.
     var characterVocabulary: CharVocabulary? { get }
 }
@@ -86,6 +92,11 @@ extension SequenceTask {
     /// The training batches of one epoch, built lazily (one batch in memory at a time
     /// when iterated). Deterministic in (data, epoch, shuffleSeed).
     public func trainBatches(batchSize: Int, epoch: Int, shuffleSeed: UInt64) -> BatchList {
+        statelessTrainBatches(batchSize: batchSize, epoch: epoch, shuffleSeed: shuffleSeed)
+    }
+
+    /// The shuffled training examples of an epoch in batches of `batchSize` (see the contract above).
+    func statelessTrainBatches(batchSize: Int, epoch: Int, shuffleSeed: UInt64) -> BatchList {
         precondition(batchSize > 0, "batch size must be positive")
         let order = epochOrder(count: trainExampleCount, epoch: epoch, shuffleSeed: shuffleSeed)
         var plan: [[Int]] = []
@@ -101,12 +112,13 @@ extension SequenceTask {
 
     /// The validation batches: every validation example once, in data order,
     /// the last batch possibly short.
-    public func validationBatches(batchSize: Int) -> BatchList { heldOutBatches(.validation, batchSize: batchSize) }
+    public func validationBatches(batchSize: Int) -> BatchList { statelessHeldOutBatches(.validation, batchSize: batchSize) }
 
     /// The test batches, like the validation ones; empty when the task has no test split.
-    public func testBatches(batchSize: Int) -> BatchList { heldOutBatches(.test, batchSize: batchSize) }
+    public func testBatches(batchSize: Int) -> BatchList { statelessHeldOutBatches(.test, batchSize: batchSize) }
 
-    func heldOutBatches(_ split: BatchList.Split, batchSize: Int) -> BatchList {
+    /// Every example of a held-out split once, in data order, in batches of `batchSize`.
+    func statelessHeldOutBatches(_ split: BatchList.Split, batchSize: Int) -> BatchList {
         precondition(batchSize > 0, "batch size must be positive")
         let count = split == .test ? testExampleCount : validationExampleCount
         var plan: [[Int]] = []

@@ -60,10 +60,12 @@ final class TaskFactoryTests: XCTestCase {
 
     func testDataTooLargeForMemoryIsRefused() {
         XCTAssertEqual(problems("adding", ["length": .number(1_000_000), "train_size": .number(1000), "val_size": .number(10)]),
-                       ["task adding: train_size + val_size = 1010 sequences of up to 1000000 steps make 1010000000 steps; expected at most 100000000"])
-        XCTAssertEqual(problems("copy", ["length": .number(99980), "train_size": .number(999), "val_size": .number(1)]), [],
+                       ["task adding: train_size + val_size + test_size = 1020 sequences of up to 1000000 steps make 1020000000 steps; expected at most 100000000"])
+        XCTAssertEqual(problems("copy", ["length": .number(99980), "train_size": .number(999), "val_size": .number(1), "test_size": .number(0)]), [],
                        "exactly at the limit")
-        XCTAssertEqual(problems("copy", ["length": .number(99981), "train_size": .number(999), "val_size": .number(1)]).count, 1)
+        XCTAssertEqual(problems("copy", ["length": .number(99981), "train_size": .number(999), "val_size": .number(1), "test_size": .number(0)]).count, 1)
+        XCTAssertEqual(problems("copy", ["length": .number(99980), "train_size": .number(999), "val_size": .number(1)]).count, 1,
+                       "the test split (default val_size) counts too")
     }
 
     func testMissingRequiredFieldAndWrongTypes() {
@@ -86,7 +88,7 @@ final class TaskFactoryTests: XCTestCase {
         XCTAssertEqual(problems("copy", ["length": .number(5), "trainsize": .number(5)]),
                        ["task copy: unknown field \"trainsize\"; did you mean \"train_size\"?"])
         XCTAssertEqual(problems("reber", ["colour": .string("red")]),
-                       ["task reber: unknown field \"colour\"; known fields: train_size, val_size, max_length, data_seed"])
+                       ["task reber: unknown field \"colour\"; known fields: train_size, val_size, test_size, max_length, data_seed"])
     }
 
     func testUnknownTaskNameSuggestsTheClosestTask() {

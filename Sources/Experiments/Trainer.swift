@@ -42,7 +42,8 @@ public final class Trainer {
     /// The model configuration a run config describes on a task.
     public static func modelConfig(_ config: RunConfig, task: any SequenceTask) -> ModelConfig {
         ModelConfig(cell: config.cell, inputSize: task.inputSize, hiddenSize: config.hidden, outputSize: task.outputSize,
-                    head: task.head, forgetBias: Float(config.forgetBias), seed: UInt64(bitPattern: Int64(config.seed)))
+                    head: task.head, forgetBias: Float(config.forgetBias), seed: UInt64(bitPattern: Int64(config.seed)),
+                    layers: config.layers, dropout: Float(config.dropout))
     }
 
     public init(config: RunConfig, task: any SequenceTask) {
@@ -79,13 +80,15 @@ public final class Trainer {
         var state: RecurrentState?   // carried between batches of stateful tasks
         for (index, batch) in batches.enumerated() {
             if isCancelled() { return .cancelled }
+            // Dropout masks from (seed, epoch, step) alone: the same bits under any --jobs and after a resume.
+            let key = DropoutKey(seed: UInt64(bitPattern: Int64(config.seed)), epoch: epoch, step: index + 1)
             let loss: Double
             if batches.continuesState.contains(true) {
                 var carried = batches.continuesState[index] ? state! : model.initialState(batchSize: batch.batchSize)
-                loss = model.lossAndGradients(batch: batch, gradients: &gradients, state: &carried)
+                loss = model.lossAndGradients(batch: batch, gradients: &gradients, state: &carried, dropout: key)
                 state = carried
             } else {
-                loss = model.lossAndGradients(batch: batch, gradients: &gradients)
+                loss = model.lossAndGradients(batch: batch, gradients: &gradients, dropout: key)
             }
             guard loss.isFinite else { return .diverged(epoch: epoch, step: index + 1, loss: loss) }
             let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0) }

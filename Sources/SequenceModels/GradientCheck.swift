@@ -58,12 +58,13 @@ public enum GradientCheck {
 
     /// A random problem: parameters from the model's initialisation, normal inputs, random targets.
     public static func randomProblem(cell: CellKind, layout targets: TargetLayout, hidden: Int = 5, steps: Int = 6,
-                                     batch: Int = 3, input: Int = 4, classes: Int = 3, seed: UInt64 = 1) -> (ModelConfig, Batch) {
+                                     batch: Int = 3, input: Int = 4, classes: Int = 3, seed: UInt64 = 1,
+                                     layers: Int = 1, dropout: Float = 0) -> (ModelConfig, Batch) {
         var rng = Xoshiro256(seed: seed &+ 1000)
         let head: HeadKind = targets == .linearLastStep ? .linear : targets == .bernoulliEveryStep ? .bernoulli : .softmax
         let width = head == .linear ? 2 : classes
         let config = ModelConfig(cell: cell, inputSize: input, hiddenSize: hidden, outputSize: width,
-                                 head: head, forgetBias: 1.0, seed: seed)
+                                 head: head, forgetBias: 1.0, seed: seed, layers: layers, dropout: dropout)
         let inputs = (0..<(steps * batch * input)).map { _ in Float(rng.normal()) }
         let t: Targets
         switch targets {
@@ -86,20 +87,24 @@ public enum GradientCheck {
         return (config, Batch(steps: steps, batchSize: batch, inputSize: input, inputs: inputs, targets: t))
     }
 
-    /// Runs both checks. Tensors larger than `maxEntriesPerTensor` are checked by
+    /// The fixed training step whose dropout masks the check uses (when `config.dropout` > 0).
+    public static let dropoutKey = DropoutKey(seed: 17, epoch: 1, step: 1)
+
+    /// Runs both checks (with `config.dropout` > 0, under the masks of `dropoutKey`). Tensors larger than `maxEntriesPerTensor` are checked by
     /// finite differences on that many entries drawn at random (seeded); the
     /// Float32-vs-reference comparison always covers every entry.
     public static func run(config: ModelConfig, batch: Batch, parameters: [Float]? = nil,
                            epsilon: Double = 2e-3, maxEntriesPerTensor: Int = .max, seed: UInt64 = 7) -> GradientCheckReport {
+        let key = config.dropout > 0 ? dropoutKey : nil
         let model = parameters.map { Model(config: config, parameters: $0) } ?? Model(config: config)
         let p = model.parameters.map(Double.init)
         let x = batch.inputs.map(Double.init)
-        let ref = ReferenceModel.lossAndGradients(config: config, parameters: p, inputs: x, batch: batch)
+        let ref = ReferenceModel.lossAndGradients(config: config, parameters: p, inputs: x, batch: batch, dropout: key)
 
         var fastGrads = [Float]()
         var fastDx = [Float](repeating: 0, count: batch.inputs.count)
         let fastLoss = fastDx.withUnsafeMutableBufferPointer {
-            model.lossAndGradients(batch: batch, gradients: &fastGrads, inputGradients: $0.baseAddress)
+            model.lossAndGradients(batch: batch, gradients: &fastGrads, inputGradients: $0.baseAddress, dropout: key)
         }
 
         var rng = Xoshiro256(seed: seed)
@@ -111,7 +116,7 @@ public enum GradientCheck {
             var pp = p, xx = x
             func loss(_ delta: Double) -> Double {
                 if inInputs { xx[index] = x[index] + delta } else { pp[index] = p[index] + delta }
-                return ReferenceModel.loss(config: config, parameters: pp, inputs: xx, batch: batch)
+                return ReferenceModel.loss(config: config, parameters: pp, inputs: xx, batch: batch, dropout: key)
             }
             // Fourth-order central difference: truncation error O(ε⁴), so ε can be large
             // enough that rounding in the loss (≈1e-16·L/ε) stays far below the bound.

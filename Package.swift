@@ -44,8 +44,8 @@ let package = Package(
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "NumPyFiles", "SequenceModels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", "NumPyFiles", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", "NumPyFiles", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,6 +2,7 @@
 // from NumPy files and checked: every problem is one line naming the file, the
 // array and what is wrong, found before anything runs.
 import Foundation
+import JSON
 import NumPyFiles
 import SequenceModels
 

@@ -1,6 +1,7 @@
 // The `sequences` task block: which fields it takes, and reading its data set
 // (every problem with the data is one line naming the file, array and problem).
 import Foundation
+import JSON
 
 extension TaskFactory {
     /// | field | default | rule |
@@ -27,13 +28,13 @@ extension TaskFactory {
         let stateful = reader.boolean("stateful", default: false)
         let bptt = reader.optionalInteger("bptt", minimum: 1)
         if stateful == true && bptt == nil && reader.parameters["bptt"] == nil {
-            reader.report("field \"stateful\" is true but \"bptt\" is missing; expected \"bptt\": K, the window length in steps")
+            reader.report(field: "bptt", "missing (\"stateful\": true needs \"bptt\": K, the window length in steps)")
         }
         if stateful == false && bptt != nil {
-            reader.report("field \"bptt\" needs \"stateful\": true")
+            reader.report(field: "bptt", "needs \"stateful\": true")
         }
         if head != nil, head != .softmax, reader.parameters["classes"] != nil {
-            reader.report("field \"classes\" applies to the softmax head only")
+            reader.report(field: "classes", "applies to the softmax head only")
         }
         guard let path, let head, let valFraction, let dataSeed, stateful != nil else { return nil }
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : specDirectory.appendingPathComponent(path).standardizedFileURL
@@ -42,9 +43,9 @@ extension TaskFactory {
                                      valFraction: valFraction, dataSeed: UInt64(dataSeed),
                                      bpttWindow: stateful == true ? bptt : nil)
         } catch let error as SequenceDataError {
-            for line in error.problems { reader.report(line) }
+            for line in error.problems { reader.report(field: "path", line) }
         } catch {
-            reader.report("\(path): \(error)")
+            reader.report(field: "path", "\(path): \(error)")
         }
         return nil
     }

@@ -2,6 +2,7 @@
 // from a .npz written like np.savez: each run beats its trivial baseline by far.
 import XCTest
 import Foundation
+import JSON
 @testable import Experiments
 import NumPyFiles
 import SequenceModels

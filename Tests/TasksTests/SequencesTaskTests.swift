@@ -2,6 +2,7 @@
 // tests write, and every bad input refused in one line naming file, array and problem.
 import Foundation
 import XCTest
+import JSON
 import NumPyFiles
 import ZIPFoundation
 import SequenceModels
@@ -159,8 +160,8 @@ final class SequencesTaskTests: XCTestCase {
             BadCase(label: "val tokens vs dense", arrays: ["x_train": x, "y_train": y, "x_val": .integers([0, 1, 2], shape: [1, 3]), "y_val": .integers([0, 1, 1], shape: [1, 3])], expected: "array \"x_val\": has dtype int64 but x_train has float32"),
             BadCase(label: "no sequences", arrays: ["x_train": .float32([], shape: [0, 3, 2]), "y_train": .integers([], shape: [0, 3])], expected: "array \"x_train\": has shape (0, 3, 2); expected at least one sequence"),
             BadCase(label: "no training left", arrays: ["x_train": .float32([Float](repeating: 0, count: 6), shape: [1, 3, 2]), "y_train": .integers([0, 1, 0], shape: [1, 3])], expected: "data.npz: val_fraction 0.1 of 1 training sequences leaves none to train on"),
-            BadCase(label: "unknown head", arrays: ["x_train": x, "y_train": y], parameters: ["head": .string("sigmoid")], expected: "task sequences: field \"head\" is \"sigmoid\"; expected one of softmax, bernoulli, mse"),
-            BadCase(label: "stateful without bptt", arrays: ["x_train": x, "y_train": y], parameters: ["head": .string("softmax"), "stateful": .bool(true)], expected: "field \"stateful\" is true but \"bptt\" is missing"),
+            BadCase(label: "unknown head", arrays: ["x_train": x, "y_train": y], parameters: ["head": .string("sigmoid")], expected: "task.head: expected one of softmax, bernoulli, mse, got \"sigmoid\""),
+            BadCase(label: "stateful without bptt", arrays: ["x_train": x, "y_train": y], parameters: ["head": .string("softmax"), "stateful": .bool(true)], expected: "task.bptt: missing (\"stateful\": true needs \"bptt\": K"),
         ]
     }
 
@@ -183,7 +184,7 @@ final class SequencesTaskTests: XCTestCase {
             if let raw = c.rawFile { try raw.write(to: folder.appendingPathComponent("data.npz")) }
             var parameters = c.parameters
             parameters["path"] = .string("data.npz")
-            let lines = TaskFactory.validate(name: "sequences", parameters: parameters, specDirectory: folder)
+            let lines = TaskFactory.validate(name: "sequences", parameters: parameters, specDirectory: folder).map(\.description)
             XCTAssertEqual(lines.count, 1, "\(c.label): one line, got \(lines)")
             guard let line = lines.first else { continue }
             XCTAssertTrue(line.contains(c.expected), "\(c.label): \(line)")

@@ -1,6 +1,7 @@
 // Stateful truncated BPTT layouts: charlm's B contiguous streams (char-rnn's
 // loader), and the sequences task's windows of K steps.
 import Foundation
+import JSON
 import XCTest
 import NumPyFiles
 import SequenceModels

@@ -1,6 +1,7 @@
 // Every task's test split: generated tasks draw `test_size` sequences (default
 // val_size) from their own stream of data_seed; charlm tests on the text's last part.
 import Foundation
+import JSON
 import XCTest
 import SequenceModels
 @testable import Tasks
@@ -32,8 +33,8 @@ final class TestSplitTests: XCTestCase {
         XCTAssertEqual(none.testBatches(batchSize: 4).count, 0)
         let five = try TaskFactory.make(name: "reber", parameters: ["train_size": .number(10), "test_size": .number(5)], specDirectory: here)
         XCTAssertEqual(five.testExampleCount, 5)
-        XCTAssertEqual(TaskFactory.validate(name: "copy", parameters: ["length": .number(3), "test_size": .number(-1)], specDirectory: here),
-                       ["task copy: field \"test_size\" is -1; expected an integer ≥ 0"])
+        XCTAssertEqual(TaskFactory.validate(name: "copy", parameters: ["length": .number(3), "test_size": .number(-1)], specDirectory: here).map(\.description),
+                       ["task.test_size: expected an integer ≥ 0, got -1"])
     }
 
     func testCharlmTestsOnTheTextsLastPart() throws {
@@ -50,7 +51,7 @@ final class TestSplitTests: XCTestCase {
         let stateless = try CharLMTask(text: text, valFraction: 0.2, seqLen: 6)
         XCTAssertEqual(stateless.testExampleCount, 0, "no test split by default")
         XCTAssertEqual(TaskFactory.validate(name: "charlm", parameters: ["path": .string("/dev/null"), "val_fraction": .number(0.5),
-                                                                        "test_fraction": .number(0.5)], specDirectory: here).first,
-                       "task charlm: val_fraction 0.5 + test_fraction 0.5 leave no text to train on; expected a sum below 1")
+                                                                        "test_fraction": .number(0.5)], specDirectory: here).first?.description,
+                       "task.test_fraction: val_fraction 0.5 + test_fraction 0.5 leave no text to train on; expected a sum below 1")
     }
 }

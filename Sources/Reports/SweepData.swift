@@ -73,9 +73,13 @@ public struct RunEpoch: Sendable, Equatable {
     public var gradNorm: Double?
     public var seconds: Double?
     public var tokensPerSecond: Double?
+    /// Loss and metric on the task's test split at this epoch; nil without a test split.
+    public var testLoss: Double?
+    public var testMetric: Double?
 
     public init(epoch: Int, trainLoss: Double? = nil, valLoss: Double?, valMetric: Double?,
-                gradNorm: Double? = nil, seconds: Double?, tokensPerSecond: Double?) {
+                gradNorm: Double? = nil, seconds: Double?, tokensPerSecond: Double?,
+                testLoss: Double? = nil, testMetric: Double? = nil) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.valLoss = valLoss
@@ -83,6 +87,8 @@ public struct RunEpoch: Sendable, Equatable {
         self.gradNorm = gradNorm
         self.seconds = seconds
         self.tokensPerSecond = tokensPerSecond
+        self.testLoss = testLoss
+        self.testMetric = testMetric
     }
 }
 

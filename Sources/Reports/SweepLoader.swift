@@ -57,7 +57,8 @@ extension SweepData {
             guard let index = runIndex[epoch.runId] else { continue }
             runs[index].epochs.append(RunEpoch(
                 epoch: epoch.epoch, trainLoss: epoch.trainLoss, valLoss: epoch.valLoss, valMetric: epoch.valMetric,
-                gradNorm: epoch.gradNorm, seconds: epoch.seconds, tokensPerSecond: epoch.tokensPerSecond))
+                gradNorm: epoch.gradNorm, seconds: epoch.seconds, tokensPerSecond: epoch.tokensPerSecond,
+                testLoss: epoch.testLoss, testMetric: epoch.testMetric))
         }
         self.init(sweep: sweep, runs: runs)
     }

@@ -20,7 +20,7 @@ extension ComparisonReport {
             let gruBetter = gruIsA ? pair.aBetter : pair.bBetter
             let lstmBetter = gruIsA ? pair.bBetter : pair.aBetter
             let ties = pair.pairs - gruBetter - lstmBetter
-            var line = "GRU vs LSTM on \(label): GRU better in \(gruBetter) and LSTM in \(lstmBetter) of \(pair.pairs) paired runs (same configuration and seed"
+            var line = (onTest ? "Selected on validation, reported on test: " : "") + "GRU vs LSTM on \(label): GRU better in \(gruBetter) and LSTM in \(lstmBetter) of \(pair.pairs) paired runs (same configuration and seed"
                 + (ties > 0 ? "; \(ties) tied)" : ")")
             if let test = pair.metricTest ?? pair.valLossTest {
                 let significant = test.pValue < Self.verdictLevel

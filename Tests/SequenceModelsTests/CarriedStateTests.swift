@@ -7,7 +7,9 @@ import XCTest
 final class CarriedStateTests: XCTestCase {
     func testTwoWindowsWithCarriedStateEqualTheWholeSequence() {
         for cell in CellKind.allCases {
-            let (config, whole) = GradientCheck.randomProblem(cell: cell, layout: .softmaxEveryStep, steps: 8, batch: 3)
+          for layers in [1, 2] {
+            var (config, whole) = GradientCheck.randomProblem(cell: cell, layout: .softmaxEveryStep, steps: 8, batch: 3)
+            config.layers = layers
             let model = Model(config: config)
             let B = whole.batchSize, X = whole.inputSize
             guard case .classes(let y) = whole.targets else { return XCTFail() }
@@ -20,7 +22,7 @@ final class CarriedStateTests: XCTestCase {
             var state = model.initialState(batchSize: B)
             let first = model.evaluate(batch: window(0..<5), state: &state).outputs
             let second = model.evaluate(batch: window(5..<8), state: &state).outputs
-            XCTAssertLessThanOrEqual(GradientCheck.relativeError((first + second).map(Double.init), expected.map(Double.init)), 1e-5, "\(cell)")
+            XCTAssertLessThanOrEqual(GradientCheck.relativeError((first + second).map(Double.init), expected.map(Double.init)), 1e-5, "\(cell) layers \(layers)")
             // From a zero state the second window's outputs differ: the state mattered.
             var fresh = model.initialState(batchSize: B)
             let alone = model.evaluate(batch: window(5..<8), state: &fresh).outputs
@@ -49,6 +51,7 @@ final class CarriedStateTests: XCTestCase {
                 model.parameters[slot.offset + k] = saved
                 XCTAssertEqual(Double(gradients[slot.offset + k]), (lp - lm) / Double(2 * h), accuracy: 1e-3, "\(cell) head bias \(k)")
             }
+          }
         }
     }
 }

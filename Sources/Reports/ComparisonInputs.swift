@@ -39,6 +39,14 @@ struct RunOutcome {
     }
 }
 
+/// The test split's baseline when the report is on test and the sweep has one, else validation's.
+func comparedBaseline(of sweep: SweepInfo, onTest: Bool) -> (loss: Double?, metric: Double?, onTest: Bool) {
+    if onTest, sweep.baselineTestLoss != nil || sweep.baselineTestMetric != nil {
+        return (sweep.baselineTestLoss, sweep.baselineTestMetric, true)
+    }
+    return (sweep.baselineLoss, sweep.baselineMetric, false)
+}
+
 /// Cells in reading order: rnn, gru, lstm, then others by name.
 func cellOrder(_ a: String, _ b: String) -> Bool {
     let known = ["rnn", "gru", "lstm"]
@@ -84,6 +92,10 @@ struct ComparisonInputs {
     let cellPairs: [(String, String)]
 
     var sweep: SweepInfo { data.sweep }
+    /// The trivial baseline the compared numbers are judged against: the test split's when they
+    /// are test numbers and the sweep recorded it, else the validation one.
+    var comparedBaselineLoss: Double? { comparedBaseline(of: data.sweep, onTest: reportedOnTest).loss }
+    var comparedBaselineMetric: Double? { comparedBaseline(of: data.sweep, onTest: reportedOnTest).metric }
     var higherIsBetter: Bool { data.sweep.metricHigherIsBetter }
 
     init(_ data: SweepData, options: ReportOptions) {

@@ -39,11 +39,16 @@ extension ComparisonReport {
         overview.append("Values \(point), mean ± sd over seeds of finished runs; cells ranked by \(metricLabel).")
         overview.append("Grid axes: " + (axes.isEmpty ? "none" : axes.joined(separator: ", "))
                         + "; a configuration is every axis but cell and seed.")
-        let baseline = ReportTable(id: "baseline", headers: [onTest ? "trivial baseline (on validation)" : "trivial baseline", "val loss", sweep.metricName], rows: [
-            TableRow(subject: "baseline", cells: [.label("predicts without learning"),
-                                                 .number(sweep.baselineLoss, field: "baseline_loss"),
-                                                 .number(sweep.baselineMetric, field: "baseline_metric")]),
-        ])
+        let compared = comparedBaseline(of: sweep, onTest: onTest)
+        let baseline = ReportTable(
+            id: "baseline",
+            headers: [onTest && !compared.onTest ? "trivial baseline (on validation)" : "trivial baseline",
+                      compared.onTest ? "test loss" : "val loss", compared.onTest ? metricHeader : sweep.metricName],
+            rows: [
+                TableRow(subject: "baseline", cells: [.label("predicts without learning"),
+                                                     .number(compared.loss, field: compared.onTest ? "baseline_test_loss" : "baseline_loss"),
+                                                     .number(compared.metric, field: compared.onTest ? "baseline_test_metric" : "baseline_metric")]),
+            ])
 
         return ReportDocument(title: "Sweep \(sweep.name): GRU vs LSTM comparison", sections: [
             ReportSection(heading: "Verdict", paragraphs: verdictParagraphs(), tables: []),

@@ -50,9 +50,13 @@ public struct SweepInfo: Sendable, Equatable, Codable {
     public var baselineLoss: Double?
     /// Task metric of the trivial predictor.
     public var baselineMetric: Double?
+    /// The trivial predictor on the test split (nil without one): what test numbers are compared with.
+    public var baselineTestLoss: Double?
+    public var baselineTestMetric: Double?
 
     public init(id: Int64, name: String, createdAt: String, task: String, metricName: String,
-                metricHigherIsBetter: Bool, baselineLoss: Double?, baselineMetric: Double?) {
+                metricHigherIsBetter: Bool, baselineLoss: Double?, baselineMetric: Double?,
+                baselineTestLoss: Double? = nil, baselineTestMetric: Double? = nil) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
@@ -61,6 +65,8 @@ public struct SweepInfo: Sendable, Equatable, Codable {
         self.metricHigherIsBetter = metricHigherIsBetter
         self.baselineLoss = baselineLoss
         self.baselineMetric = baselineMetric
+        self.baselineTestLoss = baselineTestLoss
+        self.baselineTestMetric = baselineTestMetric
     }
 }
 

@@ -37,7 +37,8 @@ extension SweepData {
         let record = snapshot.sweep
         let sweep = SweepInfo(id: record.id!, name: record.name, createdAt: record.createdAt, task: record.task,
                               metricName: record.metricName, metricHigherIsBetter: record.metricHigherIsBetter,
-                              baselineLoss: record.baselineLoss, baselineMetric: record.baselineMetric)
+                              baselineLoss: record.baselineLoss, baselineMetric: record.baselineMetric,
+                              baselineTestLoss: record.baselineTestLoss, baselineTestMetric: record.baselineTestMetric)
         var runs: [SweepRun] = []
         var runIndex: [Int64: Int] = [:]
         for run in snapshot.runs {

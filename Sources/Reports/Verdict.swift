@@ -59,7 +59,8 @@ extension ComparisonReport {
         for cell in standings.map(\.cell) {
             guard let best = bestConfiguration(of: cell) else { continue }
             var line = "Best \(cell): \(best.label), \(label) \(best.stat)"
-            let baseline = rankedBy == .metric ? sweep.baselineMetric : sweep.baselineLoss
+            let compared = comparedBaseline(of: sweep, onTest: onTest)
+            let baseline = rankedBy == .metric ? compared.metric : compared.loss
             if let baseline, baseline != 0, let beats = best.result.beatsBaseline {
                 let higherIsBetter = rankedBy == .metric && sweep.metricHigherIsBetter
                 let gain = (higherIsBetter ? best.mean - baseline : baseline - best.mean) / abs(baseline)

@@ -28,10 +28,14 @@ public struct SweepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     /// Loss and metric of the task's trivial predictor, shown beside the models.
     public var baselineLoss: Double?
     public var baselineMetric: Double?
+    /// The same trivial predictor scored on the task's test split; nil without one.
+    public var baselineTestLoss: Double?
+    public var baselineTestMetric: Double?
 
     public init(id: Int64? = nil, name: String, specJSON: String, createdAt: String, task: String,
                 metricName: String, metricHigherIsBetter: Bool,
-                baselineLoss: Double? = nil, baselineMetric: Double? = nil) {
+                baselineLoss: Double? = nil, baselineMetric: Double? = nil,
+                baselineTestLoss: Double? = nil, baselineTestMetric: Double? = nil) {
         self.id = id
         self.name = name
         self.specJSON = specJSON
@@ -41,10 +45,14 @@ public struct SweepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         self.metricHigherIsBetter = metricHigherIsBetter
         self.baselineLoss = baselineLoss
         self.baselineMetric = baselineMetric
+        self.baselineTestLoss = baselineTestLoss
+        self.baselineTestMetric = baselineTestMetric
     }
 
     public enum CodingKeys: String, CodingKey {
         case id, name, task
+        case baselineTestLoss = "baseline_test_loss"
+        case baselineTestMetric = "baseline_test_metric"
         case specJSON = "spec_json"
         case createdAt = "created_at"
         case metricName = "metric_name"
@@ -63,6 +71,8 @@ public struct SweepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         public static let metricHigherIsBetter = Column(CodingKeys.metricHigherIsBetter)
         public static let baselineLoss = Column(CodingKeys.baselineLoss)
         public static let baselineMetric = Column(CodingKeys.baselineMetric)
+        public static let baselineTestLoss = Column(CodingKeys.baselineTestLoss)
+        public static let baselineTestMetric = Column(CodingKeys.baselineTestMetric)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

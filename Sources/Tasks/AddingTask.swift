@@ -52,7 +52,8 @@ public struct AddingTask: SequenceTask {
     public var metricHigherIsBetter: Bool { false }
     public var baseline: TaskBaseline {
         TaskBaseline(loss: 1.0 / 6.0, metric: 1.0 / 6.0,
-                     explanation: "always predicting 1: expected MSE 1/6")
+                     explanation: "always predicting 1: expected MSE 1/6",
+                     testLoss: testExamples.isEmpty ? nil : 1.0 / 6.0, testMetric: testExamples.isEmpty ? nil : 1.0 / 6.0)
     }
 
     public var trainExampleCount: Int { trainExamples.count }

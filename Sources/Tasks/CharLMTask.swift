@@ -76,8 +76,12 @@ public struct CharLMTask: SequenceTask {
         let nats = unigramCrossEntropy(train: [encoded[..<trainCount].map(Int.init)],
                                        validation: [encoded[trainCount ..< trainCount + validationCount].map(Int.init)],
                                        classes: vocabulary.count)
+        let testNats = testCount == 0 ? nil
+            : unigramCrossEntropy(train: [encoded[..<trainCount].map(Int.init)],
+                                  validation: [encoded[(trainCount + validationCount)...].map(Int.init)], classes: vocabulary.count)
         baseline = TaskBaseline(loss: nats, metric: nats / log(2.0),
-                                explanation: "unigram character frequencies of the training text (add-one smoothed)")
+                                explanation: "unigram character frequencies of the training text (add-one smoothed)",
+                                testLoss: testNats, testMetric: testNats.map { $0 / log(2.0) })
     }
 
     public var validationCharacterCount: Int { encoded.count - trainCharacterCount - testCharacterCount }

@@ -56,8 +56,10 @@ public struct CopyMemoryTask: SequenceTask {
     public var metricName: String { "copy_accuracy" }
     public var metricHigherIsBetter: Bool { true }
     public var baseline: TaskBaseline {
-        TaskBaseline(loss: 10 * log(8.0) / Double(length + 20), metric: 1.0 / 8.0,
-                     explanation: "blanks predicted, then uniform over the 8 symbols: 10·ln 8/(T+20); accuracy 1/8")
+        let loss = 10 * log(8.0) / Double(length + 20)
+        return TaskBaseline(loss: loss, metric: 1.0 / 8.0,
+                            explanation: "blanks predicted, then uniform over the 8 symbols: 10·ln 8/(T+20); accuracy 1/8",
+                            testLoss: testSymbols.isEmpty ? nil : loss, testMetric: testSymbols.isEmpty ? nil : 1.0 / 8.0)
     }
 
     public var trainExampleCount: Int { trainSymbols.count }

@@ -116,8 +116,12 @@ public struct EmbeddedReberTask: SequenceTask {
         let loss = unigramCrossEntropy(train: trainStrings.map { $0.dropFirst() },
                                        validation: validationStrings.map { $0.dropFirst() },
                                        classes: EmbeddedReberGrammar.symbols.count)
+        let testLoss = testStrings.isEmpty ? nil
+            : unigramCrossEntropy(train: trainStrings.map { $0.dropFirst() }, validation: testStrings.map { $0.dropFirst() },
+                                  classes: EmbeddedReberGrammar.symbols.count)
         baseline = TaskBaseline(loss: loss, metric: 0.5,
-                                explanation: "loss: unigram frequencies of training symbols; metric: T or P at random")
+                                explanation: "loss: unigram frequencies of training symbols; metric: T or P at random",
+                                testLoss: testLoss, testMetric: testStrings.isEmpty ? nil : 0.5)
     }
 
     static func generate(count: Int, maxLength: Int, seed: UInt64) -> [[Int]] {

@@ -11,11 +11,16 @@ public struct TaskBaseline: Sendable, Equatable, Codable {
     public var metric: Double?
     /// One line saying which predictor the baseline is, for reports.
     public var explanation: String
+    /// The same predictor scored on the test split; nil without one.
+    public var testLoss: Double?
+    public var testMetric: Double?
 
-    public init(loss: Double?, metric: Double?, explanation: String) {
+    public init(loss: Double?, metric: Double?, explanation: String, testLoss: Double? = nil, testMetric: Double? = nil) {
         self.loss = loss
         self.metric = metric
         self.explanation = explanation
+        self.testLoss = testLoss
+        self.testMetric = testMetric
     }
 }
 

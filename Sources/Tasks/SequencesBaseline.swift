@@ -18,6 +18,7 @@ enum SequencesBaseline {
         return rows
     }
 
+    /// The baseline fitted on `train` and scored on `validation` (or on any held-out split passed there).
     static func compute(head: SequenceHead, train: SequenceSplit, validation: SequenceSplit, width: Int) -> TaskBaseline {
         switch head {
         case .softmax:

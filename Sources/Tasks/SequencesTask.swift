@@ -94,7 +94,13 @@ public struct SequencesTask: SequenceTask {
         inputSize = vocabulary ?? (arrays["x_train"]!.shape[2])
         outputSize = output
         self.bpttWindow = bpttWindow
-        baseline = SequencesBaseline.compute(head: head, train: trainSplit, validation: validationSplit, width: output)
+        var baseline = SequencesBaseline.compute(head: head, train: trainSplit, validation: validationSplit, width: output)
+        if let testSplit {
+            let onTest = SequencesBaseline.compute(head: head, train: trainSplit, validation: testSplit, width: output)
+            baseline.testLoss = onTest.loss
+            baseline.testMetric = onTest.metric
+        }
+        self.baseline = baseline
     }
 
     public var name: String { "sequences" }

@@ -11,7 +11,8 @@ final class TestSplitReportTests: XCTestCase {
     /// numbers differ at every epoch, so reading the wrong epoch or split shows.
     func sweep(withTest: Bool) -> SweepData {
         let info = SweepInfo(id: 1, name: "split", createdAt: "2026-12-01T00:00:00.000Z", task: "sequences",
-                             metricName: "nll_per_step", metricHigherIsBetter: false, baselineLoss: 9, baselineMetric: 9)
+                             metricName: "nll_per_step", metricHigherIsBetter: false, baselineLoss: 9, baselineMetric: 9,
+                             baselineTestLoss: withTest ? 40.5 : nil, baselineTestMetric: withTest ? 41 : nil)
         var runs: [SweepRun] = []
         for (c, cell) in ["gru", "lstm"].enumerated() {
             for seed in 1...3 {
@@ -45,11 +46,16 @@ final class TestSplitReportTests: XCTestCase {
         XCTAssertEqual(gru.bestEpoch?.mean, 2)
         let lstm = try XCTUnwrap(report.configurations.first?.cells.first { $0.cell == "lstm" })
         assertClose(lstm.metric?.mean, 41.2)
+        // Judged against the test split's baseline (41): GRU's 40.2 beats it, LSTM's 41.2 does not
+        // (against the validation baseline 9 neither would).
+        XCTAssertEqual(gru.beatsBaseline, true)
+        XCTAssertEqual(lstm.beatsBaseline, false)
 
         let text = try render(data, .text)
         XCTAssertTrue(text.contains("selected on validation, reported on test"), text)
         XCTAssertTrue(text.contains("Selected on validation, reported on test: GRU vs LSTM on test nll_per_step: GRU better in 3 and LSTM in 0 of 3"), text)
         XCTAssertTrue(text.contains("test loss") && text.contains("Wilcoxon on test nll_per_step"), text)
+        XCTAssertTrue(text.contains("Best gru: all runs, test nll_per_step 40.2 ± 0.1 (n=3), 2.0% better than the trivial baseline 41."), text)
         let markdown = try render(data, .markdown)
         XCTAssertTrue(markdown.contains("selected on validation, reported on test"))
         XCTAssertTrue(markdown.contains("| test loss |") || markdown.contains("test loss"))

@@ -14,7 +14,8 @@ final class SchemaTests: XCTestCase {
             XCTAssertEqual(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'view'"), ["run_summary"])
             XCTAssertEqual(try db.columns(in: "sweeps").map(\.name),
                            ["id", "name", "spec_json", "created_at", "task", "metric_name",
-                            "metric_higher_is_better", "baseline_loss", "baseline_metric"])
+                            "metric_higher_is_better", "baseline_loss", "baseline_metric",
+                            "baseline_test_loss", "baseline_test_metric"])
             XCTAssertEqual(try db.columns(in: "runs").map(\.name),
                            ["id", "sweep_id", "plan_index", "config_hash", "config_json", "task", "cell",
                             "hidden", "lr", "seed", "status", "param_count", "epochs_planned", "started_at",

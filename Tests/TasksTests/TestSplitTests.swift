@@ -27,6 +27,13 @@ final class TestSplitTests: XCTestCase {
         XCTAssertEqual(reber.testExampleCount, 4)
         XCTAssertNotEqual(reber.testStrings, reber.validationStrings)
         XCTAssertEqual(reber.makeTestBatch(examples: [0, 1]).batchSize, 2)
+        // The baselines scored on the test split: analytic ones as on validation, reber's unigram on the test strings.
+        XCTAssertEqual(adding.baseline.testMetric, 1.0 / 6.0)
+        XCTAssertEqual(copy.baseline.testLoss, copy.baseline.loss)
+        XCTAssertEqual(reber.baseline.testLoss!, unigramCrossEntropy(train: reber.trainStrings.map { $0.dropFirst() },
+                                                                    validation: reber.testStrings.map { $0.dropFirst() }, classes: 7), accuracy: 1e-15)
+        XCTAssertNotEqual(reber.baseline.testLoss, reber.baseline.loss)
+        XCTAssertNil(AddingTask(length: 5, trainSize: 4, valSize: 2, testSize: 0, dataSeed: 1).baseline.testLoss)
 
         let none = try TaskFactory.make(name: "adding", parameters: ["length": .number(5), "test_size": .number(0)], specDirectory: here)
         XCTAssertEqual(none.testExampleCount, 0)
@@ -48,8 +55,10 @@ final class TestSplitTests: XCTestCase {
         var validation: [Int] = []
         for w in 0..<task.validationExampleCount { validation += Array(task.validationTargetRange(window: w)) }
         XCTAssertEqual(validation, Array(70..<90), "validation stops where test begins")
+        XCTAssertNotNil(task.baseline.testMetric)
         let stateless = try CharLMTask(text: text, valFraction: 0.2, seqLen: 6)
         XCTAssertEqual(stateless.testExampleCount, 0, "no test split by default")
+        XCTAssertNil(stateless.baseline.testLoss)
         XCTAssertEqual(TaskFactory.validate(name: "charlm", parameters: ["path": .string("/dev/null"), "val_fraction": .number(0.5),
                                                                         "test_fraction": .number(0.5)], specDirectory: here).first?.description,
                        "task.test_fraction: val_fraction 0.5 + test_fraction 0.5 leave no text to train on; expected a sum below 1")

@@ -163,6 +163,9 @@ public func parseRunConfig(_ json: String) throws -> [String: ConfigValue] {
         }
     }
     for (key, value) in members { add(key, value) }
+    // Fields that config_json leaves out at their defaults (so runs recorded before they
+    // existed keep their hashes) read as those defaults, not as unset.
+    for (key, value) in omittedDefaults where flat[key] == nil { flat[key] = value }
     return flat
 }
 
@@ -178,6 +181,9 @@ private func listText(_ value: JSONValue) -> String {
     case .null: return ConfigValue.null.description
     }
 }
+
+/// Run fields absent from config_json at their default values: `layers` 1, `dropout` 0.
+let omittedDefaults: [String: ConfigValue] = ["layers": .number(1), "dropout": .number(0)]
 
 enum ConfigParseError: Error, CustomStringConvertible {
     case notAnObject

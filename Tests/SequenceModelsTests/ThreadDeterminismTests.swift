@@ -22,6 +22,9 @@ final class ThreadDeterminismTests: XCTestCase {
             case .linear:
                 targets = .values((0..<(n * Self.outputs)).map { _ in Float(rng.normal()) },
                                   mask: (0..<n).map { $0 % 4 == 1 ? 0 : 1 }, width: Self.outputs)
+            case .bernoulli:
+                targets = .values((0..<(n * Self.outputs)).map { _ in rng.nextInt(below: 2) == 0 ? 0 : 1 },
+                                  mask: (0..<n).map { $0 % 4 == 1 ? 0 : 1 }, width: Self.outputs)
             }
             return Batch(steps: Self.steps, batchSize: Self.batch, inputSize: Self.input, inputs: x, targets: targets)
         }
@@ -66,6 +69,11 @@ final class ThreadDeterminismTests: XCTestCase {
         var state = model.initialState(batchSize: Self.batch)
         result.prediction = model.predict(inputs: batches[1].inputs, steps: Self.steps, state: &state).map(\.bitPattern)
             + state.hidden.map(\.bitPattern) + state.cell.map(\.bitPattern)
+        // A stateful step (truncated BPTT) from the state predict left.
+        let loss = model.lossAndGradients(batch: batches[2], gradients: &grads, state: &state)
+        result.losses.append(loss.bitPattern)
+        result.gradients.append(grads.map(\.bitPattern))
+        result.prediction += state.hidden.map(\.bitPattern) + state.cell.map(\.bitPattern)
         return result
     }
 

@@ -221,7 +221,7 @@ public final class Scheduler: @unchecked Sendable {
                 let record = EpochRecord(runId: runId, epoch: r.epoch, trainLoss: r.trainLoss, valLoss: r.valLoss,
                                          valMetric: r.valMetric.isFinite ? r.valMetric : nil, gradNorm: r.gradNorm,
                                          seconds: r.seconds, tokensPerSecond: r.tokensPerSecond,
-                                         valDetails: detailsJSON(r.valDetails))
+                                         valDetails: detailsJSON(r.valDetails), lr: r.lr)
                 let state = try trainer.checkpoint().encoded()
                 write(runId: runId, label: name) { try $0.recordEpoch(record, checkpoint: state, worker: worker) }
                 locked { summary.epochsTrained += 1 }

@@ -105,6 +105,10 @@ private struct SpecReader {
         problems.append(SpecProblem(path: path, message: message))
     }
 
+    mutating func problem(_ message: SpecProblemMessage, at path: String) {
+        problems.append(contentsOf: message.problems(at: path))
+    }
+
     mutating func unknownField(_ path: String, _ key: String, validNames: [String]) {
         let hint = suggestion(for: key, among: validNames)
         let listing = hint.isEmpty ? " (valid: \(validNames.joined(separator: ", ")))" : ""
@@ -133,9 +137,25 @@ private struct SpecReader {
         if let train = members["train"] { readTrain(train, into: &base) }
         let grid = members["grid"].map { readGrid($0) } ?? []
         let random = members["random"].flatMap { readRandom($0, gridFields: Set(grid.map(\.field))) }
+        checkOptimizerOnlyFields(members, base: base, grid: grid, random: random)
 
         guard let task else { return nil }
         return Spec(name: name, task: task, base: base, grid: grid, random: random, sourceJSON: sourceJSON)
+    }
+
+    /// A field that one optimiser alone reads (rmsprop_momentum) is a problem where it is set
+    /// but no run of the spec trains with that optimiser.
+    mutating func checkOptimizerOnlyFields(_ members: [String: JSONValue], base: RunConfig, grid: [GridAxis], random: RandomSearch?) {
+        var optimizers: [RunFieldValue] = [.optimizer(base.optimizer)]
+        if let axis = grid.first(where: { $0.field == .optimizer }) { optimizers = axis.values }
+        if case .choice(let values)? = random?.fields.first(where: { $0.field == .optimizer })?.distribution { optimizers = values }
+        let field = RunField.rmspropMomentum, owner = OptimizerChoice.rmsprop
+        guard !optimizers.contains(.optimizer(owner)) else { return }
+        let used = optimizers.compactMap { if case .optimizer(let o) = $0 { return o.rawValue } else { return nil } }
+        for block in ["train", "grid", "random"] {
+            guard case .object(let fields)? = members[block], fields[field.rawValue] != nil else { continue }
+            problem("\(block).\(field.rawValue)", "only used by the \(owner.rawValue) optimizer, and no run here uses it (optimizer: \(used.joined(separator: ", ")))")
+        }
     }
 
     mutating func readTask(_ value: JSONValue?, taskValidator: Spec.TaskValidator) -> TaskSpec? {
@@ -172,7 +192,7 @@ private struct SpecReader {
             }
             switch field.check(members[key]!) {
             case .success(let checked): base.set(field, to: checked)
-            case .failure(let message): problem("train.\(key)", message.text)
+            case .failure(let message): problem(message, at: "train.\(key)")
             }
         }
     }
@@ -206,7 +226,7 @@ private struct SpecReader {
                     } else {
                         values.append(checked)
                     }
-                case .failure(let message): problem("\(path)[\(index)]", message.text)
+                case .failure(let message): problem(message, at: "\(path)[\(index)]")
                 }
             }
             if values.count == elements.count { axes.append(GridAxis(field: field, values: values)) }
@@ -288,7 +308,7 @@ private struct SpecReader {
             for (index, element) in elements.enumerated() {
                 switch field.check(element) {
                 case .success(let checked): values.append(checked)
-                case .failure(let message): problem("\(distributionPath)[\(index)]", message.text)
+                case .failure(let message): problem(message, at: "\(distributionPath)[\(index)]")
                 }
             }
             return values.count == elements.count ? .choice(values) : nil
@@ -321,7 +341,7 @@ private struct SpecReader {
                 continue
             }
             if case .failure(let message) = field.check(element) {
-                problem("\(distributionPath)[\(index)]", message.text)
+                problem(message, at: "\(distributionPath)[\(index)]")
                 continue
             }
             bounds.append(number)

@@ -15,6 +15,8 @@ public struct EpochResult: Sendable {
     public var valDetails: [String: Double]
     /// Mean global gradient norm (before clipping) over the epoch's steps.
     public var gradNorm: Double
+    /// The learning rate this epoch trained with (the schedule's rate for the epoch).
+    public var lr: Double
     public var seconds: Double
     public var tokensPerSecond: Double
 }
@@ -32,6 +34,8 @@ public final class Trainer {
     public let task: any SequenceTask
     public let model: Model
     public private(set) var optimizer: Optimizer
+    /// Gives each epoch's learning rate; takes each epoch's validation loss.
+    public private(set) var schedule: LearningRateScheduler
     /// Epochs completed so far (the next epoch to train is `completedEpochs + 1`).
     public private(set) var completedEpochs = 0
     private var gradients: [Float]
@@ -46,8 +50,10 @@ public final class Trainer {
         self.config = config
         self.task = task
         self.model = Model(config: Trainer.modelConfig(config, task: task))
-        self.optimizer = Optimizer(settings: OptimizerSettings(kind: config.optimizer, learningRate: config.lr, momentum: config.momentum),
+        self.optimizer = Optimizer(settings: OptimizerSettings(kind: config.optimizer, learningRate: config.lr, momentum: config.momentum,
+                                                               weightDecay: config.weightDecay, rmspropMomentum: config.rmspropMomentum),
                                    parameterCount: model.parameters.count)
+        self.schedule = LearningRateScheduler(schedule: config.lrSchedule, baseLearningRate: config.lr, epochs: config.epochs)
         self.gradients = [Float](repeating: 0, count: model.parameters.count)
     }
 
@@ -56,6 +62,12 @@ public final class Trainer {
         guard checkpoint.model == model.config, checkpoint.parameters.count == model.parameters.count else {
             throw Checkpoint.DecodeError(reason: "it belongs to another model configuration")
         }
+        if schedule.state != nil, checkpoint.epoch > 0 {
+            guard let saved = checkpoint.schedule else {
+                throw Checkpoint.DecodeError(reason: "it has no state for the \(config.lrSchedule.name) learning-rate schedule")
+            }
+            schedule.state = saved
+        }
         model.parameters = checkpoint.parameters
         optimizer.state = checkpoint.optimizer
         completedEpochs = checkpoint.epoch
@@ -63,13 +75,14 @@ public final class Trainer {
 
     public func checkpoint() -> Checkpoint {
         Checkpoint(epoch: completedEpochs, model: model.config, parameters: model.parameters,
-                   optimizer: optimizer.state, vocabulary: task.characterVocabulary)
+                   optimizer: optimizer.state, schedule: schedule.state, vocabulary: task.characterVocabulary)
     }
 
     /// Trains the next epoch, then evaluates on the validation data.
     /// `isCancelled` is polled between batches.
     public func trainEpoch(isCancelled: () -> Bool = { false }) -> EpochOutcome {
         let epoch = completedEpochs + 1
+        let lr = schedule.learningRate(epoch: epoch)
         let start = DispatchTime.now().uptimeNanoseconds
         var lossSum = 0.0, normSum = 0.0, tokens = 0, steps = 0
         for (index, batch) in task.trainBatches(batchSize: config.batch, epoch: epoch, shuffleSeed: UInt64(bitPattern: Int64(config.seed))).enumerated() {
@@ -79,7 +92,7 @@ public final class Trainer {
             let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0) }
                 ?? GradientClipping.globalNorm(gradients)
             if let limit = config.clipValue { GradientClipping.clipByValue(&gradients, limit: Float(limit)) }
-            optimizer.update(parameters: &model.parameters, gradients: gradients)
+            optimizer.update(parameters: &model.parameters, gradients: gradients, learningRate: lr)
             lossSum += loss
             normSum += norm
             tokens += task.tokenCount(of: batch)
@@ -89,9 +102,10 @@ public final class Trainer {
         let (valLoss, valMetric, valDetails) = validate()
         guard valLoss.isFinite else { return .diverged(epoch: epoch, step: steps, loss: valLoss) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        schedule.epochEnded(validationLoss: valLoss)
         completedEpochs = epoch
         return .completed(EpochResult(epoch: epoch, trainLoss: lossSum / Double(max(steps, 1)), valLoss: valLoss,
-                                      valMetric: valMetric, valDetails: valDetails, gradNorm: normSum / Double(max(steps, 1)), seconds: seconds,
+                                      valMetric: valMetric, valDetails: valDetails, gradNorm: normSum / Double(max(steps, 1)), lr: lr, seconds: seconds,
                                       tokensPerSecond: Double(tokens) / max(trainSeconds, 1e-9)))
     }
 

@@ -176,10 +176,12 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var tokensPerSecond: Double?
     /// Secondary validation metrics of the task, a JSON object (name → value), or nil.
     public var valDetails: String?
+    /// The learning rate the epoch trained with; nil in epochs recorded before it was kept.
+    public var lr: Double?
 
     public init(runId: Int64, epoch: Int, trainLoss: Double? = nil, valLoss: Double? = nil,
                 valMetric: Double? = nil, gradNorm: Double? = nil, seconds: Double? = nil,
-                tokensPerSecond: Double? = nil, valDetails: String? = nil) {
+                tokensPerSecond: Double? = nil, valDetails: String? = nil, lr: Double? = nil) {
         self.runId = runId
         self.epoch = epoch
         self.trainLoss = trainLoss
@@ -189,10 +191,11 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.seconds = seconds
         self.tokensPerSecond = tokensPerSecond
         self.valDetails = valDetails
+        self.lr = lr
     }
 
     public enum CodingKeys: String, CodingKey {
-        case epoch, seconds
+        case epoch, seconds, lr
         case valDetails = "val_details"
         case runId = "run_id"
         case trainLoss = "train_loss"
@@ -212,6 +215,7 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         public static let seconds = Column(CodingKeys.seconds)
         public static let tokensPerSecond = Column(CodingKeys.tokensPerSecond)
         public static let valDetails = Column(CodingKeys.valDetails)
+        public static let lr = Column(CodingKeys.lr)
     }
 }
 

@@ -152,7 +152,7 @@ public final class ResultsDatabase: @unchecked Sendable {
 
     /// Identifiers of the migrations, in order. Migrations are forward-only: never edit one
     /// that has shipped, add a new one.
-    public static let migrationIdentifiers = ["v1-schema", "v2-epoch-details"]
+    public static let migrationIdentifiers = ["v1-schema", "v2-epoch-details", "epoch-learning-rate"]
 
     /// The one migrator of the results database.
     public static var migrator: DatabaseMigrator {
@@ -237,6 +237,11 @@ public final class ResultsDatabase: @unchecked Sendable {
         // as a JSON object of name → value; NULL for tasks with one metric.
         migrator.registerMigration("v2-epoch-details") { db in
             try db.execute(sql: "ALTER TABLE epochs ADD COLUMN val_details TEXT")
+        }
+        // The learning rate each epoch trained with (its schedule's rate); NULL for epochs
+        // recorded before the column existed.
+        migrator.registerMigration("epoch-learning-rate") { db in
+            try db.execute(sql: "ALTER TABLE epochs ADD COLUMN lr REAL")
         }
         return migrator
     }

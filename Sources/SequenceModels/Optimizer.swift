@@ -125,6 +125,8 @@ public struct Optimizer: Sendable {
                     for i in 0..<n { p[i] *= shrink }
                 }
             }
+            // β1 and β2 are rounded to Float32 before 1 − β is formed (1 − β2 is then 1.3e-5
+            // relatively off PyTorch's, which forms it in Double); kept so adam runs keep their bits.
             let b1 = Float(settings.beta1), b2 = Float(settings.beta2), eps = Float(settings.epsilon)
             let t = Double(state.step)
             let c1 = Float(1 - pow(settings.beta1, t)), c2 = Float(1 - pow(settings.beta2, t))
@@ -145,7 +147,9 @@ public struct Optimizer: Sendable {
                 }
             }
         case .rmsprop:
-            let alpha = Float(settings.rmspropAlpha), eps = Float(settings.rmspropEpsilon)
+            // 1 − α formed in Double, as PyTorch forms `value=1 - alpha`.
+            let alpha = Float(settings.rmspropAlpha), oneMinusAlpha = Float(1 - settings.rmspropAlpha)
+            let eps = Float(settings.rmspropEpsilon)
             let mu = Float(settings.rmspropMomentum)
             let hasMomentum = settings.rmspropMomentum > 0
             parameters.withUnsafeMutableBufferPointer { p in
@@ -154,7 +158,7 @@ public struct Optimizer: Sendable {
                         state.second.withUnsafeMutableBufferPointer { b in
                             for i in 0..<n {
                                 let gi = decayed(g[i], p[i])
-                                s[i] = alpha * s[i] + (1 - alpha) * gi * gi
+                                s[i] = alpha * s[i] + oneMinusAlpha * gi * gi
                                 let d = gi / (s[i].squareRoot() + eps)
                                 if hasMomentum {
                                     b[i] = mu * b[i] + d

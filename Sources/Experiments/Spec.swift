@@ -110,6 +110,10 @@ private struct SpecReader {
     }
 
     mutating func unknownField(_ path: String, _ key: String, validNames: [String]) {
+        if validNames.contains(RunField.lrSchedule.rawValue), let owner = LearningRateSchedule.owner(ofParameter: key) {
+            problem(path, "unknown field \"\(key)\" (a parameter of the \(owner) schedule: write it inside lr_schedule, e.g. \(LearningRateSchedule.example(owner)))")
+            return
+        }
         let hint = suggestion(for: key, among: validNames)
         let listing = hint.isEmpty ? " (valid: \(validNames.joined(separator: ", ")))" : ""
         problem(path, "unknown field \"\(key)\"\(hint)\(listing)")

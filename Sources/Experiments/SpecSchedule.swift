@@ -19,6 +19,20 @@ extension LearningRateSchedule {
         "reducelronplateau": "reduce_on_plateau", "reduce_lr_on_plateau": "reduce_on_plateau",
     ]
 
+    /// The schedule a parameter name belongs to, if any.
+    static func owner(ofParameter key: String) -> String? {
+        names.first { parameterNames[$0]!.contains(key) }
+    }
+
+    /// A schedule object with its parameters, for messages.
+    static func example(_ name: String) -> String {
+        switch name {
+        case "step": return #"{"name": "step", "gamma": 0.5, "step_epochs": 3}"#
+        case "reduce_on_plateau": return #"{"name": "reduce_on_plateau", "factor": 0.5, "patience": 2}"#
+        default: return #"{"name": "\#(name)"}"#
+        }
+    }
+
     static let expectation = "a schedule name (constant, step, cosine, reduce_on_plateau) or an object such as {\"name\": \"step\", \"gamma\": 0.5, \"step_epochs\": 3}"
 
     /// `{"name": ..., parameters...}` with every parameter given (defaults filled in), so equal

@@ -134,6 +134,8 @@ public struct SweepData: Sendable, Equatable {
 
 /// Parses a run's `config_json` into flat keys; nested objects get dotted keys
 /// (`{"task": {"name": "adding"}}` becomes `task.name`), lists become their JSON text.
+/// `lr_schedule` stays one value, its name with its parameters (`step(gamma=0.5,step_epochs=3)`),
+/// and reads `constant` where config_json leaves it out.
 public func parseRunConfig(_ json: String) throws -> [String: ConfigValue] {
     let decoded = try JSONDecoder().decode(JSONTree.self, from: Data(json.utf8))
     guard case .object(let members) = decoded else { throw ConfigParseError.notAnObject }
@@ -148,8 +150,17 @@ public func parseRunConfig(_ json: String) throws -> [String: ConfigValue] {
             flat[prefix] = .string(text)
         }
     }
-    for (key, value) in members { add(key, value) }
+    for (key, value) in members where key != "lr_schedule" { add(key, value) }
+    flat["lr_schedule"] = .string(members["lr_schedule"].map(scheduleLabel) ?? "constant")
     return flat
+}
+
+/// `name(key=value,...)` of a schedule object, parameters sorted by key; the name alone without parameters.
+private func scheduleLabel(_ value: JSONTree) -> String {
+    guard case .object(var members) = value else { return value.text }
+    let name = members.removeValue(forKey: "name")?.text ?? "?"
+    if members.isEmpty { return name }
+    return name + "(" + members.keys.sorted().map { "\($0)=\(members[$0]!.text)" }.joined(separator: ",") + ")"
 }
 
 enum ConfigParseError: Error, CustomStringConvertible {

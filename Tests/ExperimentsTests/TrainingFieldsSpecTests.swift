@@ -140,5 +140,10 @@ final class TrainingFieldsSpecTests: XCTestCase {
         XCTAssertEqual(problems(spec(train: #"{"scheduler": "cosine"}"#)), [#"train: unknown field "scheduler"; did you mean 'lr_schedule'?"#])
         XCTAssertEqual(problems(spec(train: #"{"wd": 0.1}"#)), [#"train: unknown field "wd"; did you mean 'weight_decay'?"#])
         XCTAssertEqual(problems(spec(grid: #"{"weight_decay": [0.1, -1]}"#)), ["grid.weight_decay[1]: must be a non-negative number, got -1"])
+        // A schedule's parameter written beside lr_schedule instead of inside it.
+        XCTAssertEqual(problems(spec(train: #"{"lr_schedule": "cosine", "gamma": 0.5}"#)),
+                       [#"train: unknown field "gamma" (a parameter of the step schedule: write it inside lr_schedule, e.g. {"name": "step", "gamma": 0.5, "step_epochs": 3})"#])
+        XCTAssertEqual(problems(spec(grid: #"{"patience": [1, 2]}"#)),
+                       [#"grid: unknown field "patience" (a parameter of the reduce_on_plateau schedule: write it inside lr_schedule, e.g. {"name": "reduce_on_plateau", "factor": 0.5, "patience": 2})"#])
     }
 }

@@ -1,7 +1,7 @@
 // The `lr_schedule` run field: a schedule name, or an object with the name and its
 // parameters, checked with one line per problem; and its form in `config_json`.
+import JSON
 import SequenceModels
-import Tasks
 
 extension LearningRateSchedule {
     /// The parameters each schedule takes, with their defaults (PyTorch's, where it has one).

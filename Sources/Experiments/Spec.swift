@@ -149,17 +149,26 @@ private struct SpecReader {
     }
 
     /// A field that one optimiser alone reads (rmsprop_momentum) is a problem where it is set
-    /// but no run of the spec trains with that optimiser.
+    /// but no run of the spec trains with that optimiser; so is `momentum` set for rmsprop runs
+    /// when no run uses the momentum optimiser (rmsprop's own is rmsprop_momentum).
     mutating func checkOptimizerOnlyFields(_ members: [String: JSONValue], base: RunConfig, grid: [GridAxis], random: RandomSearch?) {
         var optimizers: [RunFieldValue] = [.optimizer(base.optimizer)]
         if let axis = grid.first(where: { $0.field == .optimizer }) { optimizers = axis.values }
         if case .choice(let values)? = random?.fields.first(where: { $0.field == .optimizer })?.distribution { optimizers = values }
-        let field = RunField.rmspropMomentum, owner = OptimizerChoice.rmsprop
-        guard !optimizers.contains(.optimizer(owner)) else { return }
-        let used = optimizers.compactMap { if case .optimizer(let o) = $0 { return o.rawValue } else { return nil } }
-        for block in ["train", "grid", "random"] {
-            guard case .object(let fields)? = members[block], fields[field.rawValue] != nil else { continue }
-            problem("\(block).\(field.rawValue)", "only used by the \(owner.rawValue) optimizer, and no run here uses it (optimizer: \(used.joined(separator: ", ")))")
+        let used = optimizers.compactMap { if case .optimizer(let o) = $0 { return o } else { return nil } }
+        func blocksSetting(_ field: RunField) -> [String] {
+            ["train", "grid", "random"].filter { block in
+                if case .object(let fields)? = members[block] { return fields[field.rawValue] != nil } else { return false }
+            }
+        }
+        if !used.contains(.rmsprop) {
+            for block in blocksSetting(.rmspropMomentum) {
+                problem("\(block).rmsprop_momentum", "only used by the rmsprop optimizer, and no run here uses it (optimizer: \(used.map(\.rawValue).joined(separator: ", ")))")
+            }
+        } else if !used.contains(.momentum) {
+            for block in blocksSetting(.momentum) {
+                problem("\(block).momentum", "only used by the momentum optimizer; rmsprop's momentum is the field rmsprop_momentum")
+            }
         }
     }
 

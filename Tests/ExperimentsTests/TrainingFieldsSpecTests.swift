@@ -131,6 +131,10 @@ final class TrainingFieldsSpecTests: XCTestCase {
                        ["train.rmsprop_momentum: only used by the rmsprop optimizer, and no run here uses it (optimizer: adam)"])
         XCTAssertEqual(problems(spec(grid: #"{"optimizer": ["sgd", "adamw"], "rmsprop_momentum": [0, 0.9]}"#)),
                        ["grid.rmsprop_momentum: only used by the rmsprop optimizer, and no run here uses it (optimizer: sgd, adamw)"])
+        XCTAssertEqual(problems(spec(train: #"{"optimizer": "rmsprop", "momentum": 0.9}"#)),
+                       ["train.momentum: only used by the momentum optimizer; rmsprop's momentum is the field rmsprop_momentum"])
+        XCTAssertNoThrow(try Spec.parse(spec(train: #"{"momentum": 0.5}"#, grid: #"{"optimizer": ["momentum", "rmsprop"]}"#)))
+        XCTAssertNoThrow(try Spec.parse(spec(train: #"{"optimizer": "adam", "momentum": 0.5}"#)), "as before rmsprop existed")
         // Fine when some run trains with rmsprop.
         let mixed = Plan(spec: try Spec.parse(spec(train: #"{"rmsprop_momentum": 0.5}"#, grid: #"{"optimizer": ["adam", "rmsprop"]}"#)))
         XCTAssertEqual(mixed.entries.map(\.config.rmspropMomentum), [0.5, 0.5])

@@ -107,6 +107,34 @@ final class ScheduleSweepTests: XCTestCase {
         XCTAssertEqual(Set(try statuses(resumed).values), ["finished"])
     }
 
+    func testADatabaseFromBeforeTheNewFieldsResumesToTheSameBits() throws {
+        // A sweep of the existing fields only, interrupted, its file taken back to the schema
+        // before epochs.lr (column and migration record removed), then resumed by this build.
+        let spec = smallSpec(cells: ["gru", "lstm"], epochs: 4, seeds: [1], trainSize: 256)
+        let straight = folder.appendingPathComponent("straight.db").path
+        let old = folder.appendingPathComponent("old.db").path
+        try runSweep(spec: spec, in: folder, dbPath: straight, jobs: 1)
+        let first = try runSweep(spec: spec, in: folder, dbPath: old, jobs: 2) { scheduler in
+            DispatchQueue.global().async {
+                while (try? epochTable(old).count) ?? 0 < 1 { usleep(2000) }
+                scheduler.cancel()
+            }
+        }
+        XCTAssertTrue(first.cancelled)
+        let recordedBefore = try epochTable(old).count
+        XCTAssertLessThan(recordedBefore, 8)
+        try DatabaseQueue(path: old).write { db in
+            try db.execute(sql: "ALTER TABLE epochs DROP COLUMN lr")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'epoch-learning-rate'")
+        }
+        try runSweep(spec: spec, in: folder, dbPath: old, jobs: 2)
+        XCTAssertEqual(try epochTable(old), try epochTable(straight))
+        XCTAssertEqual(Set(try statuses(old).values), ["finished"])
+        let rates = try DatabaseQueue(path: old).read { try Double?.fetchAll($0, sql: "SELECT lr FROM epochs") }
+        XCTAssertEqual(rates.filter { $0 == nil }.count, recordedBefore, "epochs from before the column have no rate")
+        XCTAssertEqual(Set(rates.compactMap { $0 }), [0.01], "the resumed epochs record the constant rate")
+    }
+
     func testTrainerRestoredAfterAReductionContinuesWithTheSameBits() throws {
         let task = try TaskFactory.make(name: "adding", parameters: ["length": .number(6), "train_size": .number(64),
                                                                       "val_size": .number(16), "data_seed": .number(1)],

@@ -4,12 +4,14 @@ import JSON
 import SequenceModels
 
 extension LearningRateSchedule {
-    /// The parameters each schedule takes, with their defaults (PyTorch's, where it has one).
+    /// The parameters each schedule takes.
     static let parameterNames: [String: [String]] = [
         "constant": [], "cosine": [],
         "step": ["gamma", "step_epochs"],
         "reduce_on_plateau": ["factor", "patience", "threshold"],
     ]
+    /// Defaults of the parameters that have one: PyTorch's (StepLR gamma; ReduceLROnPlateau
+    /// factor, patience, threshold). step_epochs has none, as StepLR's step_size has none.
     static let defaultGamma = 0.1, defaultFactor = 0.1, defaultPatience = 10, defaultThreshold = 1e-4
 
     /// Names people write for a schedule, mapped to its spec name.

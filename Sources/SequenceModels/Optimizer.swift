@@ -92,82 +92,67 @@ public struct Optimizer: Sendable {
         precondition(parameters.count == gradients.count, "parameters and gradients differ in size")
         state.step += 1
         let n = parameters.count
+        let kind = settings.kind
         let lr = Float(learningRate)
-        let decay = settings.weightDecay
-        let wd = Float(decay)
-        // g' = g + λθ; exactly g when λ = 0.
-        @inline(__always) func decayed(_ g: Float, _ p: Float) -> Float { decay == 0 ? g : g + wd * p }
-        switch settings.kind {
-        case .sgd:
-            parameters.withUnsafeMutableBufferPointer { p in
-                gradients.withUnsafeBufferPointer { g in
-                    for i in 0..<n { p[i] -= lr * decayed(g[i], p[i]) }
-                }
-            }
-        case .momentum:
-            let mu = Float(settings.momentum)
-            parameters.withUnsafeMutableBufferPointer { p in
-                gradients.withUnsafeBufferPointer { g in
-                    state.first.withUnsafeMutableBufferPointer { v in
-                        for i in 0..<n {
-                            v[i] = mu * v[i] + decayed(g[i], p[i])
-                            p[i] -= lr * v[i]
-                        }
-                    }
-                }
-            }
-        case .adam, .adamw:
-            let isDecoupled = settings.kind == .adamw
-            if isDecoupled && decay != 0 {
-                // PyTorch: param.mul_(1 - lr * weight_decay), the factor formed in Double.
-                let shrink = Float(1 - learningRate * decay)
-                parameters.withUnsafeMutableBufferPointer { p in
-                    for i in 0..<n { p[i] *= shrink }
-                }
-            }
-            // β1 and β2 are rounded to Float32 before 1 − β is formed (1 − β2 is then 1.3e-5
-            // relatively off PyTorch's, which forms it in Double); kept so adam runs keep their bits.
-            let b1 = Float(settings.beta1), b2 = Float(settings.beta2), eps = Float(settings.epsilon)
-            let t = Double(state.step)
-            let c1 = Float(1 - pow(settings.beta1, t)), c2 = Float(1 - pow(settings.beta2, t))
-            let stepSize = lr / c1
-            let c2Root = c2.squareRoot()
-            parameters.withUnsafeMutableBufferPointer { p in
-                gradients.withUnsafeBufferPointer { g in
-                    state.first.withUnsafeMutableBufferPointer { m in
-                        state.second.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<n {
-                                let gi = isDecoupled ? g[i] : decayed(g[i], p[i])
-                                m[i] = b1 * m[i] + (1 - b1) * gi
-                                v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                                p[i] -= stepSize * m[i] / (v[i].squareRoot() / c2Root + eps)
-                            }
-                        }
-                    }
-                }
-            }
-        case .rmsprop:
-            // 1 − α formed in Double, as PyTorch forms `value=1 - alpha`.
-            let alpha = Float(settings.rmspropAlpha), oneMinusAlpha = Float(1 - settings.rmspropAlpha)
-            let eps = Float(settings.rmspropEpsilon)
-            let mu = Float(settings.rmspropMomentum)
-            let hasMomentum = settings.rmspropMomentum > 0
-            parameters.withUnsafeMutableBufferPointer { p in
-                gradients.withUnsafeBufferPointer { g in
-                    state.first.withUnsafeMutableBufferPointer { s in
-                        state.second.withUnsafeMutableBufferPointer { b in
-                            for i in 0..<n {
-                                let gi = decayed(g[i], p[i])
-                                s[i] = alpha * s[i] + oneMinusAlpha * gi * gi
-                                let d = gi / (s[i].squareRoot() + eps)
-                                if hasMomentum {
-                                    b[i] = mu * b[i] + d
-                                    p[i] -= lr * b[i]
-                                } else {
-                                    p[i] -= lr * d
+        // λ: g' = g + λθ (exactly g when λ = 0); adamw's factor 1 − ηλ formed in Double, as
+        // PyTorch's param.mul_(1 - lr * weight_decay).
+        let decay = settings.weightDecay, wd = Float(decay)
+        let shrink = Float(1 - learningRate * decay)
+        let mu = Float(settings.momentum)
+        // adam, adamw: β1 and β2 are rounded to Float32 before 1 − β is formed (1 − β2 is then
+        // 1.3e-5 relatively off PyTorch's, which forms it in Double); kept so adam runs keep their bits.
+        let b1 = Float(settings.beta1), b2 = Float(settings.beta2), eps = Float(settings.epsilon)
+        let t = Double(state.step)
+        let c1 = Float(1 - pow(settings.beta1, t)), c2 = Float(1 - pow(settings.beta2, t))
+        let stepSize = lr / c1
+        let c2Root = c2.squareRoot()
+        // rmsprop: 1 − α formed in Double, as PyTorch forms `value=1 - alpha`.
+        let alpha = Float(settings.rmspropAlpha), oneMinusAlpha = Float(1 - settings.rmspropAlpha)
+        let rmsEps = Float(settings.rmspropEpsilon), rmsMu = Float(settings.rmspropMomentum)
+        let rmsHasMomentum = settings.rmspropMomentum > 0
+        parameters.withUnsafeMutableBufferPointer { pb in
+            gradients.withUnsafeBufferPointer { gb in
+                state.first.withUnsafeMutableBufferPointer { fb in
+                    state.second.withUnsafeMutableBufferPointer { sb in
+                        let p = pb.baseAddress!, g = gb.baseAddress!, first = fb.baseAddress, second = sb.baseAddress
+                        @inline(__always) func decayed(_ i: Int) -> Float { decay == 0 ? g[i] : g[i] + wd * p[i] }
+                        // Element i of the result depends on element i of the inputs only.
+                        let apply = { (range: Range<Int>) in
+                            switch kind {
+                            case .sgd:
+                                for i in range { p[i] -= lr * decayed(i) }
+                            case .momentum:
+                                let v = first!
+                                for i in range {
+                                    v[i] = mu * v[i] + decayed(i)
+                                    p[i] -= lr * v[i]
+                                }
+                            case .adam, .adamw:
+                                let m = first!, v = second!
+                                let isDecoupled = kind == .adamw
+                                for i in range {
+                                    if isDecoupled && decay != 0 { p[i] *= shrink }
+                                    let gi = isDecoupled ? g[i] : decayed(i)
+                                    m[i] = b1 * m[i] + (1 - b1) * gi
+                                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                                    p[i] -= stepSize * m[i] / (v[i].squareRoot() / c2Root + eps)
+                                }
+                            case .rmsprop:
+                                let s = first!
+                                for i in range {
+                                    let gi = decayed(i)
+                                    s[i] = alpha * s[i] + oneMinusAlpha * gi * gi
+                                    let d = gi / (s[i].squareRoot() + rmsEps)
+                                    if rmsHasMomentum {
+                                        second![i] = rmsMu * second![i] + d
+                                        p[i] -= lr * second![i]
+                                    } else {
+                                        p[i] -= lr * d
+                                    }
                                 }
                             }
                         }
+                        apply(0..<n)
                     }
                 }
             }

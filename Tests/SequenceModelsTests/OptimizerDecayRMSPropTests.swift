@@ -75,6 +75,26 @@ final class OptimizerDecayRMSPropTests: XCTestCase {
             w.update(parameters: &pw, gradients: gs)
         }
         XCTAssertEqual(pa.map(\.bitPattern), pw.map(\.bitPattern))
+
+        // adam and momentum at λ = 0 are the updates as written before weight decay existed.
+        var reference: [Float] = [0.3, -1.7, 2.5], m = [Float](repeating: 0, count: 3), v = m
+        var referenceMomentum = reference, velocity = m, pm = reference
+        var momentum = Optimizer(settings: OptimizerSettings(kind: .momentum, learningRate: 0.01, momentum: 0.9), parameterCount: 3)
+        let b1 = Float(0.9), b2 = Float(0.999), eps = Float(1e-8), lr = Float(0.01)
+        for step in 1...4 {
+            let gs = g.map { $0 * Float(step) }
+            let c1 = Float(1 - pow(0.9, Double(step))), c2 = Float(1 - pow(0.999, Double(step)))
+            for i in 0..<3 {
+                m[i] = b1 * m[i] + (1 - b1) * gs[i]
+                v[i] = b2 * v[i] + (1 - b2) * gs[i] * gs[i]
+                reference[i] -= lr / c1 * m[i] / (v[i].squareRoot() / c2.squareRoot() + eps)
+                velocity[i] = Float(0.9) * velocity[i] + gs[i]
+                referenceMomentum[i] -= lr * velocity[i]
+            }
+            momentum.update(parameters: &pm, gradients: gs)
+        }
+        XCTAssertEqual(pa.map(\.bitPattern), reference.map(\.bitPattern))
+        XCTAssertEqual(pm.map(\.bitPattern), referenceMomentum.map(\.bitPattern))
     }
 
     func testRMSPropTwoSteps() {

@@ -15,6 +15,7 @@ public enum RunField: String, CaseIterable, Sendable {
     case clipNorm = "clip_norm"
     case clipValue = "clip_value"
     case forgetBias = "forget_bias"
+    case layers, dropout
     case weightDecay = "weight_decay"
     case rmspropMomentum = "rmsprop_momentum"
     case lrSchedule = "lr_schedule"
@@ -25,8 +26,8 @@ public enum RunField: String, CaseIterable, Sendable {
     var kind: Kind {
         switch self {
         case .cell, .optimizer, .lrSchedule: return .text
-        case .hidden, .seed, .batch, .epochs: return .integer
-        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .weightDecay, .rmspropMomentum: return .real
+        case .hidden, .seed, .batch, .epochs, .layers: return .integer
+        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout, .weightDecay, .rmspropMomentum: return .real
         }
     }
 
@@ -57,7 +58,7 @@ extension RunField {
         case .cell:
             guard case .string(let text) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             guard let cell = CellKind(rawValue: text) else {
-                return .failure(.init("unknown cell \(shortJSON(value)) (expected one of rnn, gru, lstm\(suggestion(for: text, among: CellKind.allCases.map(\.rawValue))))"))
+                return .failure(.init("unknown cell \(shortJSON(value)) (expected one of rnn, gru, gru_reset_after, lstm\(suggestion(for: text, among: CellKind.allCases.map(\.rawValue))))"))
             }
             return .success(.cell(cell))
         case .optimizer:
@@ -68,25 +69,27 @@ extension RunField {
             return .success(.optimizer(optimizer))
         case .lrSchedule:
             return LearningRateSchedule.check(value).map { .schedule($0) }
-        case .hidden, .batch, .epochs, .seed:
+        case .hidden, .batch, .epochs, .seed, .layers:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             guard number == number.rounded(), abs(number) <= largestExactInteger else {
                 return .failure(.init("expected \(expectation), got \(shortJSON(value))"))
             }
             if self == .seed {
                 guard number >= 0 else { return .failure(.init("must be a non-negative integer, got \(shortJSON(value))")) }
+            } else if self == .layers {
+                guard (1...4).contains(number) else { return .failure(.init("must be an integer from 1 to 4, got \(shortJSON(value))")) }
             } else if number <= 0 {
                 return .failure(.init("must be a positive integer, got \(shortJSON(value))"))
             }
             return .success(.integer(Int(number)))
-        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .weightDecay, .rmspropMomentum:
+        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout, .weightDecay, .rmspropMomentum:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             switch self {
             case .lr, .clipNorm, .clipValue:
                 guard number > 0 else { return .failure(.init("must be a positive number, got \(shortJSON(value))")) }
             case .weightDecay:
                 guard number >= 0 else { return .failure(.init("must be a non-negative number, got \(shortJSON(value))")) }
-            case .momentum, .rmspropMomentum:
+            case .momentum, .dropout, .rmspropMomentum:
                 guard number >= 0, number < 1 else { return .failure(.init("must be in [0, 1), got \(shortJSON(value))")) }
             default:
                 break
@@ -98,16 +101,17 @@ extension RunField {
     /// What a valid value looks like, for messages.
     var expectation: String {
         switch self {
-        case .cell: return "a string (rnn, gru or lstm)"
+        case .cell: return "a string (rnn, gru, gru_reset_after or lstm)"
         case .optimizer: return "a string (sgd, momentum, adam, adamw or rmsprop)"
         case .lrSchedule: return LearningRateSchedule.expectation
         case .hidden, .batch, .epochs: return "a positive integer"
         case .seed: return "a non-negative integer"
         case .lr: return "a positive number"
-        case .momentum, .rmspropMomentum: return "a number in [0, 1)"
+        case .momentum, .dropout, .rmspropMomentum: return "a number in [0, 1)"
         case .weightDecay: return "a non-negative number"
         case .clipNorm, .clipValue: return "a positive number or null"
         case .forgetBias: return "a number"
+        case .layers: return "an integer from 1 to 4"
         }
     }
 }
@@ -140,6 +144,7 @@ let fieldAliases: [String: String] = [
     "cell_type": "cell", "model": "cell", "opt": "optimizer", "clip": "clip_norm", "grad_clip": "clip_norm",
     "clipnorm": "clip_norm", "clip-norm": "clip_norm", "clipvalue": "clip_value", "forget_gate_bias": "forget_bias",
     "forget-bias": "forget_bias", "forgetbias": "forget_bias", "random_seed": "seed",
+    "num_layers": "layers", "n_layers": "layers", "depth": "layers", "dropout_rate": "dropout", "p_dropout": "dropout",
     "wd": "weight_decay", "l2": "weight_decay", "weightdecay": "weight_decay", "weight-decay": "weight_decay",
     "schedule": "lr_schedule", "scheduler": "lr_schedule", "lr_scheduler": "lr_schedule", "lr_decay": "lr_schedule",
     "learning_rate_schedule": "lr_schedule",

@@ -59,6 +59,10 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     public var clipValue: Double?
     /// Initial LSTM forget-gate bias (ignored by rnn and gru).
     public var forgetBias: Double
+    /// Stacked recurrent layers (1-4).
+    public var layers: Int
+    /// Inverted dropout on the non-recurrent connections while training, in [0, 1).
+    public var dropout: Double
     /// λ: PyTorch's `weight_decay` (L2 added to the gradient; decoupled for adamw). 0: none.
     public var weightDecay: Double
     /// RMSProp's momentum (PyTorch's `momentum` argument of RMSprop); used by rmsprop only.
@@ -69,8 +73,9 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
 
     public init(cell: CellKind, hidden: Int, lr: Double, seed: Int, batch: Int, epochs: Int,
                 optimizer: OptimizerChoice, momentum: Double = 0.9, clipNorm: Double? = nil,
-                clipValue: Double? = nil, forgetBias: Double = 1.0, weightDecay: Double = 0,
-                rmspropMomentum: Double = 0, lrSchedule: LearningRateSchedule = .constant, task: TaskSpec) {
+                clipValue: Double? = nil, forgetBias: Double = 1.0, layers: Int = 1, dropout: Double = 0,
+                weightDecay: Double = 0, rmspropMomentum: Double = 0, lrSchedule: LearningRateSchedule = .constant,
+                task: TaskSpec) {
         self.cell = cell
         self.hidden = hidden
         self.lr = lr
@@ -82,6 +87,8 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         self.clipNorm = clipNorm
         self.clipValue = clipValue
         self.forgetBias = forgetBias
+        self.layers = layers
+        self.dropout = dropout
         self.weightDecay = weightDecay
         self.rmspropMomentum = rmspropMomentum
         self.lrSchedule = lrSchedule
@@ -90,14 +97,15 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
 
     /// The defaults where a spec is silent: cell `lstm`, hidden 32, lr 0.001, seed 1,
     /// batch 32, epochs 10, optimizer `adam`, momentum 0.9, no clipping (clip_norm and
-    /// clip_value unset), forget_bias 1.0, weight_decay 0, rmsprop_momentum 0, lr_schedule constant.
+    /// clip_value unset), forget_bias 1.0, layers 1, dropout 0, weight_decay 0, rmsprop_momentum 0,
+    /// lr_schedule constant.
     public static func defaults(task: TaskSpec) -> RunConfig {
         RunConfig(cell: .lstm, hidden: 32, lr: 0.001, seed: 1, batch: 32, epochs: 10, optimizer: .adam,
                   momentum: 0.9, clipNorm: nil, clipValue: nil, forgetBias: 1.0, task: task)
     }
 
     public enum CodingKeys: String, CodingKey {
-        case cell, hidden, lr, seed, batch, epochs, optimizer, momentum, task
+        case cell, hidden, lr, seed, batch, epochs, optimizer, momentum, task, layers, dropout
         case clipNorm = "clip_norm"
         case clipValue = "clip_value"
         case forgetBias = "forget_bias"
@@ -106,8 +114,8 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         case lrSchedule = "lr_schedule"
     }
 
-    /// Reads `config_json`; the fields added after the first release (weight_decay,
-    /// rmsprop_momentum, lr_schedule) are absent at their defaults.
+    /// Reads `config_json`; the fields added after the first release (layers, dropout,
+    /// weight_decay, rmsprop_momentum, lr_schedule) are absent at their defaults.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(cell: try c.decode(CellKind.self, forKey: .cell), hidden: try c.decode(Int.self, forKey: .hidden),
@@ -118,6 +126,8 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                   clipNorm: try c.decodeIfPresent(Double.self, forKey: .clipNorm),
                   clipValue: try c.decodeIfPresent(Double.self, forKey: .clipValue),
                   forgetBias: try c.decode(Double.self, forKey: .forgetBias),
+                  layers: try c.decodeIfPresent(Int.self, forKey: .layers) ?? 1,
+                  dropout: try c.decodeIfPresent(Double.self, forKey: .dropout) ?? 0,
                   weightDecay: try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? 0,
                   rmspropMomentum: try c.decodeIfPresent(Double.self, forKey: .rmspropMomentum) ?? 0,
                   task: try c.decode(TaskSpec.self, forKey: .task))
@@ -153,6 +163,8 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         case (.clipValue, .real(let x)): clipValue = x
         case (.clipValue, .unset): clipValue = nil
         case (.forgetBias, .real(let x)): forgetBias = x
+        case (.layers, .integer(let n)): layers = n
+        case (.dropout, .real(let x)): dropout = x
         case (.weightDecay, .real(let x)): weightDecay = x
         case (.rmspropMomentum, .real(let x)): rmspropMomentum = x
         case (.lrSchedule, .schedule(let schedule)): lrSchedule = schedule
@@ -161,9 +173,9 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     }
 
     /// The flat JSON object of `config_json`: every field by its spec name (clip_norm and
-    /// clip_value absent when unset; weight_decay, rmsprop_momentum and lr_schedule absent at
-    /// their defaults 0, 0 and constant, so configurations from before these fields keep
-    /// their hash) and `"task": {"name": ..., params...}`.
+    /// clip_value absent when unset; layers, dropout, weight_decay, rmsprop_momentum and
+    /// lr_schedule absent at their defaults 1, 0, 0, 0 and constant, so configurations from
+    /// before they existed keep their hashes) and `"task": {"name": ..., params...}`.
     public var jsonValue: JSONValue {
         var members: [String: JSONValue] = [
             "cell": .string(cell.rawValue), "hidden": .number(Double(hidden)), "lr": .number(lr),
@@ -173,6 +185,8 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         ]
         if let clipNorm { members["clip_norm"] = .number(clipNorm) }
         if let clipValue { members["clip_value"] = .number(clipValue) }
+        if layers != 1 { members["layers"] = .number(Double(layers)) }
+        if dropout != 0 { members["dropout"] = .number(dropout) }
         if weightDecay != 0 { members["weight_decay"] = .number(weightDecay) }
         if rmspropMomentum != 0 { members["rmsprop_momentum"] = .number(rmspropMomentum) }
         if lrSchedule != .constant { members["lr_schedule"] = lrSchedule.jsonValue }

@@ -18,12 +18,12 @@ final class ScheduleSweepTests: XCTestCase {
     /// patience 0 the rate falls within a few epochs.
     static let plateau = #"{"name": "reduce_on_plateau", "factor": 0.5, "patience": 0, "threshold": 0.5}"#
 
-    func scheduleSpec(epochs: Int = 4, trainSize: Int = 128) -> String {
+    func scheduleSpec(epochs: Int = 4, trainSize: Int = 128, extraTrain: String = "") -> String {
         """
         {
           "name": "schedules",
           "task": {"name": "adding", "length": 8, "train_size": \(trainSize), "val_size": 32, "data_seed": 3},
-          "train": {"epochs": \(epochs), "batch": 16, "hidden": 6, "lr": 0.01, "clip_norm": 1.0, "weight_decay": 0.01, "cell": "gru"},
+          "train": {"epochs": \(epochs), "batch": 16, "hidden": 6, "lr": 0.01, "clip_norm": 1.0, "weight_decay": 0.01, "cell": "gru"\(extraTrain)},
           "grid": {"optimizer": ["adamw", "rmsprop"],
                    "lr_schedule": [\(Self.plateau), {"name": "step", "gamma": 0.5, "step_epochs": 2}, "cosine"]}
         }
@@ -54,6 +54,28 @@ final class ScheduleSweepTests: XCTestCase {
         XCTAssertEqual(a, try epochsWithRates(two))
         XCTAssertEqual(Set(try statuses(two).values), ["finished"])
         XCTAssertFalse(a.values.contains { $0[4] == nil }, "every epoch has its learning rate")
+    }
+
+    func testTwoLayersWithDropoutAndSchedulesAreBitwiseAcrossJobsAndResumes() throws {
+        let spec = scheduleSpec(epochs: 4, trainSize: 256, extraTrain: #", "layers": 2, "dropout": 0.2"#)
+        let one = folder.appendingPathComponent("one.db").path, two = folder.appendingPathComponent("two.db").path
+        try runSweep(spec: spec, in: folder, dbPath: one, jobs: 1)
+        try runSweep(spec: spec, in: folder, dbPath: two, jobs: 2) { scheduler in
+            DispatchQueue.global().async {
+                while ((try? self.epochsWithRates(two).keys.map(\.epoch).max()) ?? 0) ?? 0 < 2 { usleep(2000) }
+                scheduler.cancel()
+            }
+        }
+        XCTAssertLessThan(try epochsWithRates(two).count, 24, "the first pass stopped early")
+        try runSweep(spec: spec, in: folder, dbPath: two, jobs: 2)
+        let straight = try epochsWithRates(one)
+        XCTAssertEqual(straight.count, 6 * 4)
+        XCTAssertEqual(try epochsWithRates(two), straight)
+        XCTAssertEqual(Set(try statuses(two).values), ["finished"])
+        let configs = try ResultsDatabase.open(path: one).runs(sweepId: try ResultsDatabase.open(path: one).latestSweep()!.id!)
+            .map { try RunConfig.fromJSON($0.configJSON) }
+        XCTAssertEqual(Set(configs.map(\.layers)), [2])
+        XCTAssertEqual(Set(configs.map(\.dropout)), [0.2])
     }
 
     func testRecordedRatesFollowEachSchedule() throws {

@@ -208,8 +208,13 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
+    /// `gru h=64 lr=0.003 seed=1`, then the optimiser, weight decay and schedule where they are not the defaults.
     private func label(_ c: RunConfig) -> String {
-        String(format: "%@ h=%d lr=%g seed=%d", c.cell.rawValue, c.hidden, c.lr, c.seed)
+        var text = String(format: "%@ h=%d lr=%g seed=%d", c.cell.rawValue, c.hidden, c.lr, c.seed)
+        if c.optimizer != .adam { text += " \(c.optimizer.rawValue)" }
+        if c.weightDecay != 0 { text += String(format: " wd=%g", c.weightDecay) }
+        if c.lrSchedule != .constant { text += " \(c.lrSchedule.name)" }
+        return text
     }
 
     /// Trains one claimed run to its last epoch, or until it diverges, fails or is cancelled.
@@ -257,7 +262,7 @@ public final class Scheduler: @unchecked Sendable {
                                          seconds: r.seconds, tokensPerSecond: r.tokensPerSecond,
                                          valDetails: detailsJSON(r.valDetails),
                                          testLoss: r.testLoss.flatMap { $0.isFinite ? $0 : nil },
-                                         testMetric: r.testMetric.flatMap { $0.isFinite ? $0 : nil })
+                                         testMetric: r.testMetric.flatMap { $0.isFinite ? $0 : nil }, lr: r.lr)
                 let state = try trainer.checkpoint().encoded()
                 write(runId: runId, label: name) { try $0.recordEpoch(record, checkpoint: state, worker: worker) }
                 locked { summary.epochsTrained += 1 }

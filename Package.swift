@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // MARK: - Library targets
@@ -30,9 +31,12 @@ let package = Package(
         .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "Reports"]),
+        // The .proto files are the source of Generated/ (see README, "TensorBoard"); SwiftPM does not compile them.
+        .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Protos"]),
         // MARK: - Executable
         .executableTarget(name: "runner", dependencies: [
-            "SequenceModels", "Tasks", "Experiments", "ResultsStore", "Reports",
+            "SequenceModels", "Tasks", "Experiments", "ResultsStore", "Reports", "TensorBoard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // MARK: - Tests
@@ -42,6 +46,7 @@ let package = Package(
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]

@@ -180,3 +180,32 @@ public struct TIntervalTable: Sendable {
         return t
     }
 }
+
+/// Welch's two-sample t-test (unequal variances), two-sided.
+public struct WelchResult: Sendable, Equatable, Codable {
+    public var t: Double
+    /// Welch-Satterthwaite degrees of freedom.
+    public var degreesOfFreedom: Double
+    public var pValue: Double
+}
+
+/// t = (x̄ − ȳ) / √(s²ₓ/nₓ + s²ᵧ/nᵧ), ν = (s²ₓ/nₓ + s²ᵧ/nᵧ)² / ((s²ₓ/nₓ)²/(nₓ−1) + (s²ᵧ/nᵧ)²/(nᵧ−1)),
+/// p = I_{ν/(ν+t²)}(ν/2, ½). `nil` with fewer than two finite values on a side, or when
+/// both samples are constant (no spread to measure the difference against).
+public func welchTTest(_ x: [Double], _ y: [Double]) -> WelchResult? {
+    guard let sx = SummaryStat(x), let sy = SummaryStat(y), let vx = sx.sd.map({ $0 * $0 }), let vy = sy.sd.map({ $0 * $0 }) else { return nil }
+    let ex = vx / Double(sx.n), ey = vy / Double(sy.n)
+    guard ex + ey > 0 else { return nil }
+    let t = (sx.mean - sy.mean) / (ex + ey).squareRoot()
+    let nu = (ex + ey) * (ex + ey) / (ex * ex / Double(sx.n - 1) + ey * ey / Double(sy.n - 1))
+    let p = regularizedIncompleteBeta(nu / (nu + t * t), a: nu / 2, b: 0.5)
+    return WelchResult(t: t, degreesOfFreedom: nu, pValue: min(1, p))
+}
+
+/// The mean of the finite values with its two-sided t-interval, mean ± t_{(1+c)/2, n−1}·s/√n;
+/// `nil` for fewer than two values.
+public func tInterval(_ values: [Double], table: inout TIntervalTable) -> IntervalEstimate? {
+    guard let stat = SummaryStat(values), let sd = stat.sd else { return nil }
+    let half = table.critical(degreesOfFreedom: stat.n - 1) * sd / Double(stat.n).squareRoot()
+    return IntervalEstimate(estimate: stat.mean, low: stat.mean - half, high: stat.mean + half)
+}

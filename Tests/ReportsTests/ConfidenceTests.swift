@@ -81,3 +81,28 @@ final class ConfidenceTests: XCTestCase {
         XCTAssertEqual(table95.critical(degreesOfFreedom: 2), 4.3026527, accuracy: 1e-6)
     }
 }
+
+final class WelchAndTIntervalTests: XCTestCase {
+    /// Welch's example 1 on Wikipedia ("Welch's t-test"); values from scipy.stats.ttest_ind(equal_var=False).
+    func testWelchMatchesScipy() throws {
+        let a = [27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4]
+        let b = [27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4]
+        let r = try XCTUnwrap(welchTTest(a, b))
+        XCTAssertEqual(r.t, -2.455356398286006, accuracy: 1e-12)
+        XCTAssertEqual(r.degreesOfFreedom, 24.988529290231416, accuracy: 1e-9)
+        XCTAssertEqual(r.pValue, 0.021378001462866992, accuracy: 1e-10)
+        XCTAssertEqual(try XCTUnwrap(welchTTest([1, 2, 3], [4, 5, 7])).pValue, 0.041914517471454034, accuracy: 1e-10)
+        XCTAssertNil(welchTTest([1], [2, 3]), "one value: no variance")
+        XCTAssertNil(welchTTest([1, 1], [2, 2]), "no spread at all")
+    }
+
+    func testTIntervalOfThreeSeeds() throws {
+        var table = TIntervalTable()
+        let interval = try XCTUnwrap(tInterval([1, 2, 3], table: &table))
+        // mean 2, sd 1, n 3: half-width t_{0.975,2} / √3 = 4.302652729749462 / 1.7320508075688772.
+        XCTAssertEqual(interval.estimate, 2)
+        XCTAssertEqual(interval.high - 2, 4.302652729749462 / 3.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(interval.low, 2 - (interval.high - 2), accuracy: 1e-12)
+        XCTAssertNil(tInterval([5], table: &table))
+    }
+}

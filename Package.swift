@@ -26,28 +26,32 @@ let package = Package(
     targets: [
         // MARK: - Library targets
         .target(name: "CKernels", cSettings: kernelCSettings),
+        .target(name: "JSON"),
         .target(name: "SequenceModels", dependencies: ["CKernels"]),
-        .target(name: "Tasks", dependencies: ["SequenceModels"]),
+        .target(name: "Tasks", dependencies: ["SequenceModels", "JSON"]),
         .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Reports", dependencies: ["ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "Reports"]),
+        .target(name: "Reports", dependencies: ["ResultsStore", "JSON"]),
+        .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "JSON"]),
         // The .proto files are the source of Generated/ (see README, "TensorBoard"); SwiftPM does not compile them.
         .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Protos"]),
         // MARK: - Executable
         .executableTarget(name: "runner", dependencies: [
-            "SequenceModels", "Tasks", "Experiments", "ResultsStore", "Reports", "TensorBoard",
+            "SequenceModels", "Tasks", "Experiments", "ResultsStore", "Reports", "JSON", "TensorBoard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // MARK: - Tests
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels", "CKernels"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "JSON"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")],
+                    exclude: ["Golden"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", "JSON", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")],
+                    exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -5,7 +5,7 @@ import Experiments
 import Foundation
 import ResultsStore
 import TensorBoard
-import Tasks
+import JSON
 
 struct TensorBoardLayout {
     let sweepName: String

@@ -88,7 +88,8 @@ func needsLogScale(_ values: [Double]) -> Bool {
 /// One svg panel: per cell the mean line, its 95% t-interval band and the min and max over
 /// seeds as dotted lines; axes with ticks and labels (log scale for values spanning more than
 /// two decades), a legend, and the trivial baseline as a dashed line when it is known.
-func svgPanel(_ panel: CurvePanel, quantity: String, baseline: Double?, cells: [String]) -> String {
+/// `selection`, when the report is on test: what the validation curves are for (shown in the tooltip).
+func svgPanel(_ panel: CurvePanel, quantity: String, baseline: Double?, cells: [String], selection: String? = nil) -> String {
     let width = 440.0, height = 280.0
     let left = 60.0, right = 12.0, top = 30.0, bottom = 44.0
     let plotWidth = width - left - right, plotHeight = height - top - bottom
@@ -116,7 +117,7 @@ func svgPanel(_ panel: CurvePanel, quantity: String, baseline: Double?, cells: [
 
     var svg: [String] = []
     svg.append("<svg class=\"curve\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"validation \(escapeHTML(quantity)) per epoch, \(escapeHTML(panel.configuration))\">")
-    svg.append("<title>\(escapeHTML(panel.configuration)): validation \(escapeHTML(quantity)) per epoch</title>")
+    svg.append("<title>\(escapeHTML(panel.configuration)): validation \(escapeHTML(quantity)) per epoch\(selection.map { " (" + escapeHTML($0) + ")" } ?? "")</title>")
     svg.append("<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"#ffffff\"/>")
     svg.append("<text x=\"\(f(left))\" y=\"18\" font-size=\"12\" font-weight=\"bold\">\(escapeHTML(panel.configuration))</text>")
     // Grid, ticks and tick labels.

@@ -87,7 +87,7 @@ extension Runner {
                                               database: results,
                                               report: { [progress] in progress.message($0) })
                 do {
-                    try log.writeExperiment(createdAt: TensorBoardSweepLog.seconds(sweep.createdAt) ?? Date().timeIntervalSince1970)
+                    try log.writeExperiment(of: sweep)
                 } catch {
                     throw fail("--tensorboard \(tensorboard.directory!): \(error)", code: 1)
                 }

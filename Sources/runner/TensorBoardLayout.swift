@@ -105,8 +105,8 @@ struct TensorBoardLayout {
                                      createdAt: createdAt, hyperparameters: hyperparameters, metrics: metrics)
     }
 
-    /// The scalars of one epoch; absent values (a metric that was not finite, a test
-    /// split or learning rate the record does not carry) are left out.
+    /// The scalars of one epoch; absent values (a metric that was not finite, no test split,
+    /// a learning rate the record does not carry) are left out.
     func scalars(_ epoch: EpochRecord, learningRate: Double? = nil, testLoss: Double? = nil,
                  testMetric: Double? = nil) -> [(tag: String, value: Double)] {
         let candidates: [(String, Double?)] = [

@@ -25,8 +25,15 @@ final class TensorBoardSweepLog: SweepObserver, @unchecked Sendable {
         self.report = report
     }
 
-    func writeExperiment(createdAt: Double) throws {
-        try directory.writeExperiment(layout.experiment(createdAt: createdAt, hasTestSplit: false))
+    /// The experiment lists the test metrics when the sweep's task has a test split (its
+    /// trivial baseline has a test loss).
+    func writeExperiment(of sweep: SweepRecord) throws {
+        try directory.writeExperiment(layout.experiment(createdAt: TensorBoardSweepLog.seconds(sweep.createdAt) ?? Date().timeIntervalSince1970,
+                                                        hasTestSplit: sweep.baselineTestLoss != nil))
+    }
+
+    private func scalars(_ epoch: EpochRecord) -> [(tag: String, value: Double)] {
+        layout.scalars(epoch, testLoss: epoch.testLoss, testMetric: epoch.testMetric)
     }
 
     /// A failed write stops the event files for the rest of the sweep (training goes on;
@@ -48,7 +55,7 @@ final class TensorBoardSweepLog: SweepObserver, @unchecked Sendable {
             // A process killed between an epoch's database write and its event leaves the
             // event out: a resumed run first writes its recorded epochs the folder lacks.
             for epoch in try database?.epochs(runId: run.id!) ?? [] where Int64(epoch.epoch) > log.lastStep {
-                try log.writeScalars(step: Int64(epoch.epoch), wallTime: now, values: layout.scalars(epoch))
+                try log.writeScalars(step: Int64(epoch.epoch), wallTime: now, values: scalars(epoch))
             }
         }
     }
@@ -56,7 +63,7 @@ final class TensorBoardSweepLog: SweepObserver, @unchecked Sendable {
     func epochRecorded(_ epoch: EpochRecord, run: RunRecord) {
         perform {
             guard let log = logs[run.id!] else { return }
-            try log.writeScalars(step: Int64(epoch.epoch), wallTime: Date().timeIntervalSince1970, values: layout.scalars(epoch))
+            try log.writeScalars(step: Int64(epoch.epoch), wallTime: Date().timeIntervalSince1970, values: scalars(epoch))
         }
     }
 
@@ -85,7 +92,7 @@ final class TensorBoardSweepLog: SweepObserver, @unchecked Sendable {
     /// run's start and its epochs' durations. Returns (runs, epochs written).
     func export(from database: ResultsDatabase, sweep: SweepRecord) throws -> (runs: Int, epochs: Int) {
         let sweepCreated = TensorBoardSweepLog.seconds(sweep.createdAt) ?? 0
-        try writeExperiment(createdAt: sweepCreated)
+        try writeExperiment(of: sweep)
         let epochsByRun = Dictionary(grouping: try database.epochs(ofSweep: sweep.id!), by: \.runId)
         var written = 0
         let runs = try database.runs(sweepId: sweep.id!).sorted { $0.planIndex < $1.planIndex }
@@ -98,7 +105,7 @@ final class TensorBoardSweepLog: SweepObserver, @unchecked Sendable {
             var wallTime = start
             for epoch in (epochsByRun[run.id!] ?? []).sorted(by: { $0.epoch < $1.epoch }) {
                 wallTime += epoch.seconds ?? 0
-                if try log.writeScalars(step: Int64(epoch.epoch), wallTime: wallTime, values: layout.scalars(epoch)) { written += 1 }
+                if try log.writeScalars(step: Int64(epoch.epoch), wallTime: wallTime, values: scalars(epoch)) { written += 1 }
             }
             if let ending = TensorBoardSweepLog.sessionStatus(run.status) {
                 try log.writeSessionEnd(status: ending, endTime: TensorBoardSweepLog.seconds(run.finishedAt) ?? wallTime)

@@ -50,14 +50,15 @@ final class TensorBoardReaderTests: XCTestCase, TemporaryFolderTest {
     private func exactly(_ value: Any) -> Double? { (value as? String).flatMap(Double.init) }
 
     /// Every run of the database: its expected folder name (the grid's cell and seed), status
-    /// and epochs (train_loss, val_loss, val_metric, grad_norm, seconds), in epoch order.
+    /// and epochs (train_loss, val_loss, val_metric, grad_norm, seconds, test_loss,
+    /// test_metric), in epoch order.
     private func databaseRuns(_ db: String) throws -> [String: (status: String, epochs: [[Double]])] {
         try DatabaseQueue(path: folder.appendingPathComponent(db).path).read { db in
             var runs: [String: (status: String, epochs: [[Double]])] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, cell, seed, status FROM runs") {
                 let id: Int64 = row["id"], cell: String = row["cell"], seed: Int = row["seed"]
-                let epochs = try Row.fetchAll(db, sql: "SELECT train_loss, val_loss, val_metric, grad_norm, seconds FROM epochs WHERE run_id = ? ORDER BY epoch", arguments: [id])
-                    .map { r in (0..<5).map { r[$0] as Double } }
+                let epochs = try Row.fetchAll(db, sql: "SELECT train_loss, val_loss, val_metric, grad_norm, seconds, test_loss, test_metric FROM epochs WHERE run_id = ? ORDER BY epoch", arguments: [id])
+                    .map { r in (0..<7).map { r[$0] as Double } }
                 runs["tb-e2e/cell=\(cell),seed=\(seed)"] = (row["status"], epochs)
             }
             return runs
@@ -72,7 +73,7 @@ final class TensorBoardReaderTests: XCTestCase, TemporaryFolderTest {
         let runs = try databaseRuns(db)
         let scalars = try XCTUnwrap(read["scalars"] as? [String: [String: [[Any]]]], file: file, line: line)
         XCTAssertEqual(Set(scalars.keys), Set(runs.keys), file: file, line: line)
-        let tags = ["train/loss", "val/loss", "val/mse", "train/grad_norm", "time/seconds_per_epoch"]
+        let tags = ["train/loss", "val/loss", "val/mse", "train/grad_norm", "time/seconds_per_epoch", "test/loss", "test/mse"]
         for (name, run) in runs {
             let series = try XCTUnwrap(scalars[name], name, file: file, line: line)
             XCTAssertEqual(Set(series.keys), Set(tags), name, file: file, line: line)
@@ -91,7 +92,7 @@ final class TensorBoardReaderTests: XCTestCase, TemporaryFolderTest {
         XCTAssertEqual(infos.map { $0["name"] as? String }, ["cell", "seed"], file: file, line: line)
         XCTAssertEqual(infos[0]["domainDiscrete"] as? [String], ["gru", "lstm"], file: file, line: line)
         XCTAssertEqual(infos[1]["domainDiscrete"] as? [Double], [1, 2], file: file, line: line)
-        XCTAssertEqual(experiment["metrics"] as? [String], ["val/loss", "val/mse", "train/loss", "train/grad_norm", "time/seconds_per_epoch"], file: file, line: line)
+        XCTAssertEqual(experiment["metrics"] as? [String], ["val/loss", "val/mse", "test/loss", "test/mse", "train/loss", "train/grad_norm", "time/seconds_per_epoch"], file: file, line: line)
         let sessions = try XCTUnwrap(hparams["sessions"] as? [[String: Any]], file: file, line: line)
         XCTAssertEqual(sessions.count, runs.count, "one session per run, each its own row", file: file, line: line)
         XCTAssertEqual(Set(sessions.compactMap { $0["group"] as? String }).count, runs.count, file: file, line: line)

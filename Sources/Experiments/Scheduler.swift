@@ -16,11 +16,25 @@ public struct SchedulerOptions: Sendable {
     public var staleAfter: TimeInterval
     /// How often workers refresh the heartbeats of their runs.
     public var heartbeatInterval: TimeInterval
+    /// Stop the sweep at the first failed run (its other running runs are marked interrupted).
+    /// A diverged run is a result, not a failure.
+    public var failFast = false
+    /// Whether this process takes halving decisions. False for a shard of a Slurm chain: a
+    /// shard sees only its own runs, so it trains to the next rung and stops there, and the
+    /// chain's decision step decides on the merged database.
+    public var decidesHalving = true
+    /// Longest wait at a rung barrier before looking again (other processes' progress is seen by polling).
+    public var barrierPollInterval: TimeInterval = 0.5
+    /// Fault injection for tests: called before each epoch is trained with the run's
+    /// configuration and the epoch; a non-nil message fails the run there, as a thrown error would.
+    public var failureInjection: (@Sendable (RunConfig, Int) -> String?)?
 
-    public init(jobs: Int, staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5) {
+    public init(jobs: Int, staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5,
+                failFast: Bool = false) {
         self.jobs = jobs
         self.staleAfter = staleAfter
         self.heartbeatInterval = heartbeatInterval
+        self.failFast = failFast
     }
 }
 
@@ -32,6 +46,17 @@ public struct SchedulerSummary: Sendable {
     /// CPU time spent in database calls, summed over threads.
     public var databaseSeconds = 0.0
     public var cancelled = false
+    /// Runs that early stopping ended (counted in `finished` too).
+    public var earlyStopped = 0
+    /// Halving decisions this process took (configurations ranked), and runs it pruned.
+    public var decisionsTaken = 0
+    public var runsPruned = 0
+    /// Worker-seconds spent waiting at rung barriers for other runs to reach the rung.
+    public var barrierIdleSeconds = 0.0
+    /// Runs of this process's share left at a rung barrier for another process to decide (shards).
+    public var waitingAtBarrier = 0
+    /// With `failFast`: the failed run that stopped the sweep, and why.
+    public var failedFast: String?
 }
 
 public final class Scheduler: @unchecked Sendable {
@@ -43,21 +68,28 @@ public final class Scheduler: @unchecked Sendable {
     public let progress: ProgressSink
     /// This process's worker names are "<host>:<pid>:<n>".
     public let workerPrefix: String
+    /// The sweep's successive halving (nil: every run trains all its epochs).
+    public let halving: Halving?
 
     private let lock = NSLock()
     private var cancelled = false
     private var active: [Int64: (worker: String, lost: Bool)] = [:]
-    private var summary = SchedulerSummary()
+    var summary = SchedulerSummary()
     private var workerErrors: [Error] = []
+    /// Signalled whenever a run stops training here, so that workers waiting at a rung barrier look again.
+    let barrier = NSCondition()
+    /// One halving decision attempt at a time in this process.
+    let decisionLock = NSLock()
     /// Epoch records, checkpoints and final statuses are written here, in order, off
     /// the training threads: a worker goes on with its next epoch while SQLite writes.
     /// A process killed before a write loses at most that epoch, which a rerun
     /// recomputes with the same bits.
-    private let writer = DispatchQueue(label: "runner.database-writer")
+    let writer = DispatchQueue(label: "runner.database-writer")
     private let entryByHash: [String: PlanEntry]
 
     public init(sweepId: Int64, entries: [PlanEntry], task: any SequenceTask, database: ResultsDatabase,
-                options: SchedulerOptions, progress: ProgressSink) {
+                options: SchedulerOptions, progress: ProgressSink, halving: Halving? = nil) {
+        self.halving = halving
         self.sweepId = sweepId
         self.entries = entries
         self.task = task
@@ -74,7 +106,7 @@ public final class Scheduler: @unchecked Sendable {
     public func cancel() { locked { cancelled = true } }
     public var isCancelled: Bool { locked { cancelled } }
 
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock(); defer { lock.unlock() }
         return try body()
     }
@@ -82,7 +114,7 @@ public final class Scheduler: @unchecked Sendable {
     /// Times a database call into the summary: the CPU time of this thread inside
     /// the call (SQLite's own cost), so that waiting for a core the training
     /// threads hold is not counted as time in SQLite.
-    private func db<T>(_ body: () throws -> T) rethrows -> T {
+    func db<T>(_ body: () throws -> T) rethrows -> T {
         let start = threadCPUSeconds()
         defer {
             let s = threadCPUSeconds() - start
@@ -110,6 +142,7 @@ public final class Scheduler: @unchecked Sendable {
         let start = Date()
         try releaseRunsOfDeadLocalProcesses()
         let hashes = Set(entries.map(\.configHash))
+        // With halving the total is the full grid's: pruning shows as runs ending early.
         let totalEpochs = entries.reduce(0) { $0 + $1.config.epochs }
         let existing = try database.runs(sweepId: sweepId).filter { hashes.contains($0.configHash) }
         let doneEpochs = try database.epochCounts(sweepId: sweepId).filter { hashes.contains($0.key) }.values.reduce(0, +)
@@ -132,6 +165,10 @@ public final class Scheduler: @unchecked Sendable {
         }
         group.wait()
         writer.sync {}      // every queued write is done
+        if halving != nil && !options.decidesHalving {
+            let waiting = try database.runs(sweepId: sweepId).filter { hashes.contains($0.configHash) && !$0.status.isTerminal }.count
+            locked { summary.waitingAtBarrier = waiting }
+        }
         progress.sweepEnded()
         if let first = locked({ workerErrors.first }) { throw first }
         return locked {
@@ -155,7 +192,7 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Queues a write of a run's results on the writer. A run taken over by another
     /// process (its heartbeat went stale) stops being trained here; other errors end the sweep.
-    private func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void) {
+    func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void) {
         writer.async {
             do {
                 try self.db { try body(self.database) }
@@ -173,11 +210,31 @@ public final class Scheduler: @unchecked Sendable {
 
     private func workerLoop(worker: String, hashes: Set<String>) throws {
         while !isCancelled {
-            guard let claimed = try db({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
-                                                                  staleAfter: options.staleAfter) }) else { return }
+            let claimed: ClaimedRun
+            if let halving {
+                guard let next = try claimUnderHalving(halving, worker: worker, hashes: hashes) else { return }
+                claimed = next
+            } else {
+                guard let next = try db({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
+                                                                   staleAfter: options.staleAfter) }) else { return }
+                claimed = next
+            }
             locked { active[claimed.run.id!] = (worker, false) }
-            defer { _ = locked { active.removeValue(forKey: claimed.run.id!) } }
+            defer {
+                _ = locked { active.removeValue(forKey: claimed.run.id!) }
+                barrier.broadcast()
+            }
             try train(claimed, worker: worker)
+        }
+    }
+
+    /// A failed run: counted, and with `failFast` the sweep stops.
+    private func failed(runId: Int64, label: String, because error: String) {
+        progress.runEnded(runId: runId, label: label, status: "failed", detail: error)
+        count(.failed)
+        if options.failFast {
+            locked { if summary.failedFast == nil { summary.failedFast = "run \(runId) (\(label)): \(error)" } }
+            cancel()
         }
     }
 
@@ -196,6 +253,8 @@ public final class Scheduler: @unchecked Sendable {
         let config = entry.config
         let name = label(config)
         let trainer = Trainer(config: config, task: task)
+        var earlyStopping = config.earlyStop.map { EarlyStopping(rule: $0, metricHigherIsBetter: task.metricHigherIsBetter) }
+        let limit: Int
         do {
             if claimed.run.paramCount == nil {
                 try db { try database.setParamCount(runId: runId, paramCount: trainer.model.parameters.count) }
@@ -205,16 +264,37 @@ public final class Scheduler: @unchecked Sendable {
                     throw Checkpoint.DecodeError(reason: "run \(runId) has \(claimed.lastCompletedEpoch) epochs but no matching checkpoint")
                 }
                 try trainer.restore(try Checkpoint(decoding: record.state))
+                if earlyStopping != nil {
+                    // The stopping rule's state is a function of the recorded epochs: replay them.
+                    for epoch in try db({ try database.epochs(runId: runId) }) {
+                        _ = earlyStopping!.observe(epoch: epoch.epoch, value: config.earlyStop!.monitor.value(valLoss: epoch.valLoss, valMetric: epoch.valMetric))
+                    }
+                }
             }
+            limit = try halving.map { try epochLimit($0, runHash: entry.configHash) } ?? config.epochs
         } catch {
             try db { try database.markRun(runId, status: .failed, error: "\(error)", worker: worker) }
-            progress.runEnded(runId: runId, label: name, status: "failed", detail: "\(error)")
-            count(.failed)
+            failed(runId: runId, label: name, because: "\(error)")
+            return
+        }
+        if let stopping = earlyStopping, stopping.epochsWithoutImprovement >= stopping.rule.patience {
+            // Killed after recording the stopping epoch, before marking the run: finish it now.
+            write(runId: runId, label: name) { try $0.markRun(runId, status: .finished, worker: worker, stopEpoch: trainer.completedEpochs, stopReason: stopping.reason) }
+            count(.finished)
+            return
+        }
+        if trainer.completedEpochs >= limit {
+            releaseAtBarrier(runId: runId, label: name, worker: worker, epoch: trainer.completedEpochs)
             return
         }
         progress.runStarted(runId: runId, label: name, fromEpoch: trainer.completedEpochs + 1, epochs: config.epochs)
 
-        while trainer.completedEpochs < config.epochs {
+        while trainer.completedEpochs < limit {
+            if let message = options.failureInjection?(config, trainer.completedEpochs + 1) {
+                write(runId: runId, label: name) { try $0.markRun(runId, status: .failed, error: message, worker: worker) }
+                failed(runId: runId, label: name, because: message)
+                return
+            }
             let outcome = trainer.trainEpoch(isCancelled: { self.isCancelled || self.locked { self.active[runId]?.lost ?? false } })
             switch outcome {
             case .completed(let r):
@@ -226,6 +306,14 @@ public final class Scheduler: @unchecked Sendable {
                 write(runId: runId, label: name) { try $0.recordEpoch(record, checkpoint: state, worker: worker) }
                 locked { summary.epochsTrained += 1 }
                 progress.epochFinished(runId: runId, label: name, result: r, epochs: config.epochs)
+                if earlyStopping?.observe(epoch: r.epoch, value: config.earlyStop!.monitor.value(valLoss: r.valLoss, valMetric: record.valMetric)) == true {
+                    let reason = earlyStopping!.reason
+                    write(runId: runId, label: name) { try $0.markRun(runId, status: .finished, worker: worker, stopEpoch: r.epoch, stopReason: reason) }
+                    progress.runEnded(runId: runId, label: name, status: "finished", detail: "early stop at epoch \(r.epoch)")
+                    count(.finished)
+                    locked { summary.earlyStopped += 1 }
+                    return
+                }
             case .diverged(let epoch, let step, let loss):
                 let why = "loss became \(loss) at epoch \(epoch), step \(step)"
                 write(runId: runId, label: name) { try $0.markRun(runId, status: .diverged, error: why, worker: worker) }
@@ -242,6 +330,10 @@ public final class Scheduler: @unchecked Sendable {
                 count(.interrupted)
                 return
             }
+        }
+        if trainer.completedEpochs < config.epochs {
+            releaseAtBarrier(runId: runId, label: name, worker: worker, epoch: trainer.completedEpochs)
+            return
         }
         write(runId: runId, label: name) { try $0.markRun(runId, status: .finished, error: nil, worker: worker) }
         progress.runEnded(runId: runId, label: name, status: "finished", detail: nil)

@@ -38,6 +38,16 @@ public struct RandomSearch: Sendable, Equatable {
     public var searchSeed: UInt64
     /// Sampled fields, in ``RunField`` order (the order of the draws).
     public var fields: [RandomField]
+    /// How the points are drawn: pseudo-random (default) or scrambled Sobol.
+    public var sampler: Sampler = .random
+
+    /// `random.sampler`.
+    public enum Sampler: String, Sendable, Equatable, CaseIterable {
+        /// Independent draws from a ``Xoshiro256`` seeded with `search_seed`.
+        case random
+        /// A scrambled Sobol sequence (``SobolSequence``), scrambled from `search_seed`.
+        case sobol
+    }
 }
 
 /// A validated experiment spec.
@@ -56,6 +66,8 @@ public struct Spec: Sendable, Equatable {
     /// Grid axes in ``RunField`` order (first axis varies slowest).
     public var grid: [GridAxis]
     public var random: RandomSearch?
+    /// Successive halving across the sweep (`halving`), nil when absent.
+    public var halving: HalvingRule?
     /// The spec text as given (stored in `sweeps.spec_json`).
     public var sourceJSON: String
 
@@ -63,8 +75,8 @@ public struct Spec: Sendable, Equatable {
     /// parameter, e.g. `task.length: must be a positive integer, got 0`.
     public typealias TaskValidator = (_ taskName: String, _ parameters: [String: JSONValue]) -> [String]
 
-    public static let topLevelFields = ["name", "task", "train", "grid", "random"]
-    static let randomSettings = ["samples", "search_seed"]
+    public static let topLevelFields = ["name", "task", "train", "grid", "random", "halving"]
+    static let randomSettings = ["samples", "search_seed", "sampler"]
 
     /// Reads and parses the spec file at `path`. A file that cannot be read is one problem.
     public static func load(path: String, taskValidator: TaskValidator = { _, _ in [] }) throws -> Spec {
@@ -98,7 +110,7 @@ public struct Spec: Sendable, Equatable {
 }
 
 /// Walks the parsed JSON, collecting problems instead of stopping at the first.
-private struct SpecReader {
+struct SpecReader {
     var problems: [SpecProblem] = []
 
     mutating func problem(_ path: String, _ message: String) {
@@ -133,9 +145,11 @@ private struct SpecReader {
         if let train = members["train"] { readTrain(train, into: &base) }
         let grid = members["grid"].map { readGrid($0) } ?? []
         let random = members["random"].flatMap { readRandom($0, gridFields: Set(grid.map(\.field))) }
+        let halving = members["halving"].flatMap { readHalving($0) }
+        checkCombinations(members: members, base: base, grid: grid, random: random, halving: halving)
 
         guard let task else { return nil }
-        return Spec(name: name, task: task, base: base, grid: grid, random: random, sourceJSON: sourceJSON)
+        return Spec(name: name, task: task, base: base, grid: grid, random: random, halving: halving, sourceJSON: sourceJSON)
     }
 
     mutating func readTask(_ value: JSONValue?, taskValidator: Spec.TaskValidator) -> TaskSpec? {
@@ -262,7 +276,15 @@ private struct SpecReader {
                 ok = false
             }
         }
-        return ok ? RandomSearch(samples: samples, searchSeed: searchSeed, fields: fields) : nil
+        var sampler = RandomSearch.Sampler.random
+        switch members["sampler"] {
+        case nil: break
+        case .string(let text)? where RandomSearch.Sampler(rawValue: text) != nil: sampler = RandomSearch.Sampler(rawValue: text)!
+        case let other?:
+            problem("random.sampler", "expected \"random\" or \"sobol\", got \(shortJSON(other))")
+            ok = false
+        }
+        return ok ? RandomSearch(samples: samples, searchSeed: searchSeed, fields: fields, sampler: sampler) : nil
     }
 
     mutating func readDistribution(_ value: JSONValue, field: RunField, path: String) -> Distribution? {
@@ -298,8 +320,8 @@ private struct SpecReader {
             problem(distributionPath, "expected a list of two numbers [low, high], got \(shortJSON(argument))")
             return nil
         }
-        if field.kind == .text {
-            problem(distributionPath, "\(field.rawValue) takes names, not numbers; use {\"choice\": [...]}")
+        if field.kind == .text || field.kind == .object {
+            problem(distributionPath, "\(field.rawValue) takes \(field.kind == .text ? "names" : "objects"), not numbers; use {\"choice\": [...]}")
             return nil
         }
         if field.kind == .integer && kind != "int_uniform" {

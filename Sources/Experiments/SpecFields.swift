@@ -14,20 +14,27 @@ public enum RunField: String, CaseIterable, Sendable {
     case clipNorm = "clip_norm"
     case clipValue = "clip_value"
     case forgetBias = "forget_bias"
+    /// An ``EarlyStopRule`` object, or null for none.
+    case earlyStop = "early_stop"
+    /// A parameter budget: the hidden size is chosen per cell to come nearest (``ParameterBudget``).
+    case params
+    /// What a `params` budget counts: `all` parameters or only the `recurrent` layers'.
+    case paramsScope = "params_scope"
 
     /// What the field holds, for choosing which random distributions fit it.
-    enum Kind { case text, integer, real }
+    enum Kind { case text, integer, real, object }
 
     var kind: Kind {
         switch self {
-        case .cell, .optimizer: return .text
-        case .hidden, .seed, .batch, .epochs: return .integer
+        case .cell, .optimizer, .paramsScope: return .text
+        case .hidden, .seed, .batch, .epochs, .params: return .integer
         case .lr, .momentum, .clipNorm, .clipValue, .forgetBias: return .real
+        case .earlyStop: return .object
         }
     }
 
     /// Whether null is allowed (meaning "not set").
-    var isOptional: Bool { self == .clipNorm || self == .clipValue }
+    var isOptional: Bool { self == .clipNorm || self == .clipValue || self == .earlyStop || self == .params }
 }
 
 /// A checked value of one run field.
@@ -36,6 +43,8 @@ public enum RunFieldValue: Sendable, Equatable {
     case optimizer(OptimizerChoice)
     case integer(Int)
     case real(Double)
+    case earlyStop(EarlyStopRule)
+    case paramsScope(ParamsScope)
     /// An optional field explicitly set to null.
     case unset
 }
@@ -64,7 +73,14 @@ extension RunField {
                 return .failure(.init("unknown optimizer \(shortJSON(value)) (expected one of sgd, momentum, adam\(suggestion(for: text, among: OptimizerChoice.allCases.map(\.rawValue))))"))
             }
             return .success(.optimizer(optimizer))
-        case .hidden, .batch, .epochs, .seed:
+        case .earlyStop:
+            return EarlyStopRule.read(value).map { .earlyStop($0) }
+        case .paramsScope:
+            guard case .string(let text) = value, let scope = ParamsScope(rawValue: text) else {
+                return .failure(.init("expected \(expectation), got \(shortJSON(value))"))
+            }
+            return .success(.paramsScope(scope))
+        case .hidden, .batch, .epochs, .seed, .params:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             guard number == number.rounded(), abs(number) <= largestExactInteger else {
                 return .failure(.init("expected \(expectation), got \(shortJSON(value))"))
@@ -95,6 +111,9 @@ extension RunField {
         case .cell: return "a string (rnn, gru or lstm)"
         case .optimizer: return "a string (sgd, momentum or adam)"
         case .hidden, .batch, .epochs: return "a positive integer"
+        case .params: return "a positive integer (a parameter budget) or null"
+        case .paramsScope: return "a string (all or recurrent)"
+        case .earlyStop: return "an object {\"patience\": P, \"min_delta\": d, \"monitor\": \"val_loss\"} or null"
         case .seed: return "a non-negative integer"
         case .lr: return "a positive number"
         case .momentum: return "a number in [0, 1)"
@@ -120,6 +139,8 @@ let fieldAliases: [String: String] = [
     "cell_type": "cell", "model": "cell", "opt": "optimizer", "clip": "clip_norm", "grad_clip": "clip_norm",
     "clipnorm": "clip_norm", "clip-norm": "clip_norm", "clipvalue": "clip_value", "forget_gate_bias": "forget_bias",
     "forget-bias": "forget_bias", "forgetbias": "forget_bias", "random_seed": "seed",
+    "early_stopping": "early_stop", "earlystop": "early_stop", "patience": "early_stop",
+    "param_budget": "params", "parameters": "params", "budget": "params", "n_params": "params",
 ]
 
 /// "; did you mean 'x'?" for the valid name closest to `name` (edit distance, ignoring

@@ -58,6 +58,13 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     public var clipValue: Double?
     /// Initial LSTM forget-gate bias (ignored by rnn and gru).
     public var forgetBias: Double
+    /// Stop the run when its monitored value stops improving; nil: train every epoch.
+    public var earlyStop: EarlyStopRule?
+    /// A parameter budget: `hidden` is then the size chosen for it (``ParameterBudget``);
+    /// nil: `hidden` as given.
+    public var params: Int?
+    /// What `params` counts (nil reads as `all`; written only with `params`).
+    public var paramsScope: ParamsScope?
     public var task: TaskSpec
 
     public init(cell: CellKind, hidden: Int, lr: Double, seed: Int, batch: Int, epochs: Int,
@@ -90,6 +97,9 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         case clipNorm = "clip_norm"
         case clipValue = "clip_value"
         case forgetBias = "forget_bias"
+        case earlyStop = "early_stop"
+        case params
+        case paramsScope = "params_scope"
     }
 
     /// Sets one field to a checked value (see ``RunField/check(_:)``).
@@ -108,12 +118,19 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         case (.clipValue, .real(let x)): clipValue = x
         case (.clipValue, .unset): clipValue = nil
         case (.forgetBias, .real(let x)): forgetBias = x
+        case (.earlyStop, .earlyStop(let rule)): earlyStop = rule
+        case (.earlyStop, .unset): earlyStop = nil
+        case (.params, .integer(let n)): params = n
+        case (.params, .unset): params = nil
+        case (.paramsScope, .paramsScope(let scope)): paramsScope = scope
         default: preconditionFailure("value \(value) does not fit field \(field.rawValue)")
         }
     }
 
     /// The flat JSON object of `config_json`: every field by its spec name (clip_norm and
-    /// clip_value absent when unset) and `"task": {"name": ..., params...}`.
+    /// clip_value absent when unset; early_stop only when set; params and params_scope only
+    /// with a budget) and `"task": {"name": ..., params...}`. Fields absent when unset keep
+    /// the hashes of configurations that do not use them.
     public var jsonValue: JSONValue {
         var members: [String: JSONValue] = [
             "cell": .string(cell.rawValue), "hidden": .number(Double(hidden)), "lr": .number(lr),
@@ -123,6 +140,11 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         ]
         if let clipNorm { members["clip_norm"] = .number(clipNorm) }
         if let clipValue { members["clip_value"] = .number(clipValue) }
+        if let earlyStop { members["early_stop"] = earlyStop.jsonValue }
+        if let params {
+            members["params"] = .number(Double(params))
+            members["params_scope"] = .string((paramsScope ?? .all).rawValue)
+        }
         return .object(members)
     }
 
@@ -131,6 +153,17 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
 
     /// SHA-256 hex of ``canonicalJSONText``: `runs.config_hash`.
     public var configHash: String { ConfigHash.of(canonicalJSON: canonicalJSONText) }
+
+    /// The configuration's seedless JSON: what the seeds of one configuration share, the
+    /// unit that successive halving ranks.
+    public var configurationJSONText: String {
+        guard case .object(var members) = jsonValue else { preconditionFailure("a run configuration is an object") }
+        members.removeValue(forKey: "seed")
+        return canonicalJSON(.object(members))
+    }
+
+    /// SHA-256 hex of ``configurationJSONText``: `halving_decisions.configuration`.
+    public var configurationHash: String { ConfigHash.of(canonicalJSON: configurationJSONText) }
 
     /// Reads a configuration back from `runs.config_json`.
     public static func fromJSON(_ text: String) throws -> RunConfig {

@@ -152,7 +152,7 @@ public final class ResultsDatabase: @unchecked Sendable {
 
     /// Identifiers of the migrations, in order. Migrations are forward-only: never edit one
     /// that has shipped, add a new one.
-    public static let migrationIdentifiers = ["v1-schema", "v2-epoch-details"]
+    public static let migrationIdentifiers = ["v1-schema", "v2-epoch-details", "v3-halving-pruned"]
 
     /// The one migrator of the results database.
     public static var migrator: DatabaseMigrator {
@@ -238,6 +238,9 @@ public final class ResultsDatabase: @unchecked Sendable {
         migrator.registerMigration("v2-epoch-details") { db in
             try db.execute(sql: "ALTER TABLE epochs ADD COLUMN val_details TEXT")
         }
+        // Early stopping and successive halving: the `pruned` status, where and why a run
+        // stopped early, and the halving decisions (see ResultsDatabase+HalvingSchema.swift).
+        migrator.registerMigration("v3-halving-pruned") { db in try migrateHalving(db) }
         return migrator
     }
 

@@ -143,7 +143,7 @@ public struct Halving: Sendable {
             let reason = "pruned at rung \(rung) (epoch \(decision.epoch)): rank \(decision.rank) of \(decision.cohortSize), \(rule.monitor.rawValue) \(score)"
             for hash in configuration.runs {
                 guard let run = runsByHash[hash], !run.status.isTerminal else { continue }
-                result.append(RunPruning(runId: run.runId, stopEpoch: run.epochsDone, reason: reason))
+                result.append(RunPruning(runId: run.runId, rung: rung, stopEpoch: run.epochsDone, reason: reason))
             }
         }
         return result

@@ -104,6 +104,8 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var stopEpoch: Int?
     /// Why it stopped there, one line.
     public var stopReason: String?
+    /// The halving rung (1-based) at which a pruned run stopped.
+    public var prunedRung: Int?
 
     public init(id: Int64? = nil, sweepId: Int64, planIndex: Int, configHash: String, configJSON: String,
                 task: String, cell: String, hidden: Int, lr: Double, seed: Int,
@@ -143,6 +145,7 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         case heartbeatAt = "heartbeat_at"
         case stopEpoch = "stop_epoch"
         case stopReason = "stop_reason"
+        case prunedRung = "pruned_rung"
     }
 
     public enum Columns {
@@ -166,6 +169,7 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         public static let heartbeatAt = Column(CodingKeys.heartbeatAt)
         public static let stopEpoch = Column(CodingKeys.stopEpoch)
         public static let stopReason = Column(CodingKeys.stopReason)
+        public static let prunedRung = Column(CodingKeys.prunedRung)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

@@ -48,11 +48,13 @@ public struct HalvingSnapshot: Sendable, Equatable {
 /// A run to mark `pruned`, at which epoch and why.
 public struct RunPruning: Sendable, Equatable {
     public var runId: Int64
+    public var rung: Int
     public var stopEpoch: Int
     public var reason: String
 
-    public init(runId: Int64, stopEpoch: Int, reason: String) {
+    public init(runId: Int64, rung: Int, stopEpoch: Int, reason: String) {
         self.runId = runId
+        self.rung = rung
         self.stopEpoch = stopEpoch
         self.reason = reason
     }
@@ -181,9 +183,10 @@ extension ResultsDatabase {
         let now = ResultsDatabase.timestamp()
         for pruning in prunings {
             try db.execute(sql: """
-                UPDATE runs SET status = 'pruned', stop_epoch = ?, stop_reason = ?, finished_at = ?, worker = NULL, heartbeat_at = NULL
+                UPDATE runs SET status = 'pruned', pruned_rung = ?, stop_epoch = ?, stop_reason = ?, finished_at = ?,
+                                worker = NULL, heartbeat_at = NULL
                  WHERE id = ? AND status NOT IN ('finished', 'failed', 'diverged', 'pruned')
-                """, arguments: [pruning.stopEpoch, pruning.reason, now, pruning.runId])
+                """, arguments: [pruning.rung, pruning.stopEpoch, pruning.reason, now, pruning.runId])
         }
     }
 }

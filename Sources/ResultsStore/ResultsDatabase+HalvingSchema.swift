@@ -1,5 +1,5 @@
 // The schema of early stopping and successive halving: the `pruned` run status, the
-// `runs.stop_epoch` / `runs.stop_reason` columns and the `halving_decisions` table.
+// `runs.stop_epoch` / `runs.stop_reason` / `runs.pruned_rung` columns and the `halving_decisions` table.
 import GRDB
 
 extension ResultsDatabase {
@@ -37,6 +37,7 @@ extension ResultsDatabase {
         try db.execute(sql: """
             ALTER TABLE runs ADD COLUMN stop_epoch INTEGER;    -- the epoch a run stopped at early (early stop, pruning)
             ALTER TABLE runs ADD COLUMN stop_reason TEXT;
+            ALTER TABLE runs ADD COLUMN pruned_rung INTEGER;   -- the halving rung a pruned run stopped at
             -- One row per (rung, configuration) that successive halving ranked, written once, in
             -- the transaction that decided the rung; read by every later process.
             CREATE TABLE halving_decisions(

@@ -267,6 +267,7 @@ extension ResultsDatabase {
                     existing.paramCount = arrived.paramCount ?? existing.paramCount
                     existing.stopEpoch = arrived.stopEpoch
                     existing.stopReason = arrived.stopReason
+                    existing.prunedRung = arrived.prunedRung
                     try existing.update(db)
                 }
                 if takeIncoming || !missing.isEmpty { summary.runsAdvanced += 1 }

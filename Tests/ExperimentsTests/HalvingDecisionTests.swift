@@ -57,6 +57,7 @@ final class HalvingDecisionTests: XCTestCase {
         XCTAssertEqual(Set(outcome.decisions.map(\.seeds)), [2])
         XCTAssertEqual(outcome.prunings.map(\.runId), [5, 6, 7, 8])
         XCTAssertEqual(outcome.prunings[0].stopEpoch, 1)
+        XCTAssertEqual(Set(outcome.prunings.map(\.rung)), [1])
         XCTAssertTrue(outcome.prunings[0].reason.hasPrefix("pruned at rung 1 (epoch 1): rank 3 of 4"), outcome.prunings[0].reason)
         // Kept configurations go on to rung 2 (epoch 3); pruned ones train nothing more.
         let after = h.standings(outcome.decisions)

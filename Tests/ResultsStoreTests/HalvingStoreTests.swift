@@ -64,7 +64,7 @@ final class HalvingStoreTests: XCTestCase {
             guard snapshot.decisions.isEmpty else { return HalvingOutcome() }
             return HalvingOutcome(decisions: [self.decision(sweep.id!, rung: 1, configuration: "a", rank: 1, kept: true),
                                               self.decision(sweep.id!, rung: 1, configuration: "b", rank: 2, kept: false)],
-                                  prunings: [RunPruning(runId: runs[1].id!, stopEpoch: 1, reason: "pruned at rung 1")])
+                                  prunings: [RunPruning(runId: runs[1].id!, rung: 1, stopEpoch: 1, reason: "pruned at rung 1")])
         }
         XCTAssertEqual(try database.decideHalving(sweepId: sweep.id!, decide).decisions.count, 2)
         XCTAssertTrue(try database.decideHalving(sweepId: sweep.id!, decide).isEmpty)
@@ -75,6 +75,7 @@ final class HalvingStoreTests: XCTestCase {
         let pruned = try XCTUnwrap(try database.run(id: runs[1].id!))
         XCTAssertEqual(pruned.status, .pruned)
         XCTAssertEqual(pruned.stopEpoch, 1)
+        XCTAssertEqual(pruned.prunedRung, 1)
         XCTAssertEqual(pruned.stopReason, "pruned at rung 1")
         XCTAssertNotNil(pruned.finishedAt)
         XCTAssertTrue(RunStatus.pruned.isTerminal)
@@ -89,7 +90,7 @@ final class HalvingStoreTests: XCTestCase {
         let runs = try database.insertPlan(sweepId: sweep.id!, runs: planned(1))
         let decisions = [decision(99, rung: 1, configuration: "a", rank: 1, kept: false)]
         let prune = { (snapshot: HalvingSnapshot) in
-            snapshot.runs.filter { !$0.status.isTerminal }.map { RunPruning(runId: $0.runId, stopEpoch: 0, reason: "pruned") }
+            snapshot.runs.filter { !$0.status.isTerminal }.map { RunPruning(runId: $0.runId, rung: 1, stopEpoch: 0, reason: "pruned") }
         }
         XCTAssertEqual(try database.importHalvingDecisions(sweepId: sweep.id!, decisions, prune: prune), 1)
         XCTAssertEqual(try database.importHalvingDecisions(sweepId: sweep.id!, decisions, prune: prune), 0)

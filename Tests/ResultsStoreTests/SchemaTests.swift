@@ -18,7 +18,7 @@ final class SchemaTests: XCTestCase {
             XCTAssertEqual(try db.columns(in: "runs").map(\.name),
                            ["id", "sweep_id", "plan_index", "config_hash", "config_json", "task", "cell",
                             "hidden", "lr", "seed", "status", "param_count", "epochs_planned", "started_at",
-                            "finished_at", "error", "worker", "heartbeat_at", "stop_epoch", "stop_reason"])
+                            "finished_at", "error", "worker", "heartbeat_at", "stop_epoch", "stop_reason", "pruned_rung"])
             XCTAssertEqual(try db.columns(in: "epochs").map(\.name),
                            ["run_id", "epoch", "train_loss", "val_loss", "val_metric", "grad_norm",
                             "seconds", "tokens_per_second", "val_details"])

@@ -111,6 +111,14 @@ final class HalvingProcessTests: XCTestCase, TemporaryFolderTest {
             XCTAssertTrue(again.stdout.contains("no rung can be decided yet"), again.stdout)
         }
         try assertSameResult(path("merged.db"), as: reference)
+        // `runner runs` shows where runs were pruned and what that saved.
+        let runs = try RunnerBinary.run(["runs", "--db", "merged.db"], in: folder)
+        XCTAssertEqual(runs.status, 0, runs.stderr)
+        let lines = runs.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.contains(" pruned ") && $0.contains("1/4") && $0.contains("rung 1") }.count, 6, runs.stdout)
+        XCTAssertEqual(lines.filter { $0.contains(" pruned ") && $0.contains("2/4") && $0.contains("rung 2") }.count, 2, runs.stdout)
+        XCTAssertTrue(runs.stdout.contains("(12 runs: 4 finished, 8 pruned)"), runs.stdout)
+        XCTAssertTrue(runs.stdout.contains("halving-e2e: 26 of the full grid's 48 epochs trained (54.2%, 22 saved): 8 runs pruned, 0 stopped early"), runs.stdout)
     }
 
     func testDryRunPrintsBudgetSizesAndTheHalvingSchedule() throws {

@@ -128,3 +128,50 @@ final class HalvingStoreTests: XCTestCase {
         XCTAssertEqual(try database.claimNextRun(sweepId: sweep.id!, configHashes: ["h0", "h1"], worker: "w")?.lastCompletedEpoch, 1)
     }
 }
+
+final class HalvingMergeTests: XCTestCase {
+    let description = SweepDescription(name: "s", specJSON: "{}", task: "adding", metricName: "mse", metricHigherIsBetter: false)
+
+    /// A shard with one pruned run and the decision that pruned it (with `score`).
+    func shard(_ folder: TemporaryFolder, _ name: String, score: Double) throws -> String {
+        let path = folder.path(name)
+        let database = try ResultsDatabase.open(path: path)
+        let sweep = try database.createOrGetSweep(description)
+        let runs = try database.insertPlan(sweepId: sweep.id!, runs: [
+            PlannedRun(planIndex: 0, configHash: "h0", configJSON: "{}", task: "adding", cell: "gru", hidden: 4, lr: 0.1, seed: 1, epochsPlanned: 9),
+        ])
+        try database.recordEpoch(EpochRecord(runId: runs[0].id!, epoch: 1, valLoss: score), checkpoint: Data([1]))
+        try database.decideHalving(sweepId: sweep.id!) { _ in
+            HalvingOutcome(decisions: [HalvingDecisionRecord(sweepId: sweep.id!, rung: 1, epoch: 1, configuration: "c", configurationJSON: "{}",
+                                                             cohort: 1, cohortSize: 2, score: score, rank: 2, kept: false, seeds: 1,
+                                                             decidedAt: "t-\(name)")],
+                           prunings: [RunPruning(runId: runs[0].id!, rung: 1, stopEpoch: 1, reason: "pruned at rung 1")])
+        }
+        try database.close()
+        return path
+    }
+
+    func testDecisionsAndPrunedRunsMergeOnceAndADisagreeingDecisionIsAConflict() throws {
+        let folder = try TemporaryFolder()
+        let a = try shard(folder, "a.db", score: 0.5), same = try shard(folder, "same.db", score: 0.5)
+        let output = folder.path("out.db")
+        let first = try ResultsDatabase.merge(inputPaths: [a, same], into: output, includeCheckpoints: false)
+        XCTAssertEqual(first.conflicts, [])
+        XCTAssertEqual(first.inputs.map(\.decisionsAdded), [1, 0])
+        let merged = try ResultsDatabase.openReadOnly(path: output)
+        let sweep = try XCTUnwrap(try merged.sweep(named: "s"))
+        XCTAssertEqual(try merged.halvingDecisions(sweepId: sweep.id!).map(\.decidedAt), ["t-a.db"])
+        let run = try XCTUnwrap(try merged.runs(sweepId: sweep.id!).first)
+        XCTAssertEqual(run.status, .pruned)
+        XCTAssertEqual(run.prunedRung, 1)
+        XCTAssertEqual(run.stopReason, "pruned at rung 1")
+        try merged.close()
+        // Idempotent; a shard whose decision says otherwise is a conflict and changes nothing.
+        XCTAssertEqual(try ResultsDatabase.merge(inputPaths: [a], into: output, includeCheckpoints: false).inputs[0].decisionsAdded, 0)
+        let other = try shard(folder, "other.db", score: 0.25)
+        let report = try ResultsDatabase.merge(inputPaths: [other], into: output, includeCheckpoints: false)
+        XCTAssertEqual(report.conflicts.filter { $0.field == "halving_decisions" }.count, 1)
+        let line = report.conflicts.first { $0.field == "halving_decisions" }!.description
+        XCTAssertTrue(line.contains("halving decision at rung 1, configuration c") && line.contains("this input's decision was not merged"), line)
+    }
+}

@@ -142,8 +142,10 @@ public final class Scheduler: @unchecked Sendable {
         let start = Date()
         try releaseRunsOfDeadLocalProcesses()
         let hashes = Set(entries.map(\.configHash))
-        // With halving the total is the full grid's: pruning shows as runs ending early.
-        let totalEpochs = entries.reduce(0) { $0 + $1.config.epochs }
+        // With halving, the most epochs the schedule can train (for a shard, an estimate from its own runs).
+        let totalEpochs = halving.map { h in
+            HalvingSchedule(halving: h, configurations: h.configurations.map { $0.runs.filter(hashes.contains).count }.filter { $0 > 0 }).epochs
+        } ?? entries.reduce(0) { $0 + $1.config.epochs }
         let existing = try database.runs(sweepId: sweepId).filter { hashes.contains($0.configHash) }
         let doneEpochs = try database.epochCounts(sweepId: sweepId).filter { hashes.contains($0.key) }.values.reduce(0, +)
         let remaining = existing.filter { !$0.status.isTerminal }.count

@@ -1,7 +1,7 @@
 // Early stopping of one run: the rule a spec gives (`early_stop`) and the tracker that
 // applies it epoch by epoch. The tracker's state is a function of the recorded epochs
 // alone, so a resumed run replays them and stops at the same epoch as an uninterrupted one.
-import Tasks
+import JSON
 
 /// Which validation number a rule watches.
 public enum MonitoredValue: String, Codable, Sendable, CaseIterable, Hashable {

@@ -1,5 +1,6 @@
 // Fair comparisons by parameter budget: the `params` run field stands in for `hidden`, and
 // each cell gets the hidden size whose parameter count comes nearest the budget.
+import JSON
 import SequenceModels
 import Tasks
 

@@ -10,9 +10,9 @@ extension Scheduler {
     /// Waits at a barrier while other runs, here or in another process, still train towards it.
     func claimUnderHalving(_ halving: Halving, worker: String, hashes: Set<String>) throws -> ClaimedRun? {
         while !isCancelled {
-            var snapshot = try db { try database.halvingSnapshot(sweepId: sweepId) }
+            var snapshot = try timedStoreCall { try database.halvingSnapshot(sweepId: sweepId) }
             if options.decidesHalving, try decideIfReady(halving, snapshot) {
-                snapshot = try db { try database.halvingSnapshot(sweepId: sweepId) }
+                snapshot = try timedStoreCall { try database.halvingSnapshot(sweepId: sweepId) }
             }
             let standings = halving.standings(snapshot.decisions)
             var candidates: [(limit: Int, position: Int, hash: String)] = []
@@ -25,7 +25,7 @@ extension Scheduler {
             }
             // The lowest barrier first: its remaining runs hold every waiting configuration back.
             candidates.sort { ($0.limit, $0.position) < ($1.limit, $1.position) }
-            if !candidates.isEmpty, let claimed = try db({
+            if !candidates.isEmpty, let claimed = try timedStoreCall({
                 try database.claimNextRun(sweepId: sweepId, preference: candidates.map(\.hash), worker: worker,
                                           staleAfter: options.staleAfter)
             }) {
@@ -58,7 +58,7 @@ extension Scheduler {
         decisionLock.lock()
         defer { decisionLock.unlock() }
         writer.sync {}     // this process's epochs and releases are in the database first
-        let outcome = try db { try database.decideHalving(sweepId: sweepId) { halving.decide($0, sweepId: self.sweepId) } }
+        let outcome = try timedStoreCall { try database.decideHalving(sweepId: sweepId) { halving.decide($0, sweepId: self.sweepId) } }
         locked {
             summary.decisionsTaken += outcome.decisions.count
             summary.runsPruned += outcome.prunings.count
@@ -73,7 +73,7 @@ extension Scheduler {
     /// How far a claimed run may train now (its configuration's next undecided rung, or all
     /// epochs), from the decisions in the database at claim time.
     func epochLimit(_ halving: Halving, runHash: String) throws -> Int {
-        let decisions = try db { try database.halvingDecisions(sweepId: sweepId) }
+        let decisions = try timedStoreCall { try database.halvingDecisions(sweepId: sweepId) }
         // A pruned configuration's run is marked by the next decision step; train nothing.
         return halving.epochLimit(ofRun: runHash, standings: halving.standings(decisions)) ?? 0
     }

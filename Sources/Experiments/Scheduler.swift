@@ -5,6 +5,7 @@
 // transactional, heartbeats show who is alive, dead holders are taken over.
 
 import Foundation
+import JSON
 import ResultsStore
 import SequenceModels
 import Tasks
@@ -114,7 +115,7 @@ public final class Scheduler: @unchecked Sendable {
     /// Times a database call into the summary: the CPU time of this thread inside
     /// the call (SQLite's own cost), so that waiting for a core the training
     /// threads hold is not counted as time in SQLite.
-    func db<T>(_ body: () throws -> T) rethrows -> T {
+    func timedStoreCall<T>(_ body: () throws -> T) rethrows -> T {
         let start = threadCPUSeconds()
         defer {
             let s = threadCPUSeconds() - start
@@ -141,7 +142,7 @@ public final class Scheduler: @unchecked Sendable {
     public func run() throws -> SchedulerSummary {
         let start = Date()
         try releaseRunsOfDeadLocalProcesses()
-        let hashes = Set(entries.map(\.configHash))
+        let hashes = entries.configHashes
         // With halving, the most epochs the schedule can train (for a shard, an estimate from its own runs).
         let totalEpochs = halving.map { h in
             HalvingSchedule(halving: h, configurations: h.configurations.map { $0.runs.filter(hashes.contains).count }.filter { $0 > 0 }).epochs
@@ -197,7 +198,7 @@ public final class Scheduler: @unchecked Sendable {
     func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void) {
         writer.async {
             do {
-                try self.db { try body(self.database) }
+                try self.timedStoreCall { try body(self.database) }
             } catch ResultsStoreError.runNotOwned(_, _, let owner) {
                 self.locked { self.active[runId]?.lost = true }
                 self.progress.runEnded(runId: runId, label: label, status: "taken over", detail: owner.map { "by \($0)" })
@@ -217,7 +218,7 @@ public final class Scheduler: @unchecked Sendable {
                 guard let next = try claimUnderHalving(halving, worker: worker, hashes: hashes) else { return }
                 claimed = next
             } else {
-                guard let next = try db({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
+                guard let next = try timedStoreCall({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
                                                                    staleAfter: options.staleAfter) }) else { return }
                 claimed = next
             }
@@ -248,7 +249,7 @@ public final class Scheduler: @unchecked Sendable {
     private func train(_ claimed: ClaimedRun, worker: String) throws {
         let runId = claimed.run.id!
         guard let entry = entryByHash[claimed.run.configHash] else {
-            try db { try database.markRun(runId, status: .failed, error: "configuration not in the current plan", worker: worker) }
+            try timedStoreCall { try database.markRun(runId, status: .failed, error: "configuration not in the current plan", worker: worker) }
             count(.failed)
             return
         }
@@ -259,23 +260,23 @@ public final class Scheduler: @unchecked Sendable {
         let limit: Int
         do {
             if claimed.run.paramCount == nil {
-                try db { try database.setParamCount(runId: runId, paramCount: trainer.model.parameters.count) }
+                try timedStoreCall { try database.setParamCount(runId: runId, paramCount: trainer.model.parameters.count) }
             }
             if claimed.lastCompletedEpoch > 0 {
-                guard let record = try db({ try database.loadCheckpoint(runId: runId) }), record.epoch == claimed.lastCompletedEpoch else {
+                guard let record = try timedStoreCall({ try database.loadCheckpoint(runId: runId) }), record.epoch == claimed.lastCompletedEpoch else {
                     throw Checkpoint.DecodeError(reason: "run \(runId) has \(claimed.lastCompletedEpoch) epochs but no matching checkpoint")
                 }
                 try trainer.restore(try Checkpoint(decoding: record.state))
                 if earlyStopping != nil {
                     // The stopping rule's state is a function of the recorded epochs: replay them.
-                    for epoch in try db({ try database.epochs(runId: runId) }) {
+                    for epoch in try timedStoreCall({ try database.epochs(runId: runId) }) {
                         _ = earlyStopping!.observe(epoch: epoch.epoch, value: config.earlyStop!.monitor.value(valLoss: epoch.valLoss, valMetric: epoch.valMetric))
                     }
                 }
             }
             limit = try halving.map { try epochLimit($0, runHash: entry.configHash) } ?? config.epochs
         } catch {
-            try db { try database.markRun(runId, status: .failed, error: "\(error)", worker: worker) }
+            try timedStoreCall { try database.markRun(runId, status: .failed, error: "\(error)", worker: worker) }
             failed(runId: runId, label: name, because: "\(error)")
             return
         }
@@ -350,13 +351,9 @@ func threadCPUSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-/// Secondary metrics as a JSON object with sorted keys (nil when there are none;
+/// Secondary metrics as canonical JSON (`epochs.val_details`; nil when there are none;
 /// non-finite values become null).
 func detailsJSON(_ details: [String: Double]) -> String? {
     guard !details.isEmpty else { return nil }
-    let members = details.keys.sorted().map { key -> String in
-        let value = details[key]!
-        return "\"\(key)\":" + (value.isFinite ? "\(value)" : "null")
-    }
-    return "{" + members.joined(separator: ",") + "}"
+    return canonicalJSON(.object(details.mapValues { $0.isFinite ? .number($0) : .null }))
 }

@@ -1,6 +1,6 @@
 // Reading and cross-checking the spec parts of pruning and fair comparison: the top-level
 // `halving` block, and the rules that tie `params`, `params_scope`, `hidden` and `epochs` together.
-import Tasks
+import JSON
 
 extension SpecReader {
     /// `"halving": {"min_epochs": r, "eta": η (default 3), "monitor": "val_loss" (default) | "val_metric"}`.

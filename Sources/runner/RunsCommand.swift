@@ -77,10 +77,5 @@ extension Runner {
             }
             return lines.isEmpty ? "" : "\n" + lines.joined(separator: "\n")
         }
-
-        static func oneLine(_ text: String, limit: Int) -> String {
-            let flat = text.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
-            return flat.count <= limit ? flat : String(flat.prefix(limit - 3)) + "..."
-        }
     }
 }

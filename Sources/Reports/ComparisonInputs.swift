@@ -89,7 +89,8 @@ struct ComparisonInputs {
         axes = keys.filter { key in
             Set(data.runs.map { $0.config[key] ?? .null }).count > 1
         }.sorted(by: axisOrder)
-        let configurationAxes = axes.filter { $0 != "cell" && $0 != "seed" }
+        // With a parameter budget, hidden follows from (params, cell): cells of one budget share a configuration.
+        let configurationAxes = axes.filter { $0 != "cell" && $0 != "seed" && !($0 == "hidden" && keys.contains("params")) }
         self.configurationAxes = configurationAxes
         outcomes = data.runs.map { run in
             RunOutcome(run: run, configurationKey: configurationAxes.map { run.config[$0] ?? .null }, at: options.at)
@@ -134,7 +135,7 @@ extension ComparisonReport {
     public init(_ data: SweepData, options: ReportOptions = ReportOptions()) {
         let inputs = ComparisonInputs(data, options: options)
         let (configurations, cellsByKey) = inputs.configurations()
-        self.init(
+        var report = ComparisonReport(
             sweep: data.sweep, at: options.at, rankedBy: inputs.rankedBy, axes: inputs.axes,
             configurationAxes: inputs.configurationAxes,
             totalRuns: data.runs.count, statusCounts: inputs.statusCounts(),
@@ -144,5 +145,8 @@ extension ComparisonReport {
             timeToTarget: inputs.timeToTarget(configurations), variance: inputs.variance(),
             bestLearningRates: inputs.bestLearningRates(),
             unfinishedRuns: inputs.unfinishedRuns())
+        report.equalBudget = inputs.equalBudget(configurations)
+        report.pruning = inputs.pruning()
+        self = report
     }
 }

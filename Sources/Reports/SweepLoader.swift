@@ -51,7 +51,8 @@ extension SweepData {
             runIndex[id] = runs.count
             runs.append(SweepRun(id: id, planIndex: run.planIndex, config: config, cell: run.cell, hidden: run.hidden,
                                  lr: run.lr, seed: run.seed, status: run.status, paramCount: run.paramCount,
-                                 epochsPlanned: run.epochsPlanned, error: run.error, epochs: []))
+                                 epochsPlanned: run.epochsPlanned, error: run.error, epochs: [],
+                                 stopEpoch: run.stopEpoch, prunedRung: run.prunedRung))
         }
         for epoch in snapshot.epochs {
             guard let index = runIndex[epoch.runId] else { continue }
@@ -59,6 +60,6 @@ extension SweepData {
                 epoch: epoch.epoch, trainLoss: epoch.trainLoss, valLoss: epoch.valLoss, valMetric: epoch.valMetric,
                 gradNorm: epoch.gradNorm, seconds: epoch.seconds, tokensPerSecond: epoch.tokensPerSecond))
         }
-        self.init(sweep: sweep, runs: runs)
+        self.init(sweep: sweep, runs: runs, halvingDecisions: snapshot.halvingDecisions)
     }
 }

@@ -119,6 +119,11 @@ final class HalvingProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertEqual(lines.filter { $0.contains(" pruned ") && $0.contains("2/4") && $0.contains("rung 2") }.count, 2, runs.stdout)
         XCTAssertTrue(runs.stdout.contains("(12 runs: 4 finished, 8 pruned)"), runs.stdout)
         XCTAssertTrue(runs.stdout.contains("halving-e2e: 26 of the full grid's 48 epochs trained (54.2%, 22 saved): 8 runs pruned, 0 stopped early"), runs.stdout)
+        // So does the report.
+        let report = try RunnerBinary.run(["report", "--db", "merged.db"], in: folder)
+        XCTAssertEqual(report.status, 0, report.stderr)
+        XCTAssertTrue(report.stdout.contains("Epochs trained: 26 of the full grid's 48 (54.2%, 22 saved); 8 run(s) pruned by successive halving"), report.stdout)
+        XCTAssertTrue(report.stdout.contains("Every run finished or was pruned."), report.stdout)
     }
 
     func testDryRunPrintsBudgetSizesAndTheHalvingSchedule() throws {

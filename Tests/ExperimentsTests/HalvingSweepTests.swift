@@ -74,15 +74,29 @@ final class HalvingSweepTests: XCTestCase {
 
     func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
-    /// The reference: one worker, one process.
+    /// The reference, computed once for the class: one worker, one process.
+    static var referenceFolder: URL?
+    static var referenceSummary: SchedulerSummary?
+
+    override class func tearDown() {
+        if let folder = referenceFolder { try? FileManager.default.removeItem(at: folder) }
+        referenceFolder = nil
+        super.tearDown()
+    }
+
     func reference() throws -> String {
-        let db = path("reference.db")
-        let summary = try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: db, options: SchedulerOptions(jobs: 1))
+        if Self.referenceFolder == nil {
+            let folder = try makeTemporaryFolder()
+            Self.referenceSummary = try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: folder.appendingPathComponent("reference.db").path,
+                                                        options: SchedulerOptions(jobs: 1))
+            Self.referenceFolder = folder
+        }
+        let summary = try XCTUnwrap(Self.referenceSummary)
         // 6 configurations: rung 1 keeps 3 (12 runs × 1 epoch), rung 2 keeps 2 (6 runs × 1 more), then 4 runs × 2 more.
         XCTAssertEqual(summary.epochsTrained, 12 + 6 + 8)
         XCTAssertEqual(summary.decisionsTaken, 6 + 3)
         XCTAssertEqual(summary.runsPruned, 6 + 2)
-        return db
+        return Self.referenceFolder!.appendingPathComponent("reference.db").path
     }
 
     func testOneAndTwoWorkersGiveTheSameDecisionsAndEpochs() throws {
@@ -110,8 +124,9 @@ final class HalvingSweepTests: XCTestCase {
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
             do {
                 // Separate database handles, as two processes would have.
-                let taken = try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: shared,
-                                                options: SchedulerOptions(jobs: 1)).decisionsTaken
+                var options = SchedulerOptions(jobs: 1)
+                options.barrierPollInterval = 0.05      // the other scheduler's progress is only seen by polling
+                let taken = try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: shared, options: options).decisionsTaken
                 lock.lock(); decided += taken; lock.unlock()
             } catch { errors.append(error) }
         }

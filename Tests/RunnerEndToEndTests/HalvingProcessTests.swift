@@ -91,6 +91,29 @@ final class HalvingProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertEqual(try scalar("killed.db", "PRAGMA integrity_check"), "ok")
     }
 
+    func testTwoProcessesSharingADatabaseDecideEachRungOnceAndTrainTheSame() throws {
+        try writeSpec()
+        let reference = try localSweep()
+        let first = try RunnerBinary.start(["sweep", "spec.json", "--db", "shared.db", "--jobs", "1", "--no-report"], in: folder, tag: "p1")
+        let second = try RunnerBinary.start(["sweep", "spec.json", "--db", "shared.db", "--jobs", "1", "--no-report"], in: folder, tag: "p2")
+        let deadline = Date().addingTimeInterval(240)
+        while (first.isRunning || second.isRunning) && Date() < deadline { usleep(20_000) }
+        for p in [first, second] where p.isRunning { p.terminate() }
+        first.waitUntilExit()
+        second.waitUntilExit()
+        let (_, err1) = RunnerBinary.output(folder, tag: "p1"), (_, err2) = RunnerBinary.output(folder, tag: "p2")
+        XCTAssertEqual(first.terminationStatus, 0, err1)
+        XCTAssertEqual(second.terminationStatus, 0, err2)
+        // Each process says how many configurations it ranked: together, each of the 9 rankings once.
+        func ranked(_ text: String) -> Int {
+            guard let line = text.split(separator: "\n").first(where: { $0.contains(" configurations ranked and ") }),
+                  let range = line.range(of: "halving: ") else { return -1 }
+            return Int(line[range.upperBound...].prefix { $0.isNumber }) ?? -1
+        }
+        XCTAssertEqual(ranked(err1) + ranked(err2), 9, err1 + err2)
+        try assertSameResult(path("shared.db"), as: reference)
+    }
+
     func testShardsChainedThroughRunnerDecideMergeIntoTheOneProcessSweep() throws {
         try writeSpec()
         let reference = try localSweep()

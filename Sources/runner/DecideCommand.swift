@@ -41,6 +41,8 @@ extension Runner {
                 throw fail("\(spec): halving: missing (runner decide is for specs with a \"halving\" block)", code: 2)
             }
             do {
+                // Every database must exist already: decide never creates one.
+                for path in [db] + shards { try ResultsDatabase.openReadOnly(path: path).close() }
                 let merged = try ResultsDatabase.open(path: db)
                 guard let sweep = try merged.sweep(named: setup.spec.name) else {
                     throw ResultsStoreError.sweepNotFound(name: setup.spec.name)

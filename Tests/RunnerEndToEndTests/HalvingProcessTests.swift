@@ -132,6 +132,10 @@ final class HalvingProcessTests: XCTestCase, TemporaryFolderTest {
             XCTAssertTrue(decide.stdout.contains("rung \(pass + 1) (epoch \(pass + 1)): kept \(pass == 0 ? 3 : 2) of \(pass == 0 ? 6 : 3) configurations"), decide.stdout)
             let again = try RunnerBinary.run(["decide", "spec.json", "--db", "merged.db"] + shards, in: folder)
             XCTAssertTrue(again.stdout.contains("no rung can be decided yet"), again.stdout)
+            let missing = try RunnerBinary.run(["decide", "spec.json", "--db", "nowhere/merged.db"], in: folder)
+            XCTAssertEqual(missing.status, 1)
+            XCTAssertTrue(missing.stderr.contains("no results database at nowhere/merged.db"), missing.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("nowhere")), "decide creates nothing")
         }
         try assertSameResult(path("merged.db"), as: reference)
         // `runner runs` shows where runs were pruned and what that saved.

@@ -51,6 +51,10 @@ public enum ConfigurationStanding: Sendable, Equatable {
 /// last. Ranking: best score first (lower, or higher for a metric that goes up), ties by
 /// configuration hash; the first ⌈n/η⌉ are kept, the rest pruned. So a decision depends
 /// on the recorded numbers alone, never on which run finished first.
+///
+/// Synchronous, not ASHA: asynchronous promotion ranks against whoever has reached a rung so
+/// far, so its choices follow the order runs finish in. Waiting for the whole cohort makes the
+/// decision reproducible; its cost is workers idle at a barrier while a rung's last runs train.
 public struct Halving: Sendable {
     public let rule: HalvingRule
     public let epochs: Int

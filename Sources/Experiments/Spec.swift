@@ -56,7 +56,8 @@ public struct RandomSearch: Sendable, Equatable {
 /// Layout of the JSON: `name` (required, non-empty string), `task` (required object with a
 /// `name` string; other keys are the task's parameters), `train` (optional object of run
 /// fields: the defaults of every run), `grid` (optional object of run fields to non-empty
-/// lists), `random` (optional: `samples`, `search_seed`, and run fields to distributions).
+/// lists), `random` (optional: `samples`, `search_seed`, `sampler`, and run fields to
+/// distributions), `halving` (optional: `min_epochs`, `eta`, `monitor`; see ``HalvingRule``).
 /// A field may be in `train` and in `grid` or `random` (which override it), but not in both
 /// `grid` and `random`. With `random`, each sample is combined with every grid combination.
 public struct Spec: Sendable, Equatable {

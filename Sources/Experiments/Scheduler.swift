@@ -280,10 +280,13 @@ public final class Scheduler: @unchecked Sendable {
             failed(runId: runId, label: name, because: "\(error)")
             return
         }
-        if let stopping = earlyStopping, stopping.epochsWithoutImprovement >= stopping.rule.patience {
+        if let stopping = earlyStopping, stopping.epochsWithoutImprovement >= stopping.rule.patience,
+           trainer.completedEpochs < config.epochs {
             // Killed after recording the stopping epoch, before marking the run: finish it now.
             write(runId: runId, label: name) { try $0.markRun(runId, status: .finished, worker: worker, stopEpoch: trainer.completedEpochs, stopReason: stopping.reason) }
+            progress.runEnded(runId: runId, label: name, status: "finished", detail: "early stop at epoch \(trainer.completedEpochs)")
             count(.finished)
+            locked { summary.earlyStopped += 1 }
             return
         }
         if trainer.completedEpochs >= limit {
@@ -309,7 +312,9 @@ public final class Scheduler: @unchecked Sendable {
                 write(runId: runId, label: name) { try $0.recordEpoch(record, checkpoint: state, worker: worker) }
                 locked { summary.epochsTrained += 1 }
                 progress.epochFinished(runId: runId, label: name, result: r, epochs: config.epochs)
-                if earlyStopping?.observe(epoch: r.epoch, value: config.earlyStop!.monitor.value(valLoss: r.valLoss, valMetric: record.valMetric)) == true {
+                // A stop at the last epoch is no early stop: the run finishes as planned below.
+                if earlyStopping?.observe(epoch: r.epoch, value: config.earlyStop!.monitor.value(valLoss: r.valLoss, valMetric: record.valMetric)) == true,
+                   r.epoch < config.epochs {
                     let reason = earlyStopping!.reason
                     write(runId: runId, label: name) { try $0.markRun(runId, status: .finished, worker: worker, stopEpoch: r.epoch, stopReason: reason) }
                     progress.runEnded(runId: runId, label: name, status: "finished", detail: "early stop at epoch \(r.epoch)")

@@ -63,6 +63,11 @@ final class EarlyStopAndFailureTests: XCTestCase {
         let full = path("full.db")
         try runSweep(spec: earlyStopSpec(#"{"patience": 8}"#), in: folder, dbPath: full, jobs: 1)
         XCTAssertEqual(try epochTable(full).count, 8)
+        // Patience running out exactly at the last epoch is no early stop: the run finished as planned.
+        let last = path("last.db")
+        let lastSummary = try runSweep(spec: earlyStopSpec(#"{"patience": 7, "min_delta": 1000}"#), in: folder, dbPath: last, jobs: 1)
+        XCTAssertEqual(lastSummary.earlyStopped, 0)
+        XCTAssertEqual(Set(try runOutcomes(last).values), ["finished stop=- epochs=8"])
     }
 
     func testAResumedRunStopsAtTheSameEpoch() throws {

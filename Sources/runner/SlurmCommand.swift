@@ -90,7 +90,11 @@ extension Runner {
                 print("wrote \(scripts.arrayScriptPath), \(scripts.decideScriptPath) and \(scripts.mergeScriptPath): "
                       + "halving runs the array \(rungs + 1) times, with a decision job after each of the \(rungs) rungs")
                 guard submit else {
-                    print("submit with: runner slurm ... --submit (the chain of \(scripts.submissionOrder.count) jobs, each afterok the one before)")
+                    print("submit with: runner slurm ... --submit (the chain of \(scripts.submissionOrder.count) jobs, each afterok the one before), or")
+                    print("  jobid=$(sbatch --parsable \(scripts.submissionOrder[0])) && jobid=${jobid%%;*}")
+                    for path in scripts.submissionOrder.dropFirst() {
+                        print("  jobid=$(sbatch --parsable --dependency=afterok:$jobid \(path)) && jobid=${jobid%%;*}")
+                    }
                     return
                 }
                 var previous: String?

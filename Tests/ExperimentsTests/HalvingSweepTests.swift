@@ -189,3 +189,23 @@ final class ErrorList: @unchecked Sendable {
     func append(_ error: Error) { lock.lock(); errors.append(error); lock.unlock() }
     var all: [Error] { lock.lock(); defer { lock.unlock() }; return errors }
 }
+
+final class HalvingSlurmScriptTests: XCTestCase {
+    func testAHalvingSweepRunsAsAChainOfArraysAndDecisionJobs() {
+        let options = SlurmJobOptions(runnerPath: "/opt/runner", specPath: "/work/spec.json", sweepName: "h", tasks: 3,
+                                      cpusPerTask: 2, outputDirectory: "/out", rungs: 2)
+        let scripts = SlurmScripts(options)
+        XCTAssertEqual(scripts.submissionOrder, ["/out/sweep.sbatch", "/out/decide.sbatch", "/out/sweep.sbatch", "/out/decide.sbatch",
+                                                 "/out/sweep.sbatch", "/out/merge.sbatch"])
+        let decide = scripts.decideScript ?? ""
+        XCTAssertTrue(decide.contains("'/opt/runner' merge --output '/out/results.db'"), decide)
+        XCTAssertTrue(decide.contains("'/opt/runner' decide '/work/spec.json' --db '/out/results.db'"), decide)
+        XCTAssertTrue(decide.contains("'/out/shard-2.db'"), decide)
+        XCTAssertTrue(decide.contains("set -euo pipefail"), "a failed merge (or a conflict) stops the chain")
+        // Without halving: the array, then the merge, and no decision script.
+        let plain = SlurmScripts(SlurmJobOptions(runnerPath: "/opt/runner", specPath: "/work/spec.json", sweepName: "h", tasks: 3,
+                                                 cpusPerTask: 2, outputDirectory: "/out"))
+        XCTAssertNil(plain.decideScript)
+        XCTAssertEqual(plain.submissionOrder, ["/out/sweep.sbatch", "/out/merge.sbatch"])
+    }
+}

@@ -10,6 +10,7 @@ extension Scheduler {
     /// Waits at a barrier while other runs, here or in another process, still train towards it.
     func claimUnderHalving(_ halving: Halving, worker: String, hashes: Set<String>) throws -> ClaimedRun? {
         while !isCancelled {
+            writer.sync {}     // this process's queued epochs and releases first: the snapshot must see them
             var snapshot = try timedStoreCall { try database.halvingSnapshot(sweepId: sweepId) }
             if options.decidesHalving, try decideIfReady(halving, snapshot) {
                 snapshot = try timedStoreCall { try database.halvingSnapshot(sweepId: sweepId) }

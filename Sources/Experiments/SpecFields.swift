@@ -15,6 +15,7 @@ public enum RunField: String, CaseIterable, Sendable {
     case clipNorm = "clip_norm"
     case clipValue = "clip_value"
     case forgetBias = "forget_bias"
+    case layers, dropout
     /// An ``EarlyStopRule`` object, or null for none.
     case earlyStop = "early_stop"
     /// A parameter budget: the hidden size is chosen per cell to come nearest (``ParameterBudget``).
@@ -28,8 +29,8 @@ public enum RunField: String, CaseIterable, Sendable {
     var kind: Kind {
         switch self {
         case .cell, .optimizer, .paramsScope: return .text
-        case .hidden, .seed, .batch, .epochs, .params: return .integer
-        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias: return .real
+        case .hidden, .seed, .batch, .epochs, .layers, .params: return .integer
+        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout: return .real
         case .earlyStop: return .object
         }
     }
@@ -62,7 +63,7 @@ extension RunField {
         case .cell:
             guard case .string(let text) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             guard let cell = CellKind(rawValue: text) else {
-                return .failure(.init("unknown cell \(shortJSON(value)) (expected one of rnn, gru, lstm\(suggestion(for: text, among: CellKind.allCases.map(\.rawValue))))"))
+                return .failure(.init("unknown cell \(shortJSON(value)) (expected one of rnn, gru, gru_reset_after, lstm\(suggestion(for: text, among: CellKind.allCases.map(\.rawValue))))"))
             }
             return .success(.cell(cell))
         case .optimizer:
@@ -78,23 +79,25 @@ extension RunField {
                 return .failure(.init("expected \(expectation), got \(shortJSON(value))"))
             }
             return .success(.paramsScope(scope))
-        case .hidden, .batch, .epochs, .seed, .params:
+        case .hidden, .batch, .epochs, .seed, .layers, .params:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             guard number == number.rounded(), abs(number) <= largestExactInteger else {
                 return .failure(.init("expected \(expectation), got \(shortJSON(value))"))
             }
             if self == .seed {
                 guard number >= 0 else { return .failure(.init("must be a non-negative integer, got \(shortJSON(value))")) }
+            } else if self == .layers {
+                guard (1...4).contains(number) else { return .failure(.init("must be an integer from 1 to 4, got \(shortJSON(value))")) }
             } else if number <= 0 {
                 return .failure(.init("must be a positive integer, got \(shortJSON(value))"))
             }
             return .success(.integer(Int(number)))
-        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias:
+        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             switch self {
             case .lr, .clipNorm, .clipValue:
                 guard number > 0 else { return .failure(.init("must be a positive number, got \(shortJSON(value))")) }
-            case .momentum:
+            case .momentum, .dropout:
                 guard number >= 0, number < 1 else { return .failure(.init("must be in [0, 1), got \(shortJSON(value))")) }
             default:
                 break
@@ -106,7 +109,7 @@ extension RunField {
     /// What a valid value looks like, for messages.
     var expectation: String {
         switch self {
-        case .cell: return "a string (rnn, gru or lstm)"
+        case .cell: return "a string (rnn, gru, gru_reset_after or lstm)"
         case .optimizer: return "a string (sgd, momentum or adam)"
         case .hidden, .batch, .epochs: return "a positive integer"
         case .params: return "a positive integer (a parameter budget) or null"
@@ -114,9 +117,10 @@ extension RunField {
         case .earlyStop: return "an object {\"patience\": P, \"min_delta\": d, \"monitor\": \"val_loss\"} or null"
         case .seed: return "a non-negative integer"
         case .lr: return "a positive number"
-        case .momentum: return "a number in [0, 1)"
+        case .momentum, .dropout: return "a number in [0, 1)"
         case .clipNorm, .clipValue: return "a positive number or null"
         case .forgetBias: return "a number"
+        case .layers: return "an integer from 1 to 4"
         }
     }
 }
@@ -139,6 +143,7 @@ let fieldAliases: [String: String] = [
     "forget-bias": "forget_bias", "forgetbias": "forget_bias", "random_seed": "seed",
     "early_stopping": "early_stop", "earlystop": "early_stop", "patience": "early_stop",
     "param_budget": "params", "parameters": "params", "budget": "params", "n_params": "params",
+    "num_layers": "layers", "n_layers": "layers", "depth": "layers", "dropout_rate": "dropout", "p_dropout": "dropout",
 ]
 
 /// "; did you mean 'x'?" for the valid name closest to `name` (edit distance, ignoring

@@ -3,7 +3,7 @@
 import GRDB
 
 extension ResultsDatabase {
-    /// Migration `v3-halving-pruned`.
+    /// Migration `v4-halving-pruned`.
     ///
     /// SQLite cannot change a CHECK constraint in place, so `runs` is rebuilt the way SQLite's
     /// documentation prescribes: a copy of its current definition (whatever columns earlier
@@ -13,11 +13,11 @@ extension ResultsDatabase {
     /// at its end, so the rows of `epochs` and `checkpoints` keep pointing at their runs.
     static func migrateHalving(_ db: Database) throws {
         guard let tableSQL = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'") else {
-            throw DatabaseError(message: "migration v3-halving-pruned: no runs table")
+            throw DatabaseError(message: "migration v4-halving-pruned: no runs table")
         }
         let statuses = "'diverged','interrupted')"
         guard tableSQL.contains(statuses), let nameRange = tableSQL.range(of: "runs") else {
-            throw DatabaseError(message: "migration v3-halving-pruned: unexpected runs definition")
+            throw DatabaseError(message: "migration v4-halving-pruned: unexpected runs definition")
         }
         var rebuiltSQL = tableSQL.replacingOccurrences(of: statuses, with: "'diverged','interrupted','pruned')")
         rebuiltSQL.replaceSubrange(rebuiltSQL.range(of: "runs", range: nameRange.lowerBound..<rebuiltSQL.endIndex)!,

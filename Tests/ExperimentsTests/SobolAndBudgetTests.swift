@@ -60,7 +60,7 @@ final class SobolAndBudgetTests: XCTestCase {
 
     func testChungEtAlsBudgetGivesTanh100Gru46Lstm36() {
         // ~20k recurrent parameters with 100 inputs (the seed's single bias per gate).
-        let sizes = CellKind.allCases.map { cell in
+        let sizes = [CellKind.rnn, .gru, .lstm].map { cell in
             ParameterBudget.hiddenSize(budget: 20_000, scope: .recurrent,
                                        model: ModelConfig(cell: cell, inputSize: 100, hiddenSize: 1, outputSize: 1))
         }

@@ -69,6 +69,24 @@ final class SobolAndBudgetTests: XCTestCase {
                        3 * 46 * (46 + 100 + 1))
     }
 
+    func testBudgetsCountStackedLayersAndRecurrentBiases() {
+        // Two gru layers, 100 inputs: layer 1 is 3h(h + 100 + 1), layer 2 is 3h(h + h + 1).
+        var two = ModelConfig(cell: .gru, inputSize: 100, hiddenSize: 1, outputSize: 1)
+        two.layers = 2
+        let hidden = ParameterBudget.hiddenSize(budget: 20_000, scope: .recurrent, model: two)
+        let count = { (h: Int) in 3 * h * (h + 101) + 3 * h * (2 * h + 1) }
+        XCTAssertEqual(hidden, (1...200).min { (abs(count($0) - 20_000), $0) < (abs(count($1) - 20_000), $1) })
+        XCTAssertLessThan(hidden, 46, "a second layer leaves fewer units per layer for the same budget")
+        // PyTorch's GRU form has a second bias per gate: fewer units than the seed's GRU at one budget.
+        let seedForm = ParameterBudget.hiddenSize(budget: 20_000, scope: .recurrent,
+                                                  model: ModelConfig(cell: .gru, inputSize: 100, hiddenSize: 1, outputSize: 1))
+        let pytorchForm = ParameterBudget.hiddenSize(budget: 20_000, scope: .recurrent,
+                                                     model: ModelConfig(cell: .gruResetAfter, inputSize: 100, hiddenSize: 1, outputSize: 1))
+        XCTAssertLessThanOrEqual(pytorchForm, seedForm)
+        let sized = ModelConfig(cell: .gruResetAfter, inputSize: 100, hiddenSize: pytorchForm, outputSize: 1)
+        XCTAssertEqual(ParameterBudget.count(sized, scope: .recurrent), 3 * pytorchForm * (pytorchForm + 100 + 2))
+    }
+
     func testBudgetTiesGoToTheSmallerSizeAndScopeAllCountsTheHead() {
         // rnn with no input: recurrent count h(h + 1); 12 at h = 3 and 20 at h = 4, so 16 is a tie.
         let rnn = ModelConfig(cell: .rnn, inputSize: 0, hiddenSize: 1, outputSize: 2)

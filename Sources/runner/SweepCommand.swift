@@ -23,8 +23,9 @@ extension Runner {
             discussion: """
             The spec (JSON) names a task, training defaults and a grid (or random search) of \
             model and training fields; the runs are their product. The plan is written to the \
-            database first, then --jobs workers train the runs, one model per thread, and every \
-            epoch is recorded with a checkpoint.
+            database first, then --jobs workers train the runs, one model each, and every \
+            epoch is recorded with a checkpoint. Cores no run holds are lent to the running runs \
+            (up to --threads-per-run threads each), without changing any result.
 
             Running the same command again continues: finished runs are skipped, an interrupted \
             run resumes from its last epoch with the same bits. Several processes may share one \
@@ -43,6 +44,9 @@ extension Runner {
 
         @Option(name: .long, help: "Runs trained at once (default: the number of active processors).")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(name: .long, help: "The most threads one run uses: cores no run holds (a sweep's tail, --jobs below the core count) are lent to running runs, up to this many threads each; results are the same bits whatever the lending (default: the number of active processors; 1 turns lending off).")
+        var threadsPerRun: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @OptionGroup var database: DatabasePathOption
 
@@ -66,6 +70,7 @@ extension Runner {
 
         func validate() throws {
             if jobs <= 0 { throw ValidationError("--jobs must be positive, got \(jobs)") }
+            if threadsPerRun <= 0 { throw ValidationError("--threads-per-run must be positive, got \(threadsPerRun)") }
         }
 
         func run() throws {
@@ -88,7 +93,7 @@ extension Runner {
                 throw fail("\(error)", code: 1)
             }
             let progress: ProgressSink = isatty(STDERR_FILENO) != 0 ? TerminalProgress() : LogProgress()
-            var options = SchedulerOptions(jobs: jobs, failFast: failFast)
+            var options = SchedulerOptions(jobs: jobs, threadsPerRun: threadsPerRun, failFast: failFast)
             options.decidesHalving = shard == nil
             if retryFailed {
                 do {
@@ -117,9 +122,11 @@ extension Runner {
                 throw fail("closing \(database.path): \(error)", code: 1)
             }
             let counts = summary.counts
-            writeLine(String(format: "sweep %@: %d finished, %d diverged, %d failed, %d interrupted in this process; %d epochs in %.1fs; SQLite %.2f CPU-s (%.2f%% of the workers' time)",
+            writeLine(String(format: "sweep %@: %d finished, %d diverged, %d failed, %d interrupted in this process; %d epochs in %.1fs; cores %.0f%% busy (%.1f CPU-s / (%d cores × %.1fs)); SQLite %.2f CPU-s (%.2f%% of the workers' time)",
                              setup.spec.name, counts[.finished] ?? 0, counts[.diverged] ?? 0, counts[.failed] ?? 0,
-                             counts[.interrupted] ?? 0, summary.epochsTrained, summary.wallSeconds, summary.databaseSeconds,
+                             counts[.interrupted] ?? 0, summary.epochsTrained, summary.wallSeconds,
+                             100 * summary.coreUtilisation, summary.coreSeconds, summary.cores, summary.wallSeconds,
+                             summary.databaseSeconds,
                              100 * summary.databaseSeconds / max(summary.wallSeconds * Double(jobs), 1e-9)))
             if setup.halving != nil {
                 writeLine(String(format: "halving: %d configurations ranked and %d runs pruned in this process; %d runs stopped early; workers idle at rung barriers %.1f s (%.1f%% of worker time)",

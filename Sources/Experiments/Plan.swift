@@ -4,6 +4,7 @@ import Foundation
 import JSON
 import ResultsStore
 import SequenceModels
+import Tasks
 
 /// One run of the plan.
 public struct PlanEntry: Sendable, Equatable {
@@ -48,19 +49,39 @@ public struct PlanEntry: Sendable, Equatable {
 public struct Plan: Sendable, Equatable {
     public var entries: [PlanEntry]
 
-    public init(spec: Spec) {
+    ///
+    /// With `random.sampler: "sobol"`, sample s takes point s of a ``SobolSequence`` with one
+    /// dimension per random field (in ``RunField`` order), scrambled from `search_seed`, and
+    /// maps coordinate u to the field's distribution as a single uniform draw would be.
+    ///
+    /// Configurations with a `params` budget get their hidden size from
+    /// ``ParameterBudget/hiddenSize(for:task:)``, which needs the `task` (its input and output
+    /// sizes); a spec without budgets needs none.
+    public init(spec: Spec, task: (any SequenceTask)? = nil) {
         var configs: [RunConfig] = []
         if let random = spec.random {
             var rng = Xoshiro256(seed: random.searchSeed)
-            for _ in 0..<random.samples {
+            let sobol = random.sampler == .sobol && !random.fields.isEmpty
+                ? SobolSequence(dimensions: random.fields.count, scrambleSeed: random.searchSeed).points(random.samples) : nil
+            for sample in 0..<random.samples {
                 var sampled = spec.base
-                for randomField in random.fields {
-                    sampled.set(randomField.field, to: Plan.draw(randomField, rng: &rng))
+                for (dimension, randomField) in random.fields.enumerated() {
+                    let value = sobol.map { Plan.value(randomField, at: $0[sample][dimension]) }
+                        ?? Plan.draw(randomField, rng: &rng)
+                    sampled.set(randomField.field, to: value)
                 }
                 configs += Plan.gridCombinations(spec.grid, over: sampled)
             }
         } else {
             configs = Plan.gridCombinations(spec.grid, over: spec.base)
+        }
+        if configs.contains(where: { $0.params != nil }) {
+            guard let task else { preconditionFailure("a plan with parameter budgets needs its task") }
+            configs = configs.map { config in
+                var sized = config
+                sized.hidden = ParameterBudget.hiddenSize(for: config, task: task)
+                return sized
+            }
         }
         var seen = Set<String>()
         var entries: [PlanEntry] = []
@@ -97,6 +118,21 @@ public struct Plan: Sendable, Equatable {
             }
         }
         return configs
+    }
+
+    /// The value of a random field at quantile `u` in [0, 1) (a Sobol coordinate).
+    static func value(_ randomField: RandomField, at u: Double) -> RunFieldValue {
+        switch randomField.distribution {
+        case .logUniform(let low, let high):
+            return .real(exp(log(low) + (log(high) - log(low)) * u))
+        case .uniform(let low, let high):
+            return .real(low + (high - low) * u)
+        case .intUniform(let low, let high):
+            let value = low + min(Int(u * Double(high - low + 1)), high - low)
+            return randomField.field.kind == .integer ? .integer(value) : .real(Double(value))
+        case .choice(let values):
+            return values[min(Int(u * Double(values.count)), values.count - 1)]
+        }
     }
 
     /// One value of a random field. The number of generator steps per distribution is fixed

@@ -26,14 +26,28 @@ public struct SchedulerOptions: Sendable {
     public var staleAfter: TimeInterval
     /// How often workers refresh the heartbeats of their runs.
     public var heartbeatInterval: TimeInterval
+    /// Stop the sweep at the first failed run (its other running runs are marked interrupted).
+    /// A diverged run is a result, not a failure.
+    public var failFast = false
+    /// Whether this process takes halving decisions. False for a shard of a Slurm chain: a
+    /// shard sees only its own runs, so it trains to the next rung and stops there, and the
+    /// chain's decision step decides on the merged database.
+    public var decidesHalving = true
+    /// Longest wait at a rung barrier before looking again (other processes' progress is seen by polling).
+    public var barrierPollInterval: TimeInterval = 0.5
+    /// Fault injection for tests: called before each epoch is trained with the run's
+    /// configuration and the epoch; a non-nil message fails the run there, as a thrown error would.
+    public var failureInjection: (@Sendable (RunConfig, Int) -> String?)?
 
     public init(jobs: Int, threadsPerRun: Int = 1, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
-                staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5) {
+                staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5,
+                failFast: Bool = false) {
         self.jobs = jobs
         self.threadsPerRun = max(1, threadsPerRun)
         self.cores = max(1, cores)
         self.staleAfter = staleAfter
         self.heartbeatInterval = heartbeatInterval
+        self.failFast = failFast
     }
 }
 
@@ -51,6 +65,17 @@ public struct SchedulerSummary: Sendable {
     /// Training steps that ran on lent cores.
     public var stepsOnLentCores = 0
     public var cancelled = false
+    /// Runs that early stopping ended (counted in `finished` too).
+    public var earlyStopped = 0
+    /// Halving decisions this process took (configurations ranked), and runs it pruned.
+    public var decisionsTaken = 0
+    public var runsPruned = 0
+    /// Worker-seconds spent waiting at rung barriers for other runs to reach the rung.
+    public var barrierIdleSeconds = 0.0
+    /// Runs of this process's share left at a rung barrier for another process to decide (shards).
+    public var waitingAtBarrier = 0
+    /// With `failFast`: the failed run that stopped the sweep, and why.
+    public var failedFast: String?
 
     /// The share of the cores' time this process used, 0...1.
     public var coreUtilisation: Double { coreSeconds / max(Double(cores) * wallSeconds, 1e-9) }
@@ -67,22 +92,29 @@ public final class Scheduler: @unchecked Sendable {
     public let observer: SweepObserver?
     /// This process's worker names are "<host>:<pid>:<n>".
     public let workerPrefix: String
+    /// The sweep's successive halving (nil: every run trains all its epochs).
+    public let halving: Halving?
 
     private let lock = NSLock()
     private var cancelled = false
     private var active: [Int64: (worker: String, lost: Bool)] = [:]
-    private var summary = SchedulerSummary()
+    var summary = SchedulerSummary()
     private var workerErrors: [Error] = []
+    /// Signalled whenever a run stops training here, so that workers waiting at a rung barrier look again.
+    let barrier = NSCondition()
+    /// One halving decision attempt at a time in this process.
+    let decisionLock = NSLock()
     /// Epoch records, checkpoints and final statuses are written here, in order, off
     /// the training threads: a worker goes on with its next epoch while SQLite writes.
     /// A process killed before a write loses at most that epoch, which a rerun
     /// recomputes with the same bits.
-    private let writer = DispatchQueue(label: "runner.database-writer")
+    let writer = DispatchQueue(label: "runner.database-writer")
     private let entryByHash: [String: PlanEntry]
     private let lender: CoreLender
 
     public init(sweepId: Int64, entries: [PlanEntry], task: any SequenceTask, database: ResultsDatabase,
-                options: SchedulerOptions, progress: ProgressSink, observer: SweepObserver? = nil) {
+                options: SchedulerOptions, progress: ProgressSink, observer: SweepObserver? = nil, halving: Halving? = nil) {
+        self.halving = halving
         self.sweepId = sweepId
         self.entries = entries
         self.task = task
@@ -101,7 +133,7 @@ public final class Scheduler: @unchecked Sendable {
     public func cancel() { locked { cancelled = true } }
     public var isCancelled: Bool { locked { cancelled } }
 
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock(); defer { lock.unlock() }
         return try body()
     }
@@ -109,7 +141,7 @@ public final class Scheduler: @unchecked Sendable {
     /// Times a database call into the summary: the CPU time of this thread inside
     /// the call (SQLite's own cost), so that waiting for a core the training
     /// threads hold is not counted as time in SQLite.
-    private func timedStoreCall<T>(_ body: () throws -> T) rethrows -> T {
+    func timedStoreCall<T>(_ body: () throws -> T) rethrows -> T {
         let start = threadCPUSeconds()
         defer {
             let s = threadCPUSeconds() - start
@@ -137,7 +169,10 @@ public final class Scheduler: @unchecked Sendable {
         let start = Date(), startCPU = processCPUSeconds()
         try releaseRunsOfDeadLocalProcesses()
         let hashes = entries.configHashes
-        let totalEpochs = entries.reduce(0) { $0 + $1.config.epochs }
+        // With halving, the most epochs the schedule can train (for a shard, an estimate from its own runs).
+        let totalEpochs = halving.map { h in
+            HalvingSchedule(halving: h, configurations: h.configurations.map { $0.runs.filter(hashes.contains).count }.filter { $0 > 0 }).epochs
+        } ?? entries.reduce(0) { $0 + $1.config.epochs }
         let existing = try database.runs(sweepId: sweepId).filter { hashes.contains($0.configHash) }
         let doneEpochs = try database.epochCounts(sweepId: sweepId).filter { hashes.contains($0.key) }.values.reduce(0, +)
         let remaining = existing.filter { !$0.status.isTerminal }.count
@@ -159,6 +194,10 @@ public final class Scheduler: @unchecked Sendable {
         }
         group.wait()
         writer.sync {}      // every queued write is done
+        if halving != nil && !options.decidesHalving {
+            let waiting = try database.runs(sweepId: sweepId).filter { hashes.contains($0.configHash) && !$0.status.isTerminal }.count
+            locked { summary.waitingAtBarrier = waiting }
+        }
         progress.sweepEnded()
         if let first = locked({ workerErrors.first }) { throw first }
         return locked {
@@ -186,7 +225,7 @@ public final class Scheduler: @unchecked Sendable {
     /// Queues a write of a run's results on the writer. A run taken over by another
     /// process (its heartbeat went stale) stops being trained here; other errors end the sweep.
     /// `then` runs after a successful write (outside the time counted as SQLite's).
-    private func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void,
+    func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void,
                        then: ((SweepObserver) -> Void)? = nil) {
         writer.async {
             do {
@@ -206,11 +245,31 @@ public final class Scheduler: @unchecked Sendable {
 
     private func workerLoop(worker: String, hashes: Set<String>) throws {
         while !isCancelled {
-            guard let claimed = try timedStoreCall({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
-                                                                  staleAfter: options.staleAfter) }) else { return }
+            let claimed: ClaimedRun
+            if let halving {
+                guard let next = try claimUnderHalving(halving, worker: worker, hashes: hashes) else { return }
+                claimed = next
+            } else {
+                guard let next = try timedStoreCall({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
+                                                                   staleAfter: options.staleAfter) }) else { return }
+                claimed = next
+            }
             locked { active[claimed.run.id!] = (worker, false) }
-            defer { _ = locked { active.removeValue(forKey: claimed.run.id!) } }
+            defer {
+                _ = locked { active.removeValue(forKey: claimed.run.id!) }
+                barrier.broadcast()
+            }
             try train(claimed, worker: worker)
+        }
+    }
+
+    /// A failed run: counted, and with `failFast` the sweep stops.
+    private func failed(runId: Int64, label: String, because error: String) {
+        progress.runEnded(runId: runId, label: label, status: "failed", detail: error)
+        count(.failed)
+        if options.failFast {
+            locked { if summary.failedFast == nil { summary.failedFast = "run \(runId) (\(label)): \(error)" } }
+            cancel()
         }
     }
 
@@ -241,6 +300,8 @@ public final class Scheduler: @unchecked Sendable {
         }
         lender.runStarted()
         defer { lender.runEnded() }
+        var earlyStopping = config.earlyStop.map { EarlyStopping(rule: $0, metricHigherIsBetter: task.metricHigherIsBetter) }
+        let limit: Int
         do {
             if claimed.run.paramCount == nil {
                 try timedStoreCall { try database.setParamCount(runId: runId, paramCount: trainer.model.parameters.count) }
@@ -250,18 +311,43 @@ public final class Scheduler: @unchecked Sendable {
                     throw Checkpoint.DecodeError(reason: "run \(runId) has \(claimed.lastCompletedEpoch) epochs but no matching checkpoint")
                 }
                 try trainer.restore(try Checkpoint(decoding: record.state))
+                if earlyStopping != nil {
+                    // The stopping rule's state is a function of the recorded epochs: replay them.
+                    for epoch in try timedStoreCall({ try database.epochs(runId: runId) }) {
+                        _ = earlyStopping!.observe(epoch: epoch.epoch, value: config.earlyStop!.monitor.value(valLoss: epoch.valLoss, valMetric: epoch.valMetric))
+                    }
+                }
             }
+            limit = try halving.map { try epochLimit($0, runHash: entry.configHash) } ?? config.epochs
         } catch {
             try timedStoreCall { try database.markRun(runId, status: .failed, error: "\(error)", worker: worker) }
             if let observer { writer.async { observer.runStarted(claimed.run, config: config); observer.runEnded(claimed.run, status: .failed) } }
-            progress.runEnded(runId: runId, label: name, status: "failed", detail: "\(error)")
-            count(.failed)
+            failed(runId: runId, label: name, because: "\(error)")
+            return
+        }
+        if let stopping = earlyStopping, stopping.epochsWithoutImprovement >= stopping.rule.patience,
+           trainer.completedEpochs < config.epochs {
+            // Killed after recording the stopping epoch, before marking the run: finish it now.
+            write(runId: runId, label: name, { try $0.markRun(runId, status: .finished, worker: worker, stopEpoch: trainer.completedEpochs, stopReason: stopping.reason) },
+                  then: { $0.runEnded(claimed.run, status: .finished) })
+            progress.runEnded(runId: runId, label: name, status: "finished", detail: "early stop at epoch \(trainer.completedEpochs)")
+            count(.finished)
+            locked { summary.earlyStopped += 1 }
+            return
+        }
+        if trainer.completedEpochs >= limit {
+            releaseAtBarrier(runId: runId, label: name, worker: worker, epoch: trainer.completedEpochs)
             return
         }
         progress.runStarted(runId: runId, label: name, fromEpoch: trainer.completedEpochs + 1, epochs: config.epochs)
         if let observer { writer.async { observer.runStarted(claimed.run, config: config) } }
 
-        while trainer.completedEpochs < config.epochs {
+        while trainer.completedEpochs < limit {
+            if let message = options.failureInjection?(config, trainer.completedEpochs + 1) {
+                write(runId: runId, label: name) { try $0.markRun(runId, status: .failed, error: message, worker: worker) }
+                failed(runId: runId, label: name, because: message)
+                return
+            }
             let outcome = trainer.trainEpoch(isCancelled: { self.isCancelled || self.locked { self.active[runId]?.lost ?? false } })
             switch outcome {
             case .completed(let r):
@@ -276,6 +362,17 @@ public final class Scheduler: @unchecked Sendable {
                       then: { $0.epochRecorded(record, run: claimed.run) })
                 locked { summary.epochsTrained += 1 }
                 progress.epochFinished(runId: runId, label: name, result: r, epochs: config.epochs)
+                // A stop at the last epoch is no early stop: the run finishes as planned below.
+                if earlyStopping?.observe(epoch: r.epoch, value: config.earlyStop!.monitor.value(valLoss: r.valLoss, valMetric: record.valMetric)) == true,
+                   r.epoch < config.epochs {
+                    let reason = earlyStopping!.reason
+                    write(runId: runId, label: name, { try $0.markRun(runId, status: .finished, worker: worker, stopEpoch: r.epoch, stopReason: reason) },
+                          then: { $0.runEnded(claimed.run, status: .finished) })
+                    progress.runEnded(runId: runId, label: name, status: "finished", detail: "early stop at epoch \(r.epoch)")
+                    count(.finished)
+                    locked { summary.earlyStopped += 1 }
+                    return
+                }
             case .diverged(let epoch, let step, let loss):
                 let why = "loss became \(loss) at epoch \(epoch), step \(step)"
                 write(runId: runId, label: name, { try $0.markRun(runId, status: .diverged, error: why, worker: worker) },
@@ -294,6 +391,10 @@ public final class Scheduler: @unchecked Sendable {
                 count(.interrupted)
                 return
             }
+        }
+        if trainer.completedEpochs < config.epochs {
+            releaseAtBarrier(runId: runId, label: name, worker: worker, epoch: trainer.completedEpochs)
+            return
         }
         write(runId: runId, label: name, { try $0.markRun(runId, status: .finished, error: nil, worker: worker) },
               then: { $0.runEnded(claimed.run, status: .finished) })

@@ -19,9 +19,13 @@ public struct SlurmJobOptions: Sendable, Equatable {
     public var time: String?
     /// Where the shard databases, logs, merged database and report go.
     public var outputDirectory: String
+    /// The number of halving rungs of the spec (0: no halving). With rungs, the sweep runs as a
+    /// chain: the array once per rung and once more to the end, with a decision job after each rung.
+    public var rungs: Int
 
     public init(runnerPath: String, specPath: String, sweepName: String, tasks: Int, parallel: Int? = nil,
-                cpusPerTask: Int, partition: String? = nil, time: String? = nil, outputDirectory: String) {
+                cpusPerTask: Int, partition: String? = nil, time: String? = nil, outputDirectory: String, rungs: Int = 0) {
+        self.rungs = rungs
         self.runnerPath = runnerPath
         self.specPath = specPath
         self.sweepName = sweepName
@@ -40,6 +44,9 @@ public struct SlurmScripts: Sendable, Equatable {
     public var mergeScript: String
     public var arrayScriptPath: String
     public var mergeScriptPath: String
+    /// With halving: the decision job run after each rung's array (nil without halving).
+    public var decideScript: String?
+    public var decideScriptPath: String { options.outputDirectory + "/decide.sbatch" }
     public var options: SlurmJobOptions
 
     public var mergedDatabasePath: String { options.outputDirectory + "/results.db" }
@@ -107,6 +114,34 @@ public struct SlurmScripts: Sendable, Equatable {
         exit "$status"
 
         """
+
+        decideScript = options.rungs == 0 ? nil : """
+        #!/bin/bash
+        # Successive halving of sweep \(options.sweepName): the decision step between two passes of
+        # sweep.sbatch, written by `runner slurm`. It merges the shards into results.db, decides every
+        # rung the merged results allow (written once, in results.db), and copies the decisions into
+        # each shard database, where the pruned runs are marked; the next pass of the array then
+        # trains the kept configurations to the next rung. Submitted with --dependency=afterok on
+        # the pass before it; running it again decides nothing new.
+        #SBATCH --job-name=runner-\(jobName)-decide
+        #SBATCH --ntasks=1
+        #SBATCH --cpus-per-task=1
+        \(common)#SBATCH --output=\(dir)/logs/decide-job-%j.out
+        set -euo pipefail
+        \(runner) merge --output \(merged) \\
+            \(shardList)
+        \(runner) decide \(q(options.specPath)) --db \(merged) \\
+            \(shardList)
+
+        """
+    }
+
+    /// The jobs to submit, in order, each after the one before it succeeded: the array once
+    /// (no halving), or once per rung with the decision job after each, then once more; then the merge.
+    public var submissionOrder: [String] {
+        var order: [String] = []
+        for _ in 0..<options.rungs { order += [arrayScriptPath, decideScriptPath] }
+        return order + [arrayScriptPath, mergeScriptPath]
     }
 
     /// `text` in single quotes for bash (a `'` inside becomes `'\''`).

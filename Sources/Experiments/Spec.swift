@@ -39,6 +39,16 @@ public struct RandomSearch: Sendable, Equatable {
     public var searchSeed: UInt64
     /// Sampled fields, in ``RunField`` order (the order of the draws).
     public var fields: [RandomField]
+    /// How the points are drawn: pseudo-random (default) or scrambled Sobol.
+    public var sampler: Sampler = .random
+
+    /// `random.sampler`.
+    public enum Sampler: String, Sendable, Equatable, CaseIterable {
+        /// Independent draws from a ``Xoshiro256`` seeded with `search_seed`.
+        case random
+        /// A scrambled Sobol sequence (``SobolSequence``), scrambled from `search_seed`.
+        case sobol
+    }
 }
 
 /// A validated experiment spec.
@@ -46,7 +56,8 @@ public struct RandomSearch: Sendable, Equatable {
 /// Layout of the JSON: `name` (required, non-empty string), `task` (required object with a
 /// `name` string; other keys are the task's parameters), `train` (optional object of run
 /// fields: the defaults of every run), `grid` (optional object of run fields to non-empty
-/// lists), `random` (optional: `samples`, `search_seed`, and run fields to distributions).
+/// lists), `random` (optional: `samples`, `search_seed`, `sampler`, and run fields to
+/// distributions), `halving` (optional: `min_epochs`, `eta`, `monitor`; see ``HalvingRule``).
 /// A field may be in `train` and in `grid` or `random` (which override it), but not in both
 /// `grid` and `random`. With `random`, each sample is combined with every grid combination.
 public struct Spec: Sendable, Equatable {
@@ -57,6 +68,8 @@ public struct Spec: Sendable, Equatable {
     /// Grid axes in ``RunField`` order (first axis varies slowest).
     public var grid: [GridAxis]
     public var random: RandomSearch?
+    /// Successive halving across the sweep (`halving`), nil when absent.
+    public var halving: HalvingRule?
     /// The spec text as given (stored in `sweeps.spec_json`).
     public var sourceJSON: String
 
@@ -64,8 +77,8 @@ public struct Spec: Sendable, Equatable {
     /// path, e.g. `task.length: expected an integer ≥ 2, got 0`.
     public typealias TaskValidator = (_ taskName: String, _ parameters: [String: JSONValue]) -> [TaskProblem]
 
-    public static let topLevelFields = ["name", "task", "train", "grid", "random"]
-    static let randomSettings = ["samples", "search_seed"]
+    public static let topLevelFields = ["name", "task", "train", "grid", "random", "halving"]
+    static let randomSettings = ["samples", "search_seed", "sampler"]
 
     /// Reads and parses the spec file at `path`. A file that cannot be read is one problem.
     public static func load(path: String, taskValidator: TaskValidator = { _, _ in [] }) throws -> Spec {
@@ -99,7 +112,7 @@ public struct Spec: Sendable, Equatable {
 }
 
 /// Walks the parsed JSON, collecting problems instead of stopping at the first.
-private struct SpecReader {
+struct SpecReader {
     var problems: [SpecProblem] = []
 
     mutating func problem(_ path: String, _ message: String) {
@@ -143,9 +156,11 @@ private struct SpecReader {
         let grid = members["grid"].map { readGrid($0) } ?? []
         let random = members["random"].flatMap { readRandom($0, gridFields: Set(grid.map(\.field))) }
         checkOptimizerOnlyFields(members, base: base, grid: grid, random: random)
+        let halving = members["halving"].flatMap { readHalving($0) }
+        checkCombinations(members: members, base: base, grid: grid, random: random, halving: halving)
 
         guard let task else { return nil }
-        return Spec(name: name, task: task, base: base, grid: grid, random: random, sourceJSON: sourceJSON)
+        return Spec(name: name, task: task, base: base, grid: grid, random: random, halving: halving, sourceJSON: sourceJSON)
     }
 
     /// A field that one optimiser alone reads (rmsprop_momentum) is a problem where it is set
@@ -296,7 +311,15 @@ private struct SpecReader {
                 ok = false
             }
         }
-        return ok ? RandomSearch(samples: samples, searchSeed: searchSeed, fields: fields) : nil
+        var sampler = RandomSearch.Sampler.random
+        switch members["sampler"] {
+        case nil: break
+        case .string(let text)? where RandomSearch.Sampler(rawValue: text) != nil: sampler = RandomSearch.Sampler(rawValue: text)!
+        case let other?:
+            problem("random.sampler", "expected \"random\" or \"sobol\", got \(shortJSON(other))")
+            ok = false
+        }
+        return ok ? RandomSearch(samples: samples, searchSeed: searchSeed, fields: fields, sampler: sampler) : nil
     }
 
     mutating func readDistribution(_ value: JSONValue, field: RunField, path: String) -> Distribution? {
@@ -332,8 +355,8 @@ private struct SpecReader {
             problem(distributionPath, "expected a list of two numbers [low, high], got \(shortJSON(argument))")
             return nil
         }
-        if field.kind == .text {
-            problem(distributionPath, "\(field.rawValue) takes names, not numbers; use {\"choice\": [...]}")
+        if field.kind == .text || field.kind == .object {
+            problem(distributionPath, "\(field.rawValue) takes \(field.kind == .text ? "names" : "objects"), not numbers; use {\"choice\": [...]}")
             return nil
         }
         if field.kind == .integer && kind != "int_uniform" {

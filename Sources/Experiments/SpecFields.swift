@@ -19,20 +19,27 @@ public enum RunField: String, CaseIterable, Sendable {
     case weightDecay = "weight_decay"
     case rmspropMomentum = "rmsprop_momentum"
     case lrSchedule = "lr_schedule"
+    /// An ``EarlyStopRule`` object, or null for none.
+    case earlyStop = "early_stop"
+    /// A parameter budget: the hidden size is chosen per cell to come nearest (``ParameterBudget``).
+    case params
+    /// What a `params` budget counts: `all` parameters or only the `recurrent` layers'.
+    case paramsScope = "params_scope"
 
     /// What the field holds, for choosing which random distributions fit it.
-    enum Kind { case text, integer, real }
+    enum Kind { case text, integer, real, object }
 
     var kind: Kind {
         switch self {
-        case .cell, .optimizer, .lrSchedule: return .text
-        case .hidden, .seed, .batch, .epochs, .layers: return .integer
+        case .cell, .optimizer, .lrSchedule, .paramsScope: return .text
+        case .hidden, .seed, .batch, .epochs, .layers, .params: return .integer
         case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout, .weightDecay, .rmspropMomentum: return .real
+        case .earlyStop: return .object
         }
     }
 
     /// Whether null is allowed (meaning "not set").
-    var isOptional: Bool { self == .clipNorm || self == .clipValue }
+    var isOptional: Bool { self == .clipNorm || self == .clipValue || self == .earlyStop || self == .params }
 }
 
 /// A checked value of one run field.
@@ -42,6 +49,8 @@ public enum RunFieldValue: Sendable, Equatable {
     case integer(Int)
     case real(Double)
     case schedule(LearningRateSchedule)
+    case earlyStop(EarlyStopRule)
+    case paramsScope(ParamsScope)
     /// An optional field explicitly set to null.
     case unset
 }
@@ -69,7 +78,14 @@ extension RunField {
             return .success(.optimizer(optimizer))
         case .lrSchedule:
             return LearningRateSchedule.check(value).map { .schedule($0) }
-        case .hidden, .batch, .epochs, .seed, .layers:
+        case .earlyStop:
+            return EarlyStopRule.read(value).map { .earlyStop($0) }
+        case .paramsScope:
+            guard case .string(let text) = value, let scope = ParamsScope(rawValue: text) else {
+                return .failure(.init("expected \(expectation), got \(shortJSON(value))"))
+            }
+            return .success(.paramsScope(scope))
+        case .hidden, .batch, .epochs, .seed, .layers, .params:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             guard number == number.rounded(), abs(number) <= largestExactInteger else {
                 return .failure(.init("expected \(expectation), got \(shortJSON(value))"))
@@ -105,6 +121,9 @@ extension RunField {
         case .optimizer: return "a string (sgd, momentum, adam, adamw or rmsprop)"
         case .lrSchedule: return LearningRateSchedule.expectation
         case .hidden, .batch, .epochs: return "a positive integer"
+        case .params: return "a positive integer (a parameter budget) or null"
+        case .paramsScope: return "a string (all or recurrent)"
+        case .earlyStop: return "an object {\"patience\": P, \"min_delta\": d, \"monitor\": \"val_loss\"} or null"
         case .seed: return "a non-negative integer"
         case .lr: return "a positive number"
         case .momentum, .dropout, .rmspropMomentum: return "a number in [0, 1)"
@@ -144,6 +163,8 @@ let fieldAliases: [String: String] = [
     "cell_type": "cell", "model": "cell", "opt": "optimizer", "clip": "clip_norm", "grad_clip": "clip_norm",
     "clipnorm": "clip_norm", "clip-norm": "clip_norm", "clipvalue": "clip_value", "forget_gate_bias": "forget_bias",
     "forget-bias": "forget_bias", "forgetbias": "forget_bias", "random_seed": "seed",
+    "early_stopping": "early_stop", "earlystop": "early_stop", "patience": "early_stop",
+    "param_budget": "params", "parameters": "params", "budget": "params", "n_params": "params",
     "num_layers": "layers", "n_layers": "layers", "depth": "layers", "dropout_rate": "dropout", "p_dropout": "dropout",
     "wd": "weight_decay", "l2": "weight_decay", "weightdecay": "weight_decay", "weight-decay": "weight_decay",
     "schedule": "lr_schedule", "scheduler": "lr_schedule", "lr_scheduler": "lr_schedule", "lr_decay": "lr_schedule",

@@ -69,6 +69,13 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     public var rmspropMomentum: Double
     /// How the learning rate changes over the epochs (constant: always `lr`).
     public var lrSchedule: LearningRateSchedule
+    /// Stop the run when its monitored value stops improving; nil: train every epoch.
+    public var earlyStop: EarlyStopRule?
+    /// A parameter budget: `hidden` is then the size chosen for it (``ParameterBudget``);
+    /// nil: `hidden` as given.
+    public var params: Int?
+    /// What `params` counts (nil reads as `all`; written only with `params`).
+    public var paramsScope: ParamsScope?
     public var task: TaskSpec
 
     public init(cell: CellKind, hidden: Int, lr: Double, seed: Int, batch: Int, epochs: Int,
@@ -112,6 +119,9 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         case weightDecay = "weight_decay"
         case rmspropMomentum = "rmsprop_momentum"
         case lrSchedule = "lr_schedule"
+        case earlyStop = "early_stop"
+        case params
+        case paramsScope = "params_scope"
     }
 
     /// Reads `config_json`; the fields added after the first release (layers, dropout,
@@ -139,6 +149,9 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                     debugDescription: message.problems(at: "lr_schedule").map(\.description).joined(separator: "; "))
             }
         }
+        earlyStop = try c.decodeIfPresent(EarlyStopRule.self, forKey: .earlyStop)
+        params = try c.decodeIfPresent(Int.self, forKey: .params)
+        paramsScope = try c.decodeIfPresent(ParamsScope.self, forKey: .paramsScope)
     }
 
     /// Writes ``jsonValue``.
@@ -168,6 +181,11 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         case (.weightDecay, .real(let x)): weightDecay = x
         case (.rmspropMomentum, .real(let x)): rmspropMomentum = x
         case (.lrSchedule, .schedule(let schedule)): lrSchedule = schedule
+        case (.earlyStop, .earlyStop(let rule)): earlyStop = rule
+        case (.earlyStop, .unset): earlyStop = nil
+        case (.params, .integer(let n)): params = n
+        case (.params, .unset): params = nil
+        case (.paramsScope, .paramsScope(let scope)): paramsScope = scope
         default: preconditionFailure("value \(value) does not fit field \(field.rawValue)")
         }
     }
@@ -175,7 +193,8 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     /// The flat JSON object of `config_json`: every field by its spec name (clip_norm and
     /// clip_value absent when unset; layers, dropout, weight_decay, rmsprop_momentum and
     /// lr_schedule absent at their defaults 1, 0, 0, 0 and constant, so configurations from
-    /// before they existed keep their hashes) and `"task": {"name": ..., params...}`.
+    /// before they existed keep their hashes; early_stop only when set; params and
+    /// params_scope only with a budget) and `"task": {"name": ..., params...}`.
     public var jsonValue: JSONValue {
         var members: [String: JSONValue] = [
             "cell": .string(cell.rawValue), "hidden": .number(Double(hidden)), "lr": .number(lr),
@@ -190,6 +209,11 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         if weightDecay != 0 { members["weight_decay"] = .number(weightDecay) }
         if rmspropMomentum != 0 { members["rmsprop_momentum"] = .number(rmspropMomentum) }
         if lrSchedule != .constant { members["lr_schedule"] = lrSchedule.jsonValue }
+        if let earlyStop { members["early_stop"] = earlyStop.jsonValue }
+        if let params {
+            members["params"] = .number(Double(params))
+            members["params_scope"] = .string((paramsScope ?? .all).rawValue)
+        }
         return .object(members)
     }
 
@@ -198,6 +222,17 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
 
     /// SHA-256 hex of ``canonicalJSONText``: `runs.config_hash`.
     public var configHash: String { ConfigHash.of(canonicalJSON: canonicalJSONText) }
+
+    /// The configuration's seedless JSON: what the seeds of one configuration share, the
+    /// unit that successive halving ranks.
+    public var configurationJSONText: String {
+        guard case .object(var members) = jsonValue else { preconditionFailure("a run configuration is an object") }
+        members.removeValue(forKey: "seed")
+        return canonicalJSON(.object(members))
+    }
+
+    /// SHA-256 hex of ``configurationJSONText``: `halving_decisions.configuration`.
+    public var configurationHash: String { ConfigHash.of(canonicalJSON: configurationJSONText) }
 
     /// Reads a configuration back from `runs.config_json`.
     public static func fromJSON(_ text: String) throws -> RunConfig {

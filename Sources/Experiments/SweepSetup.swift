@@ -11,6 +11,14 @@ public struct SweepSetup: Sendable {
     public var task: any SequenceTask
     /// The runs this process works on: the whole plan, or one shard of it.
     public var entries: [PlanEntry]
+    /// Every run of the plan (equal to `entries` without a shard).
+    public var planEntries: [PlanEntry]
+
+    /// The spec's successive halving over the whole plan, nil without `halving`.
+    public var halving: Halving? {
+        spec.halving.map { Halving(rule: $0, entries: planEntries, epochs: spec.base.epochs,
+                                   metricHigherIsBetter: task.metricHigherIsBetter) }
+    }
 
     /// Reads and validates the spec (task parameters included) and builds the task, once:
     /// the task the validation builds is the one the sweep trains on (for charlm the corpus
@@ -32,14 +40,27 @@ public struct SweepSetup: Sendable {
             // Spec.load validates the task block of every spec it accepts, so this is unreachable.
             throw SpecError(file: specPath, problems: [SpecProblem(path: "task", message: "the task was not built")])
         }
-        let plan = Plan(spec: spec)
+        let plan = Plan(spec: spec, task: task)
         let entries = shard.map { plan.shard($0.index, of: $0.count) } ?? plan.entries
-        return SweepSetup(spec: spec, task: task, entries: entries)
+        return SweepSetup(spec: spec, task: task, entries: entries, planEntries: plan.entries)
     }
 
     /// The parameter count of an entry's model on this task.
     public func parameterCount(_ entry: PlanEntry) -> Int {
         Trainer.modelConfig(entry.config, task: task).parameterCount
+    }
+
+    /// `--retry-failed`: sets this process's failed runs back to `interrupted` so that they
+    /// continue from their last checkpoint, except runs of configurations that halving pruned
+    /// (they stay failed: nothing may train them further). Returns how many.
+    @discardableResult
+    public func retryFailedRuns(in database: ResultsDatabase, sweepId: Int64) throws -> Int {
+        var hashes = Set(entries.map(\.configHash))
+        if let halving {
+            let standings = halving.standings(try database.halvingDecisions(sweepId: sweepId))
+            hashes = hashes.filter { halving.epochLimit(ofRun: $0, standings: standings) != nil }
+        }
+        return try database.retryFailedRuns(sweepId: sweepId, configHashes: hashes)
     }
 
     /// Creates (or finds) the sweep and inserts the plan's runs; existing runs are kept.

@@ -105,7 +105,8 @@ struct ComparisonInputs {
         axes = keys.filter { key in
             Set(data.runs.map { $0.config[key] ?? .null }).count > 1
         }.sorted(by: axisOrder)
-        let configurationAxes = axes.filter { $0 != "cell" && $0 != "seed" }
+        // With a parameter budget, hidden follows from (params, cell): cells of one budget share a configuration.
+        let configurationAxes = axes.filter { $0 != "cell" && $0 != "seed" && !($0 == "hidden" && keys.contains("params")) }
         self.configurationAxes = configurationAxes
         let onTest = data.runs.contains { run in run.epochs.contains { $0.testLoss != nil } }
         reportedOnTest = onTest
@@ -152,7 +153,7 @@ extension ComparisonReport {
     public init(_ data: SweepData, options: ReportOptions = ReportOptions()) {
         let inputs = ComparisonInputs(data, options: options)
         let (configurations, cellsByKey) = inputs.configurations()
-        self.init(
+        var report = ComparisonReport(
             sweep: data.sweep, at: options.at, rankedBy: inputs.rankedBy, reportedOn: inputs.reportedOnTest ? "test" : nil, axes: inputs.axes,
             configurationAxes: inputs.configurationAxes,
             totalRuns: data.runs.count, statusCounts: inputs.statusCounts(),
@@ -162,5 +163,8 @@ extension ComparisonReport {
             timeToTarget: inputs.timeToTarget(configurations), variance: inputs.variance(),
             bestLearningRates: inputs.bestLearningRates(),
             unfinishedRuns: inputs.unfinishedRuns())
+        report.equalBudget = inputs.equalBudget(configurations)
+        report.pruning = inputs.pruning()
+        self = report
     }
 }

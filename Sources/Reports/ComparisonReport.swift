@@ -53,8 +53,10 @@ public struct CellResult: Sendable, Equatable, Codable {
     public var finished: Int
     /// Runs marked diverged.
     public var diverged: Int
-    /// Runs neither finished nor diverged (failed, interrupted, pending, running).
+    /// Runs neither finished, diverged nor pruned (failed, interrupted, pending, running).
     public var otherUnfinished: Int
+    /// Runs pruned by successive halving (nil when none: not in the means, they stopped at a rung).
+    public var pruned: Int? = nil
     public var valLoss: SummaryStat?
     public var metric: SummaryStat?
     /// Epoch of the lowest validation loss.
@@ -249,5 +251,10 @@ public struct ComparisonReport: Sendable, Equatable, Codable {
     public var timeToTarget: [TimeToTarget]
     public var variance: [VarianceAnalysis]
     public var bestLearningRates: [BestLearningRate]
+    /// Runs that did not finish, pruned runs aside (they are in `pruning`).
     public var unfinishedRuns: [UnfinishedRun]
+    /// Cells compared at equal parameter budget (nil unless `params` is a grid axis or set).
+    public var equalBudget: [BudgetComparison]? = nil
+    /// What early stopping and successive halving did (nil when neither stopped a run).
+    public var pruning: PruningSummary? = nil
 }

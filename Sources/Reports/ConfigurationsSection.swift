@@ -20,6 +20,7 @@ extension ComparisonInputs {
                 let runs = group.filter { $0.run.cell == cell }
                 let done = runs.filter { $0.run.status == .finished }
                 let diverged = runs.filter { $0.run.status == .diverged }.count
+                let pruned = runs.filter { $0.run.status == .pruned }.count
                 let valLoss = SummaryStat(done.compactMap(\.valLoss))
                 let metric = SummaryStat(done.compactMap(\.metric))
                 var beatsBaseline: Bool?
@@ -30,7 +31,7 @@ extension ComparisonInputs {
                 }
                 results.append(CellResult(
                     cell: cell, runs: runs.count, finished: done.count, diverged: diverged,
-                    otherUnfinished: runs.count - done.count - diverged,
+                    otherUnfinished: runs.count - done.count - diverged - pruned, pruned: pruned > 0 ? pruned : nil,
                     valLoss: valLoss, metric: metric,
                     bestEpoch: SummaryStat(done.compactMap { $0.bestEpoch.map(Double.init) }),
                     secondsPerEpoch: SummaryStat(done.compactMap(\.secondsPerEpoch)),

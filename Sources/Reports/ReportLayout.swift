@@ -50,16 +50,19 @@ extension ComparisonReport {
                                                      .number(compared.metric, field: compared.onTest ? "baseline_test_metric" : "baseline_metric")]),
             ])
 
-        return ReportDocument(title: "Sweep \(sweep.name): GRU vs LSTM comparison", sections: [
+        let sections: [ReportSection?] = [
             ReportSection(heading: "Verdict", paragraphs: verdictParagraphs(), tables: []),
             ReportSection(heading: "Overview", paragraphs: overview, tables: [statusTable(), baseline]),
             ReportSection(heading: "Per configuration", paragraphs: [], tables: [configurationTable()], curvesAfter: true),
             ReportSection(heading: "Head to head", paragraphs: [], tables: [standingsTable(), pairedTable(), equalSizeTable(), timeToTargetTable()]),
             ReportSection(heading: "Hyperparameters", paragraphs: [], tables: [varianceTable(), bestLearningRateTable()]),
+            budgetSection(),
+            pruningSection(),
             ReportSection(heading: "Runs that did not finish",
-                          paragraphs: unfinishedRuns.isEmpty ? ["Every run finished."] : [],
+                          paragraphs: unfinishedRuns.isEmpty ? ["Every run finished" + (pruning?.prunedRuns ?? 0 > 0 ? " or was pruned." : ".")] : [],
                           tables: unfinishedRuns.isEmpty ? [] : [unfinishedTable()]),
-        ])
+        ]
+        return ReportDocument(title: "Sweep \(sweep.name): GRU vs LSTM comparison", sections: sections.compactMap { $0 })
     }
 
     private func statusTable() -> ReportTable {
@@ -77,6 +80,10 @@ extension ComparisonReport {
                                 ("other_unfinished", .number(Double(result.otherUnfinished)))]
                 if result.diverged > 0 { runs.text += " +\(result.diverged) div" }
                 if result.otherUnfinished > 0 { runs.text += " +\(result.otherUnfinished) unf" }
+                if let pruned = result.pruned {
+                    runs.text += " +\(pruned) pruned"
+                    runs.fields.append(("pruned", .number(Double(pruned))))
+                }
                 var baseline = TableCell.label("–")
                 if let beats = result.beatsBaseline {
                     baseline = TableCell(text: beats ? "better" : "NOT better", fields: [("beats_baseline", .number(beats ? 1 : 0))], isNumeric: false)

@@ -113,10 +113,16 @@ public struct SweepRun: Sendable, Equatable {
     public var epochsPlanned: Int
     public var error: String?
     public var epochs: [RunEpoch]
+    /// Where the run ended before its planned epochs (early stopping, pruning), and the
+    /// halving rung of a pruned run.
+    public var stopEpoch: Int?
+    public var prunedRung: Int?
 
     public init(id: Int64, planIndex: Int, config: [String: ConfigValue], cell: String, hidden: Int,
                 lr: Double, seed: Int, status: RunStatus, paramCount: Int?, epochsPlanned: Int,
-                error: String? = nil, epochs: [RunEpoch]) {
+                error: String? = nil, epochs: [RunEpoch], stopEpoch: Int? = nil, prunedRung: Int? = nil) {
+        self.stopEpoch = stopEpoch
+        self.prunedRung = prunedRung
         self.id = id
         self.planIndex = planIndex
         self.config = config
@@ -136,10 +142,13 @@ public struct SweepRun: Sendable, Equatable {
 public struct SweepData: Sendable, Equatable {
     public var sweep: SweepInfo
     public var runs: [SweepRun]
+    /// Successive halving's decisions (empty without halving).
+    public var halvingDecisions: [HalvingDecisionRecord]
 
-    public init(sweep: SweepInfo, runs: [SweepRun]) {
+    public init(sweep: SweepInfo, runs: [SweepRun], halvingDecisions: [HalvingDecisionRecord] = []) {
         self.sweep = sweep
         self.runs = runs
+        self.halvingDecisions = halvingDecisions
     }
 }
 

@@ -52,7 +52,8 @@ extension SweepData {
             runIndex[id] = runs.count
             runs.append(SweepRun(id: id, planIndex: run.planIndex, config: config, cell: run.cell, hidden: run.hidden,
                                  lr: run.lr, seed: run.seed, status: run.status, paramCount: run.paramCount,
-                                 epochsPlanned: run.epochsPlanned, error: run.error, epochs: []))
+                                 epochsPlanned: run.epochsPlanned, error: run.error, epochs: [],
+                                 stopEpoch: run.stopEpoch, prunedRung: run.prunedRung))
         }
         for epoch in snapshot.epochs {
             guard let index = runIndex[epoch.runId] else { continue }
@@ -61,6 +62,6 @@ extension SweepData {
                 gradNorm: epoch.gradNorm, seconds: epoch.seconds, tokensPerSecond: epoch.tokensPerSecond,
                 testLoss: epoch.testLoss, testMetric: epoch.testMetric))
         }
-        self.init(sweep: sweep, runs: runs)
+        self.init(sweep: sweep, runs: runs, halvingDecisions: snapshot.halvingDecisions)
     }
 }

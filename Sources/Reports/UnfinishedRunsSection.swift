@@ -12,10 +12,10 @@ extension ComparisonInputs {
         }
     }
 
-    /// The runs that did not finish, by status then plan index.
+    /// The runs that did not finish, by status then plan index; pruned runs are reported by the pruning section.
     func unfinishedRuns() -> [UnfinishedRun] {
         let statusRank = Dictionary(uniqueKeysWithValues: RunStatus.allCases.enumerated().map { ($1, $0) })
-        return outcomes.filter { $0.run.status != .finished }
+        return outcomes.filter { $0.run.status != .finished && $0.run.status != .pruned }
             .sorted { (statusRank[$0.run.status]!, $0.run.planIndex) < (statusRank[$1.run.status]!, $1.run.planIndex) }
             .map { outcome in
                 UnfinishedRun(runId: outcome.run.id, planIndex: outcome.run.planIndex,

@@ -6,9 +6,11 @@ import GRDB
 /// The state of a run. Stored as text in `runs.status`.
 public enum RunStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
     case pending, running, finished, failed, diverged, interrupted
+    /// Stopped by successive halving at a rung: its configuration ranked below the cut.
+    case pruned
 
     /// Statuses after which a run is never claimed again.
-    public var isTerminal: Bool { self == .finished || self == .failed || self == .diverged }
+    public var isTerminal: Bool { self == .finished || self == .failed || self == .diverged || self == .pruned }
 }
 
 /// A row of `sweeps`: one spec run under a name.
@@ -107,6 +109,13 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var worker: String?
     /// Unix seconds of the holder's last sign of life.
     public var heartbeatAt: Double?
+    /// The epoch after which the run stopped before its planned epochs (early stopping,
+    /// pruning), nil otherwise.
+    public var stopEpoch: Int?
+    /// Why it stopped there, one line.
+    public var stopReason: String?
+    /// The halving rung (1-based) at which a pruned run stopped.
+    public var prunedRung: Int?
 
     public init(id: Int64? = nil, sweepId: Int64, planIndex: Int, configHash: String, configJSON: String,
                 task: String, cell: String, hidden: Int, lr: Double, seed: Int,
@@ -144,6 +153,9 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case heartbeatAt = "heartbeat_at"
+        case stopEpoch = "stop_epoch"
+        case stopReason = "stop_reason"
+        case prunedRung = "pruned_rung"
     }
 
     public enum Columns {
@@ -165,6 +177,9 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         public static let error = Column(CodingKeys.error)
         public static let worker = Column(CodingKeys.worker)
         public static let heartbeatAt = Column(CodingKeys.heartbeatAt)
+        public static let stopEpoch = Column(CodingKeys.stopEpoch)
+        public static let stopReason = Column(CodingKeys.stopReason)
+        public static let prunedRung = Column(CodingKeys.prunedRung)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

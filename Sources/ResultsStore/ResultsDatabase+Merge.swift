@@ -27,6 +27,8 @@ public struct MergeConflict: Sendable, Equatable, CustomStringConvertible {
     public var inputValue: String
     /// The input file whose value was refused.
     public var inputPath: String
+    /// For a conflict about a halving decision: "rung R, configuration C".
+    public var decision: String? = nil
 
     public var description: String {
         var location = "sweep \(sweep)"
@@ -35,8 +37,10 @@ public struct MergeConflict: Sendable, Equatable, CustomStringConvertible {
                              run.cell, run.hidden, "\(run.lr)", run.seed)
         }
         if let epoch { location += ", epoch \(epoch)" }
+        if let decision { location += ", halving decision at \(decision)" }
         return "conflict: \(location), \(field): \(keptValue) already merged, \(inputValue) in \(inputPath); kept the merged value, "
-            + (run == nil ? "this input's runs of the sweep were not merged" : "this input's copy of the run was not merged")
+            + (decision != nil ? "this input's decision was not merged"
+               : run == nil ? "this input's runs of the sweep were not merged" : "this input's copy of the run was not merged")
     }
 }
 
@@ -55,6 +59,8 @@ public struct MergeInputSummary: Sendable, Equatable {
     public var runsAdvanced = 0
     public var epochsAdded = 0
     public var checkpointsCopied = 0
+    /// Halving decisions new to the output.
+    public var decisionsAdded = 0
     public var conflicts = 0
 
     public init(path: String) { self.path = path }
@@ -259,6 +265,9 @@ extension ResultsDatabase {
                     existing.worker = arrived.worker
                     existing.heartbeatAt = arrived.heartbeatAt
                     existing.paramCount = arrived.paramCount ?? existing.paramCount
+                    existing.stopEpoch = arrived.stopEpoch
+                    existing.stopReason = arrived.stopReason
+                    existing.prunedRung = arrived.prunedRung
                     try existing.update(db)
                 }
                 if takeIncoming || !missing.isEmpty { summary.runsAdvanced += 1 }
@@ -271,6 +280,7 @@ extension ResultsDatabase {
                     }
                 }
             }
+            try mergeHalvingDecisions(from: input, sweep: incomingSweep, into: db, sweepId: sweepId, report: &report, summary: &summary)
         }
         return summary
     }

@@ -103,6 +103,13 @@ extension ResultsDatabase {
     public func claimNextRun(sweepId: Int64, configHashes: Set<String>, worker: String,
                              staleAfter: TimeInterval = defaultStaleAfter,
                              now: Double = unixNow()) throws -> ClaimedRun? {
+        try claimNextRun(sweepId: sweepId, configHashes: configHashes, worker: worker, staleAfter: staleAfter,
+                         now: now, rankedBy: nil)
+    }
+
+    /// The claim, with candidates ordered by `rankedBy` (lowest first, then plan order) when given.
+    func claimNextRun(sweepId: Int64, configHashes: Set<String>, worker: String, staleAfter: TimeInterval,
+                      now: Double, rankedBy rank: ((RunRecord) -> Int)?) throws -> ClaimedRun? {
         try immediateWrite { db in
             let candidates = try RunRecord.fetchAll(db, sql: """
                 SELECT * FROM runs
@@ -111,9 +118,10 @@ extension ResultsDatabase {
                         OR (status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)))
                  ORDER BY plan_index, id
                 """, arguments: [sweepId, now - staleAfter])
-            guard var run = candidates.first(where: { configHashes.contains($0.configHash) }) else {
-                return nil
-            }
+            let eligible = candidates.filter { configHashes.contains($0.configHash) }
+            let first = rank.map { rank in eligible.enumerated().min { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }?.element }
+                ?? eligible.first
+            guard var run = first else { return nil }
             run.status = .running
             run.worker = worker
             run.heartbeatAt = now
@@ -195,8 +203,10 @@ extension ResultsDatabase {
     /// Sets a run's status, with an error text for `failed` (or a note for `diverged`).
     /// `finished_at` is set for finished, failed and diverged, cleared otherwise. When `worker`
     /// is given, the run must still be held by it (``ResultsStoreError/runNotOwned(runId:worker:owner:)``).
+    /// `stopEpoch` and `stopReason` record where and why a run ended before its planned
+    /// epochs (early stopping); they are cleared when not given.
     public func markRun(_ runId: Int64, status: RunStatus, error: String? = nil, worker: String? = nil,
-                        now: Date = Date()) throws {
+                        stopEpoch: Int? = nil, stopReason: String? = nil, now: Date = Date()) throws {
         try immediateWrite { db in
             var run = try requireRun(db, runId)
             if let worker, run.status != .running || run.worker != worker {
@@ -205,6 +215,8 @@ extension ResultsDatabase {
             }
             run.status = status
             run.error = error
+            run.stopEpoch = stopEpoch
+            run.stopReason = stopReason
             run.finishedAt = status.isTerminal ? ResultsDatabase.timestamp(now) : nil
             try run.update(db)
         }

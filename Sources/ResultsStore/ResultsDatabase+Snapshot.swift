@@ -8,6 +8,8 @@ public struct SweepSnapshot: Sendable, Equatable {
     public var sweep: SweepRecord
     public var runs: [RunRecord]
     public var epochs: [EpochRecord]
+    /// The sweep's halving decisions by rung, cohort and rank (none without halving).
+    public var halvingDecisions: [HalvingDecisionRecord] = []
 }
 
 /// Why a snapshot could not be taken.
@@ -33,7 +35,9 @@ extension ResultsDatabase {
             do {
                 let sweep = try Self.sweep(db, named: name)
                 return SweepSnapshot(sweep: sweep, runs: try Self.runs(db, sweepId: sweep.id!, status: nil),
-                                     epochs: try Self.epochs(db, ofSweep: sweep.id!))
+                                     epochs: try Self.epochs(db, ofSweep: sweep.id!),
+                                     halvingDecisions: try db.tableExists(HalvingDecisionRecord.databaseTableName)
+                                         ? try Self.decisions(db, sweepId: sweep.id!) : [])
             } catch let error as SweepSnapshotError {
                 throw error
             } catch let error as DatabaseError {

@@ -152,7 +152,7 @@ public final class ResultsDatabase: @unchecked Sendable {
 
     /// Identifiers of the migrations, in order. Migrations are forward-only: never edit one
     /// that has shipped, add a new one.
-    public static let migrationIdentifiers = ["v1-schema", "v2-epoch-details", "v3-test-split", "epoch-learning-rate"]
+    public static let migrationIdentifiers = ["v1-schema", "v2-epoch-details", "v3-test-split", "epoch-learning-rate", "v4-halving-pruned"]
 
     /// The one migrator of the results database.
     public static var migrator: DatabaseMigrator {
@@ -252,6 +252,9 @@ public final class ResultsDatabase: @unchecked Sendable {
         migrator.registerMigration("epoch-learning-rate") { db in
             try db.execute(sql: "ALTER TABLE epochs ADD COLUMN lr REAL")
         }
+        // Early stopping and successive halving: the `pruned` status, where and why a run
+        // stopped early, and the halving decisions (see ResultsDatabase+HalvingSchema.swift).
+        migrator.registerMigration("v4-halving-pruned") { db in try migrateHalving(db) }
         return migrator
     }
 

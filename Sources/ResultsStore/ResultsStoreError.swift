@@ -23,6 +23,8 @@ public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, Locali
     case notAResultsDatabase(path: String, missing: [String])
     /// `runner merge` was given its output as one of its inputs.
     case mergeInputIsOutput(path: String)
+    /// A halving decision copied from another database differs from the one already here.
+    case halvingDecisionConflict(rung: Int, configuration: String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, Locali
             return "no run with id \(runId) in the results database"
         case .runNotOwned(let runId, let worker, let owner):
             return "run \(runId) is now held by worker \(owner.map { "'\($0)'" } ?? "none"), not by '\(worker)'"
+        case .halvingDecisionConflict(let rung, let configuration):
+            return "halving decision at rung \(rung) for configuration \(configuration.prefix(12)) differs from the one already recorded; decisions are never taken twice"
         case .sweepNotFound(let name):
             return "no sweep named '\(name)' in the results database"
         case .writeRefused(let sql):

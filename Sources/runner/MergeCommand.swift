@@ -53,6 +53,7 @@ extension Runner {
                 var line = "\(input.path): \(input.runs) runs in sweep \(input.sweeps.joined(separator: ", ")): "
                     + "\(input.runsAdded) added, \(input.runsAdvanced) advanced, \(input.epochsAdded) epochs added"
                 if checkpoints { line += ", \(input.checkpointsCopied) checkpoints copied" }
+                if input.decisionsAdded > 0 { line += ", \(input.decisionsAdded) halving decisions added" }
                 if input.conflicts > 0 { line += ", \(input.conflicts) conflicts" }
                 if input.unfinishedRuns > 0 {
                     let detail = RunStatus.allCases.compactMap { status in

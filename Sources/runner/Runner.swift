@@ -14,6 +14,6 @@ struct Runner: ParsableCommand {
           runner slurm experiments/grid.json --tasks 8 --submit
         """,
         version: "0.1.0",
-        subcommands: [Sweep.self, Report.self, Query.self, Runs.self, Merge.self, Slurm.self, Sample.self, Export.self, Gradcheck.self, Bench.self],
+        subcommands: [Sweep.self, Report.self, Query.self, Runs.self, Merge.self, Slurm.self, Decide.self, Sample.self, Export.self, Gradcheck.self, Bench.self],
     )
 }

@@ -29,23 +29,53 @@ extension Runner {
         }
 
         static func table(_ runs: [RunProgress]) -> String {
-            let header = ["run", "sweep", "cell", "hidden", "lr", "seed", "status", "epochs", "val_loss", "worker", "error"]
+            let header = ["run", "sweep", "cell", "hidden", "lr", "seed", "status", "epochs", "stopped", "val_loss", "worker", "error"]
             let rows = runs.map { progress -> [String] in
                 let run = progress.run
                 return [
                     String(run.id ?? 0), progress.sweepName, run.cell, String(run.hidden), "\(run.lr)", String(run.seed),
-                    run.status.rawValue, "\(progress.epochsDone)/\(run.epochsPlanned)",
+                    run.status.rawValue, "\(progress.epochsDone)/\(run.epochsPlanned)", stopped(run),
                     progress.lastValLoss.map { String(format: "%.4g", $0) } ?? "",
                     run.status == .running ? (run.worker ?? "") : "",
                     oneLine(run.error ?? "", limit: 60),
                 ]
             }
-            let rightAligned = [true, false, false, true, true, true, false, true, true, false, false]
+            let rightAligned = [true, false, false, true, true, true, false, true, false, true, false, false]
             var counts: [RunStatus: Int] = [:]
             for progress in runs { counts[progress.run.status, default: 0] += 1 }
             let summary = RunStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
             return AlignedColumns(header: header, rows: rows, rightAligned: rightAligned).render()
                 + "\n(\(runs.count) run\(runs.count == 1 ? "" : "s"): \(summary.joined(separator: ", ")))"
+                + computeSaved(runs)
+        }
+
+        /// Where a run stopped before its planned epochs: "rung R" (pruned) or "early" (early stopping).
+        static func stopped(_ run: RunRecord) -> String {
+            if run.status == .pruned { return run.prunedRung.map { "rung \($0)" } ?? "pruned" }
+            if let epoch = run.stopEpoch { return "early @\(epoch)" }
+            return ""
+        }
+
+        /// The compute pruning and early stopping saved, per sweep listed: epochs trained
+        /// against the full grid's (every run to its planned epochs). Empty when nothing stopped early.
+        static func computeSaved(_ runs: [RunProgress]) -> String {
+            var lines: [String] = []
+            var order: [String] = []
+            var bySweep: [String: [RunProgress]] = [:]
+            for progress in runs {
+                if bySweep[progress.sweepName] == nil { order.append(progress.sweepName) }
+                bySweep[progress.sweepName, default: []].append(progress)
+            }
+            for name in order {
+                let listed = bySweep[name]!
+                let pruned = listed.filter { $0.run.status == .pruned }.count
+                let early = listed.filter { $0.run.status != .pruned && $0.run.stopEpoch != nil }.count
+                guard pruned + early > 0 else { continue }
+                let trained = listed.reduce(0) { $0 + $1.epochsDone }, full = listed.reduce(0) { $0 + $1.run.epochsPlanned }
+                lines.append(String(format: "%@: %d of the full grid's %d epochs trained (%.1f%%, %d saved): %d runs pruned, %d stopped early",
+                                    name, trained, full, 100 * Double(trained) / Double(max(full, 1)), full - trained, pruned, early))
+            }
+            return lines.isEmpty ? "" : "\n" + lines.joined(separator: "\n")
         }
     }
 }

@@ -21,6 +21,11 @@ extension Runner {
             databases persist); a failed task can be rerun alone with `sbatch --array=I DIR/sweep.sbatch`, \
             then `sbatch DIR/merge.sbatch`.
 
+            A spec with "halving" runs rung by rung: the array once per rung, each pass followed by \
+            DIR/decide.sbatch (merge the shards, `runner decide`: decide the rung on the merged results \
+            and copy the decisions into every shard), then the array once more to the last epoch, then \
+            the merge job; each job depends (afterok) on the one before.
+
             Exit status: 0 written (and submitted), 1 a file or sbatch failed, 2 invalid spec.
             """)
 
@@ -61,14 +66,18 @@ extension Runner {
             } catch let error as SpecError {
                 throw fail(error.description, code: 2)
             }
-            let plan = Plan(spec: setup.spec)
+            let plan = Plan(spec: setup.spec, task: setup.task)
+            let rungs = setup.halving?.rungEpochs.count ?? 0
             let directory = absolute(outputDir ?? "slurm/\(setup.spec.name)")
             let scripts = SlurmScripts(SlurmJobOptions(
                 runnerPath: Slurm.executablePath, specPath: absolute(spec), sweepName: setup.spec.name, tasks: tasks,
-                parallel: parallel, cpusPerTask: cpusPerTask, partition: partition, time: time, outputDirectory: directory))
+                parallel: parallel, cpusPerTask: cpusPerTask, partition: partition, time: time, outputDirectory: directory,
+                rungs: rungs))
             do {
                 try FileManager.default.createDirectory(atPath: scripts.logDirectory, withIntermediateDirectories: true)
-                for (path, text) in [(scripts.arrayScriptPath, scripts.arrayScript), (scripts.mergeScriptPath, scripts.mergeScript)] {
+                var files = [(scripts.arrayScriptPath, scripts.arrayScript), (scripts.mergeScriptPath, scripts.mergeScript)]
+                if let decide = scripts.decideScript { files.append((scripts.decideScriptPath, decide)) }
+                for (path, text) in files {
                     try text.write(toFile: path, atomically: true, encoding: .utf8)
                     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
                 }
@@ -77,6 +86,30 @@ extension Runner {
             }
             let sizes = (0..<tasks).map { plan.shard($0, of: tasks).count }
             print("sweep \(setup.spec.name): \(plan.entries.count) runs in \(tasks) shards of \(sizes.map(String.init).joined(separator: ", ")) runs")
+            if rungs > 0 {
+                print("wrote \(scripts.arrayScriptPath), \(scripts.decideScriptPath) and \(scripts.mergeScriptPath): "
+                      + "halving runs the array \(rungs + 1) times, with a decision job after each of the \(rungs) rungs")
+                guard submit else {
+                    print("submit with: runner slurm ... --submit (the chain of \(scripts.submissionOrder.count) jobs, each afterok the one before), or")
+                    print("  jobid=$(sbatch --parsable \(scripts.submissionOrder[0])) && jobid=${jobid%%;*}")
+                    for path in scripts.submissionOrder.dropFirst() {
+                        print("  jobid=$(sbatch --parsable --dependency=afterok:$jobid \(path)) && jobid=${jobid%%;*}")
+                    }
+                    return
+                }
+                var previous: String?
+                var ids: [String] = []
+                for path in scripts.submissionOrder {
+                    let id = try sbatch((previous.map { ["--dependency=afterok:\($0)"] } ?? []) + [path])
+                    ids.append(id)
+                    previous = id
+                }
+                let arrays = stride(from: 0, to: ids.count - 1, by: 2).map { ids[$0] }
+                let decides = stride(from: 1, to: ids.count - 1, by: 2).map { ids[$0] }
+                print("submitted array jobs \(arrays.joined(separator: ",")) (\(tasks) tasks each), decision jobs \(decides.joined(separator: ",")) and merge job \(ids.last!) (each after the one before succeeds)")
+                print("merged database: \(scripts.mergedDatabasePath), report: \(scripts.reportPath)")
+                return
+            }
             print("wrote \(scripts.arrayScriptPath) and \(scripts.mergeScriptPath)")
             guard submit else {
                 print("submit with: runner slurm ... --submit, or")

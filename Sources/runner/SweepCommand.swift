@@ -32,7 +32,12 @@ extension Runner {
             run resumes from its last epoch with the same bits. Several processes may share one \
             database. Ctrl-C stops cleanly (runs marked interrupted); a second Ctrl-C exits at once.
 
-            Exit status: 0 done, 1 database or run failure, 2 invalid spec, 130 interrupted.
+            With "halving" in the spec, runs train rung by rung and the configurations below each \
+            rung's cut are pruned; with --shard a process trains to the next rung and stops there \
+            (`runner decide` decides on the merged shards).
+
+            Exit status: 0 done, 1 database or run failure (or --fail-fast stopped at a failed run), \
+            2 invalid spec, 130 interrupted.
             """)
 
         @Argument(help: "The experiment spec, e.g. experiments/grid.json.")
@@ -59,6 +64,12 @@ extension Runner {
         var noReport = false
 
         @OptionGroup var tensorboard: TensorBoardOptions
+
+        @Flag(help: "Run the sweep's failed runs again, each from its last checkpoint.")
+        var retryFailed = false
+
+        @Flag(help: "Stop the sweep at the first failed run (exit 1; its running runs are marked interrupted). A diverged run is a result, not a failure.")
+        var failFast = false
 
         func validate() throws {
             if jobs <= 0 { throw ValidationError("--jobs must be positive, got \(jobs)") }
@@ -98,8 +109,18 @@ extension Runner {
                 }
                 eventLog = log
             }
+            var options = SchedulerOptions(jobs: jobs, threadsPerRun: threadsPerRun, failFast: failFast)
+            options.decidesHalving = shard == nil
+            if retryFailed {
+                do {
+                    let count = try setup.retryFailedRuns(in: results, sweepId: sweep.id!)
+                    writeLine("--retry-failed: \(count) failed run\(count == 1 ? "" : "s") will continue from \(count == 1 ? "its" : "their") last checkpoint")
+                } catch {
+                    throw fail("\(error)", code: 1)
+                }
+            }
             let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: results,
-                                      options: SchedulerOptions(jobs: jobs, threadsPerRun: threadsPerRun), progress: progress, observer: eventLog)
+                                      options: options, progress: progress, observer: eventLog, halving: setup.halving)
             let interrupts = InterruptHandler {
                 scheduler.cancel()
                 progress.message("stopping: running epochs are dropped and their runs marked interrupted; Ctrl-C again exits at once")
@@ -123,11 +144,25 @@ extension Runner {
                              100 * summary.coreUtilisation, summary.coreSeconds, summary.cores, summary.wallSeconds,
                              summary.databaseSeconds,
                              100 * summary.databaseSeconds / max(summary.wallSeconds * Double(jobs), 1e-9)))
+            if setup.halving != nil {
+                writeLine(String(format: "halving: %d configurations ranked and %d runs pruned in this process; %d runs stopped early; workers idle at rung barriers %.1f s (%.1f%% of worker time)",
+                                 summary.decisionsTaken, summary.runsPruned, summary.earlyStopped, summary.barrierIdleSeconds,
+                                 100 * summary.barrierIdleSeconds / max(summary.wallSeconds * Double(jobs), 1e-9)))
+            } else if summary.earlyStopped > 0 {
+                writeLine("early stopping ended \(summary.earlyStopped) run\(summary.earlyStopped == 1 ? "" : "s") before their last epoch")
+            }
+            if let failed = summary.failedFast {
+                writeLine("--fail-fast: stopped at the first failed run, \(failed); rerun with --retry-failed to continue it")
+                throw ExitCode(1)
+            }
             if summary.cancelled {
                 writeLine("interrupted: run the same command again to continue")
                 throw ExitCode(130)
             }
-            if !noReport {
+            if summary.waitingAtBarrier > 0 {
+                writeLine("shard: \(summary.waitingAtBarrier) runs wait at a rung barrier; merge the shards and run `runner decide`, then run this shard again")
+            }
+            if !noReport && summary.waitingAtBarrier == 0 {
                 do {
                     print(try ReportRunner.textReport(databasePath: database.path, sweepName: setup.spec.name))
                 } catch {
@@ -144,6 +179,7 @@ extension Runner {
         private func printPlan(_ setup: SweepSetup) {
             print("sweep \(setup.spec.name): task \(setup.task.name), \(setup.entries.count) runs"
                   + (shard.map { " (shard \($0.index)/\($0.count))" } ?? ""))
+            for line in PlanDescription.budgetLines(setup) + PlanDescription.halvingLines(setup) { print(line) }
             print("index  hash          cell  hidden  lr          seed  batch  epochs  optimizer  params")
             for e in setup.entries {
                 let c = e.config

@@ -45,6 +45,9 @@ struct TensorBoardLayout {
         case .optimizer(let optimizer): return .text(optimizer.rawValue)
         case .integer(let n): return .number(Double(n))
         case .real(let x): return .number(x)
+        case .schedule(let schedule): return .text(scheduleText(schedule.jsonValue))
+        case .earlyStop(let rule): return .text(canonicalJSON(rule.jsonValue))
+        case .paramsScope(let scope): return .text(scope.rawValue)
         case .unset: return nil
         }
     }
@@ -58,6 +61,8 @@ struct TensorBoardLayout {
             case .string(let s)?: result[axis.rawValue] = .text(s)
             case .number(let x)?: result[axis.rawValue] = .number(x)
             case .bool(let b)?: result[axis.rawValue] = .bool(b)
+            case .object(let fields)? where axis == .lrSchedule: result[axis.rawValue] = .text(scheduleText(.object(fields)))
+            case .object(let fields)?: result[axis.rawValue] = .text(canonicalJSON(.object(fields)))
             default: break
             }
         }
@@ -117,4 +122,11 @@ struct TensorBoardLayout {
         ]
         return candidates.compactMap { tag, value in value.map { (tag: tag, value: $0) } }
     }
+}
+
+/// A schedule as one hyperparameter value: its name alone when it has no parameters
+/// (`cosine`), else its canonical JSON (every parameter, so distinct schedules differ).
+private func scheduleText(_ value: JSONValue) -> String {
+    if case .string(let name) = value { return name }
+    return canonicalJSON(value)
 }

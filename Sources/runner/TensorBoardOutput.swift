@@ -83,6 +83,8 @@ final class TensorBoardSweepLog: SweepObserver, @unchecked Sendable {
         switch status {
         case .finished: return .success
         case .diverged, .failed: return .failure
+        // A pruned run ended by the sweep's decision, not by a fault of its own.
+        case .pruned: return .success
         case .pending, .running, .interrupted: return nil
         }
     }

@@ -44,7 +44,7 @@ final class SpecValidationTests: XCTestCase {
                        [#"random.lr: unknown field "loguniform"; did you mean 'log_uniform'?"#])
         // Nothing close: the valid names are listed instead.
         XCTAssertEqual(problems(spec(train: #"{"zzzzzzzz": 1}"#)), [
-            #"train: unknown field "zzzzzzzz" (valid: cell, hidden, lr, seed, batch, epochs, optimizer, momentum, clip_norm, clip_value, forget_bias, layers, dropout, weight_decay, rmsprop_momentum, lr_schedule)"#,
+            #"train: unknown field "zzzzzzzz" (valid: cell, hidden, lr, seed, batch, epochs, optimizer, momentum, clip_norm, clip_value, forget_bias, layers, dropout, weight_decay, rmsprop_momentum, lr_schedule, early_stop, params, params_scope)"#,
         ])
     }
 

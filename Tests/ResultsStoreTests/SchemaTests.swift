@@ -10,7 +10,7 @@ final class SchemaTests: XCTestCase {
         _ = _folder
         try database.reader.read { db in
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%' AND name NOT LIKE 'sqlite%' ORDER BY name")
-            XCTAssertEqual(tables, ["checkpoints", "epochs", "runs", "sweeps"])
+            XCTAssertEqual(tables, ["checkpoints", "epochs", "halving_decisions", "runs", "sweeps"])
             XCTAssertEqual(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'view'"), ["run_summary"])
             XCTAssertEqual(try db.columns(in: "sweeps").map(\.name),
                            ["id", "name", "spec_json", "created_at", "task", "metric_name",
@@ -19,7 +19,7 @@ final class SchemaTests: XCTestCase {
             XCTAssertEqual(try db.columns(in: "runs").map(\.name),
                            ["id", "sweep_id", "plan_index", "config_hash", "config_json", "task", "cell",
                             "hidden", "lr", "seed", "status", "param_count", "epochs_planned", "started_at",
-                            "finished_at", "error", "worker", "heartbeat_at"])
+                            "finished_at", "error", "worker", "heartbeat_at", "stop_epoch", "stop_reason", "pruned_rung"])
             XCTAssertEqual(try db.columns(in: "epochs").map(\.name),
                            ["run_id", "epoch", "train_loss", "val_loss", "val_metric", "grad_norm",
                             "seconds", "tokens_per_second", "val_details", "test_loss", "test_metric", "lr"])

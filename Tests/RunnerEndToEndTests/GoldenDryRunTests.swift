@@ -25,7 +25,7 @@ final class GoldenDryRunTests: XCTestCase {
             .write(to: corpus.appendingPathComponent("text.txt"), atomically: true, encoding: .utf8)
         let specs = try FileManager.default.contentsOfDirectory(atPath: Self.experimentsFolder.path)
             .filter { $0.hasSuffix(".json") }.sorted()
-        XCTAssertEqual(specs, ["adding.json", "charlm.json", "copy.json", "grid.json", "polyphony.json", "reber.json"])
+        XCTAssertEqual(specs, ["adding.json", "charlm.json", "copy.json", "grid.json", "halving.json", "polyphony.json", "reber.json"])
         // The data the sequences spec reads (committed beside the specs).
         try FileManager.default.copyItem(at: Self.experimentsFolder.appendingPathComponent("data"),
                                          to: experiments.appendingPathComponent("data"))

@@ -27,7 +27,8 @@ final class SlurmTests: XCTestCase {
     }
 
 
-    func testSweepAsAJobArrayAndMergeJobEqualsTheLocalSweep() throws {
+    /// Skips the test, saying why, unless a Slurm node can take jobs.
+    func requireSlurm() throws {
         let sinfo = slurm(["sinfo", "-h", "-N", "-o", "%N %t"])
         guard sinfo.status == 0 else {
             throw XCTSkip("Slurm is not available (sinfo: \(sinfo.output.isEmpty ? "exit \(sinfo.status)" : sinfo.output)); "
@@ -36,6 +37,62 @@ final class SlurmTests: XCTestCase {
         guard sinfo.output.split(separator: "\n").contains(where: { $0.hasSuffix(" idle") || $0.hasSuffix(" mix") }) else {
             throw XCTSkip("Slurm answers but no node can take jobs: \(sinfo.output)")
         }
+    }
+
+    /// Waits (bounded) until none of `jobs` is queued or running; returns what is still queued and the logs.
+    func waitForJobs(_ jobs: [String], logs folder: URL, timeout: TimeInterval) -> (queue: String, logs: [String], logText: String) {
+        let deadline = Date().addingTimeInterval(timeout)
+        var queue = ""
+        repeat {
+            usleep(500_000)
+            queue = slurm(["squeue", "-h", "-j", jobs.joined(separator: ","), "-o", "%i %T %r"]).output
+        } while !queue.isEmpty && Date() < deadline
+        let logs = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let logText = logs.sorted().map { name in
+            "== \(name)\n" + ((try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? "")
+        }.joined(separator: "\n")
+        return (queue, logs, logText)
+    }
+
+    func testHalvingSweepAsARungChainEqualsTheLocalSweep() throws {
+        try requireSlurm()
+        try HalvingProcessTests.spec.write(to: folder.appendingPathComponent("spec.json"), atomically: true, encoding: .utf8)
+        let local = try RunnerBinary.run(["sweep", "spec.json", "--db", "local.db", "--jobs", "1", "--no-report"], in: folder)
+        XCTAssertEqual(local.status, 0, local.stderr)
+        let submit = try RunnerBinary.run(["slurm", "spec.json", "--tasks", "3", "--parallel", "2", "--cpus-per-task", "1",
+                                           "--time", "10:00", "--output-dir", "cluster", "--submit"], in: folder)
+        XCTAssertEqual(submit.status, 0, submit.stderr)
+        // "submitted array jobs A,B,C (3 tasks each), decision jobs D,E and merge job M (...)"
+        let line = submit.stdout.split(separator: "\n").first { $0.hasPrefix("submitted array jobs") } ?? ""
+        let words = line.split(separator: " ").map(String.init)
+        guard let a = words.firstIndex(of: "array"), let d = words.firstIndex(of: "decision"), let m = words.firstIndex(of: "merge"),
+              words.indices.contains(m + 2) else {
+            return XCTFail("no job ids in: \(submit.stdout)")
+        }
+        let arrays = words[a + 2].split(separator: ",").map(String.init)
+        let decides = words[d + 2].split(separator: ",").map(String.init)
+        let mergeJob = words[m + 2]
+        XCTAssertEqual(arrays.count, 3, "two rungs: the array runs three times")
+        XCTAssertEqual(decides.count, 2)
+        let jobs = arrays + decides + [mergeJob]
+        XCTAssertTrue(jobs.allSatisfy { $0.allSatisfy(\.isNumber) }, submit.stdout)
+        defer { _ = slurm(["scancel"] + jobs) }
+
+        let cluster = folder.appendingPathComponent("cluster")
+        let (queue, logs, logText) = waitForJobs(jobs, logs: cluster.appendingPathComponent("logs"), timeout: 400)
+        guard queue.isEmpty else { return XCTFail("jobs still queued after 400 s: \(queue)\n\(logText)") }
+        XCTAssertTrue(logs.contains("merge-job-\(mergeJob).out"), "the merge job ran last: \(logs)")
+        for job in decides { XCTAssertTrue(logs.contains("decide-job-\(job).out"), "decision job \(job) ran: \(logs)") }
+        let merged = cluster.appendingPathComponent("results.db").path
+        let reference = folder.appendingPathComponent("local.db").path
+        XCTAssertEqual(try decisionRows(atPath: merged).count, 9, logText)
+        XCTAssertEqual(try decisionRows(atPath: merged), try decisionRows(atPath: reference), "the same decisions")
+        XCTAssertEqual(try epochTable(atPath: merged), try epochTable(atPath: reference), "bit for bit the local sweep")
+        XCTAssertEqual(try runEndings(atPath: merged), try runEndings(atPath: reference), "the same runs pruned at the same rungs")
+    }
+
+    func testSweepAsAJobArrayAndMergeJobEqualsTheLocalSweep() throws {
+        try requireSlurm()
 
         let spec = """
         {

@@ -1,0 +1,88 @@
+// The scheduler under successive halving: runs train up to their configuration's next
+// undecided rung and wait there; the worker that finds a rung complete decides it in one
+// transaction; idle workers take the runs that keep the lowest barrier waiting first.
+import Foundation
+import ResultsStore
+
+extension Scheduler {
+    /// The next run to train under halving, or nil when this process has nothing left: every
+    /// run of `hashes` ended, or (a shard, which does not decide) the rest waits at a barrier.
+    /// Waits at a barrier while other runs, here or in another process, still train towards it.
+    func claimUnderHalving(_ halving: Halving, worker: String, hashes: Set<String>) throws -> ClaimedRun? {
+        while !isCancelled {
+            writer.sync {}     // this process's queued epochs and releases first: the snapshot must see them
+            var snapshot = try timedStoreCall { try database.halvingSnapshot(sweepId: sweepId) }
+            if options.decidesHalving, try decideIfReady(halving, snapshot) {
+                snapshot = try timedStoreCall { try database.halvingSnapshot(sweepId: sweepId) }
+            }
+            let standings = halving.standings(snapshot.decisions)
+            var candidates: [(limit: Int, position: Int, hash: String)] = []
+            var unfinished = 0
+            for (position, run) in snapshot.runs.enumerated() where hashes.contains(run.configHash) && !run.status.isTerminal {
+                unfinished += 1
+                if let limit = halving.epochLimit(ofRun: run.configHash, standings: standings), run.epochsDone < limit {
+                    candidates.append((limit, position, run.configHash))
+                }
+            }
+            // The lowest barrier first: its remaining runs hold every waiting configuration back.
+            candidates.sort { ($0.limit, $0.position) < ($1.limit, $1.position) }
+            if !candidates.isEmpty, let claimed = try timedStoreCall({
+                try database.claimNextRun(sweepId: sweepId, preference: candidates.map(\.hash), worker: worker,
+                                          staleAfter: options.staleAfter)
+            }) {
+                return claimed
+            }
+            if unfinished == 0 { return nil }
+            // A shard: what is left waits for the chain's decision step.
+            if !options.decidesHalving { return nil }
+            waitAtBarrier()
+        }
+        return nil
+    }
+
+    /// Blocks until a run here stops training or the poll interval passes; the time counts as idle.
+    private func waitAtBarrier() {
+        let start = Date()
+        barrier.lock()
+        _ = barrier.wait(until: start.addingTimeInterval(options.barrierPollInterval))
+        barrier.unlock()
+        let idle = Date().timeIntervalSince(start)
+        locked { summary.barrierIdleSeconds += idle }
+    }
+
+    /// Takes every decision `snapshot` allows, in one transaction that re-reads the state under
+    /// the write lock (so a decision is written once, whichever process gets there first).
+    /// Returns whether anything was written.
+    @discardableResult
+    func decideIfReady(_ halving: Halving, _ snapshot: HalvingSnapshot) throws -> Bool {
+        if halving.decide(snapshot, sweepId: sweepId).isEmpty { return false }
+        decisionLock.lock()
+        defer { decisionLock.unlock() }
+        writer.sync {}     // this process's epochs and releases are in the database first
+        let outcome = try timedStoreCall { try database.decideHalving(sweepId: sweepId) { halving.decide($0, sweepId: self.sweepId) } }
+        locked {
+            summary.decisionsTaken += outcome.decisions.count
+            summary.runsPruned += outcome.prunings.count
+        }
+        for rung in Set(outcome.decisions.map(\.rung)).sorted() {
+            let ranked = outcome.decisions.filter { $0.rung == rung }
+            progress.message("halving: rung \(rung) (epoch \(ranked[0].epoch)) decided: kept \(ranked.filter(\.kept).count) of \(ranked.count) configurations")
+        }
+        return !outcome.isEmpty
+    }
+
+    /// How far a claimed run may train now (its configuration's next undecided rung, or all
+    /// epochs), from the decisions in the database at claim time.
+    func epochLimit(_ halving: Halving, runHash: String) throws -> Int {
+        let decisions = try timedStoreCall { try database.halvingDecisions(sweepId: sweepId) }
+        // A pruned configuration's run is marked by the next decision step; train nothing.
+        return halving.epochLimit(ofRun: runHash, standings: halving.standings(decisions)) ?? 0
+    }
+
+    /// A run that reached its barrier goes back to `pending`; it continues from its checkpoint
+    /// when its configuration is kept.
+    func releaseAtBarrier(runId: Int64, label: String, worker: String, epoch: Int) {
+        write(runId: runId, label: label) { try $0.markRun(runId, status: .pending, worker: worker) }
+        progress.runEnded(runId: runId, label: label, status: "at rung", detail: "epoch \(epoch), waits for the rung's decision")
+    }
+}

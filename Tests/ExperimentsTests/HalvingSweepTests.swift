@@ -1,0 +1,211 @@
+// Real sweeps with successive halving: the same decisions and epochs with one or two
+// workers, with two schedulers sharing a database, stopped at a rung barrier and rerun,
+// and cancelled right after a decision and resumed.
+import Foundation
+import GRDB
+import XCTest
+@testable import Experiments
+import ResultsStore
+
+/// A halving spec: gru and lstm × three learning rates × seeds 1 and 2 (6 configurations,
+/// 12 runs), 4 epochs, rungs at epochs 1 and 2 (η = 2).
+func halvingSpec(name: String = "halving", eta: Int = 2, epochs: Int = 4) -> String {
+    """
+    {
+      "name": "\(name)",
+      "task": {"name": "adding", "length": 8, "train_size": 128, "val_size": 32, "data_seed": 3},
+      "train": {"epochs": \(epochs), "batch": 16, "optimizer": "adam", "clip_norm": 1.0, "hidden": 6},
+      "grid": {"cell": ["gru", "lstm"], "lr": [0.003, 0.01, 0.03], "seed": [1, 2]},
+      "halving": {"min_epochs": 1, "eta": \(eta)}
+    }
+    """
+}
+
+/// Like ``runSweep``, with the spec's halving and the given options.
+@discardableResult
+func runHalvingSweep(spec text: String, in folder: URL, dbPath: String, options: SchedulerOptions,
+                     progress: ProgressSink = SilentProgress(), configure: (Scheduler) -> Void = { _ in }) throws -> SchedulerSummary {
+    let specURL = folder.appendingPathComponent("spec-\(abs(text.hashValue)).json")
+    try text.write(to: specURL, atomically: true, encoding: .utf8)
+    let setup = try SweepSetup.load(specPath: specURL.path)
+    let database = try ResultsDatabase.open(path: dbPath)
+    let sweep = try setup.register(in: database, fresh: false)
+    let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: database,
+                              options: options, progress: progress, halving: setup.halving)
+    configure(scheduler)
+    return try scheduler.run()
+}
+
+/// The halving decisions of a database, as comparable text (scores as bit patterns; no times).
+func decisionTable(_ dbPath: String) throws -> [String] {
+    try DatabaseQueue(path: dbPath).read { db in
+        try Row.fetchAll(db, sql: "SELECT * FROM halving_decisions ORDER BY rung, cohort, rank").map { row in
+            let score: Double? = row["score"]
+            return "\(row["rung"] as Int) \(row["epoch"] as Int) \(row["configuration"] as String) \(row["cohort"] as Int)/\(row["cohort_size"] as Int) "
+                + "\(score.map { String($0.bitPattern, radix: 16) } ?? "NULL") #\(row["rank"] as Int) kept=\(row["kept"] as Bool) seeds=\(row["seeds"] as Int)"
+        }
+    }
+}
+
+/// Status, stop epoch and number of epochs of each run, by config hash.
+func runOutcomes(_ dbPath: String) throws -> [String: String] {
+    try DatabaseQueue(path: dbPath).read { db in
+        Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: """
+            SELECT r.config_hash, r.status, r.stop_epoch, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) FROM runs r
+            """).map { ($0[0], "\($0[1] as String) stop=\(($0[2] as Int?).map(String.init) ?? "-") epochs=\($0[3] as Int)") })
+    }
+}
+
+/// Cancels the scheduler when the first rung is decided.
+final class CancelAtFirstDecision: ProgressSink, @unchecked Sendable {
+    var scheduler: Scheduler?
+    func sweepStarted(totalEpochs: Int, doneEpochs: Int, runs: Int) {}
+    func runStarted(runId: Int64, label: String, fromEpoch: Int, epochs: Int) {}
+    func epochFinished(runId: Int64, label: String, result: EpochResult, epochs: Int) {}
+    func runEnded(runId: Int64, label: String, status: String, detail: String?) {}
+    func message(_ text: String) { if text.hasPrefix("halving: rung 1") { scheduler?.cancel() } }
+    func sweepEnded() {}
+}
+
+final class HalvingSweepTests: XCTestCase {
+    var folder: URL!
+    override func setUpWithError() throws { folder = try makeTemporaryFolder() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    /// The reference, computed once for the class: one worker, one process.
+    static var referenceFolder: URL?
+    static var referenceSummary: SchedulerSummary?
+
+    override class func tearDown() {
+        if let folder = referenceFolder { try? FileManager.default.removeItem(at: folder) }
+        referenceFolder = nil
+        super.tearDown()
+    }
+
+    func reference() throws -> String {
+        if Self.referenceFolder == nil {
+            let folder = try makeTemporaryFolder()
+            Self.referenceSummary = try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: folder.appendingPathComponent("reference.db").path,
+                                                        options: SchedulerOptions(jobs: 1))
+            Self.referenceFolder = folder
+        }
+        let summary = try XCTUnwrap(Self.referenceSummary)
+        // 6 configurations: rung 1 keeps 3 (12 runs × 1 epoch), rung 2 keeps 2 (6 runs × 1 more), then 4 runs × 2 more.
+        XCTAssertEqual(summary.epochsTrained, 12 + 6 + 8)
+        XCTAssertEqual(summary.decisionsTaken, 6 + 3)
+        XCTAssertEqual(summary.runsPruned, 6 + 2)
+        return Self.referenceFolder!.appendingPathComponent("reference.db").path
+    }
+
+    func testOneAndTwoWorkersGiveTheSameDecisionsAndEpochs() throws {
+        let one = try reference()
+        let two = path("two.db")
+        try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: two, options: SchedulerOptions(jobs: 2))
+        XCTAssertEqual(try decisionTable(one).count, 9)
+        XCTAssertEqual(try decisionTable(two), try decisionTable(one))
+        XCTAssertEqual(try epochTable(two), try epochTable(one))
+        XCTAssertEqual(try runOutcomes(two), try runOutcomes(one))
+        let outcomes = try runOutcomes(one).values
+        XCTAssertEqual(outcomes.filter { $0 == "pruned stop=1 epochs=1" }.count, 6)
+        XCTAssertEqual(outcomes.filter { $0 == "pruned stop=2 epochs=2" }.count, 2)
+        XCTAssertEqual(outcomes.filter { $0 == "finished stop=- epochs=4" }.count, 4)
+        XCTAssertEqual(try integrityCheck(two), "ok")
+    }
+
+    func testTwoSchedulersSharingOneDatabaseDecideEachRungOnce() throws {
+        let one = try reference()
+        let shared = path("shared.db")
+        _ = try ResultsDatabase.open(path: shared)
+        let errors = ErrorList()
+        let lock = NSLock()
+        var decided = 0
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            do {
+                // Separate database handles, as two processes would have.
+                var options = SchedulerOptions(jobs: 1)
+                options.barrierPollInterval = 0.05      // the other scheduler's progress is only seen by polling
+                let taken = try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: shared, options: options).decisionsTaken
+                lock.lock(); decided += taken; lock.unlock()
+            } catch { errors.append(error) }
+        }
+        XCTAssertEqual(errors.all.map { "\($0)" }, [])
+        XCTAssertEqual(decided, 9, "each configuration ranked once per rung, by one of the two")
+        XCTAssertEqual(try decisionTable(shared), try decisionTable(one))
+        XCTAssertEqual(try epochTable(shared), try epochTable(one))
+        XCTAssertEqual(try runOutcomes(shared), try runOutcomes(one))
+    }
+
+    func testStoppedAtARungBarrierThenRerunGivesTheSameResult() throws {
+        let one = try reference()
+        let db = path("barrier.db")
+        // A process that does not decide stops at the first barrier: every run has one epoch.
+        var options = SchedulerOptions(jobs: 2)
+        options.decidesHalving = false
+        let first = try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: db, options: options)
+        XCTAssertEqual(first.waitingAtBarrier, 12)
+        XCTAssertEqual(first.epochsTrained, 12)
+        XCTAssertEqual(try decisionTable(db), [])
+        XCTAssertEqual(Set(try runOutcomes(db).values), ["pending stop=- epochs=1"])
+        try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: db, options: SchedulerOptions(jobs: 2))
+        XCTAssertEqual(try decisionTable(db), try decisionTable(one))
+        XCTAssertEqual(try epochTable(db), try epochTable(one))
+        XCTAssertEqual(try runOutcomes(db), try runOutcomes(one))
+    }
+
+    func testCancelledRightAfterADecisionAndResumedNeverDecidesAgain() throws {
+        let one = try reference()
+        let db = path("cancelled.db")
+        let sink = CancelAtFirstDecision()
+        let first = try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: db, options: SchedulerOptions(jobs: 2),
+                                        progress: sink, configure: { sink.scheduler = $0 })
+        XCTAssertTrue(first.cancelled)
+        XCTAssertEqual(first.decisionsTaken, 6)
+        let rung1 = try decisionTable(db)
+        let resumed = try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: db, options: SchedulerOptions(jobs: 2))
+        XCTAssertEqual(resumed.decisionsTaken, 3, "only rung 2 is decided by the rerun")
+        XCTAssertEqual(Array(try decisionTable(db).prefix(6)), rung1)
+        XCTAssertEqual(try decisionTable(db), try decisionTable(one))
+        XCTAssertEqual(try epochTable(db), try epochTable(one))
+        XCTAssertEqual(try runOutcomes(db), try runOutcomes(one))
+    }
+
+    func testEtaThreeKeepsATwoOfSixThenOne() throws {
+        let db = path("eta3.db")
+        let summary = try runHalvingSweep(spec: halvingSpec(eta: 3, epochs: 5), in: folder, dbPath: db, options: SchedulerOptions(jobs: 2))
+        // Rungs at epochs 1 and 3: ⌈6/3⌉ = 2 kept, then ⌈2/3⌉ = 1.
+        let decisions = try decisionTable(db)
+        XCTAssertEqual(decisions.filter { $0.hasPrefix("1 1 ") && $0.contains("kept=true") }.count, 2)
+        XCTAssertEqual(decisions.filter { $0.hasPrefix("2 3 ") && $0.contains("kept=true") }.count, 1)
+        XCTAssertEqual(summary.epochsTrained, 12 * 1 + 4 * 2 + 2 * 2)
+    }
+}
+
+/// Collects errors from several threads.
+final class ErrorList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [Error] = []
+    func append(_ error: Error) { lock.lock(); errors.append(error); lock.unlock() }
+    var all: [Error] { lock.lock(); defer { lock.unlock() }; return errors }
+}
+
+final class HalvingSlurmScriptTests: XCTestCase {
+    func testAHalvingSweepRunsAsAChainOfArraysAndDecisionJobs() {
+        let options = SlurmJobOptions(runnerPath: "/opt/runner", specPath: "/work/spec.json", sweepName: "h", tasks: 3,
+                                      cpusPerTask: 2, outputDirectory: "/out", rungs: 2)
+        let scripts = SlurmScripts(options)
+        XCTAssertEqual(scripts.submissionOrder, ["/out/sweep.sbatch", "/out/decide.sbatch", "/out/sweep.sbatch", "/out/decide.sbatch",
+                                                 "/out/sweep.sbatch", "/out/merge.sbatch"])
+        let decide = scripts.decideScript ?? ""
+        XCTAssertTrue(decide.contains("'/opt/runner' merge --output '/out/results.db'"), decide)
+        XCTAssertTrue(decide.contains("'/opt/runner' decide '/work/spec.json' --db '/out/results.db'"), decide)
+        XCTAssertTrue(decide.contains("'/out/shard-2.db'"), decide)
+        XCTAssertTrue(decide.contains("set -euo pipefail"), "a failed merge (or a conflict) stops the chain")
+        // Without halving: the array, then the merge, and no decision script.
+        let plain = SlurmScripts(SlurmJobOptions(runnerPath: "/opt/runner", specPath: "/work/spec.json", sweepName: "h", tasks: 3,
+                                                 cpusPerTask: 2, outputDirectory: "/out"))
+        XCTAssertNil(plain.decideScript)
+        XCTAssertEqual(plain.submissionOrder, ["/out/sweep.sbatch", "/out/merge.sbatch"])
+    }
+}

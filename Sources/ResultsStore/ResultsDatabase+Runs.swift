@@ -249,10 +249,6 @@ extension ResultsDatabase {
     }
 
     /// How many runs of a sweep are in each status (statuses with no run are absent).
-    public func statusCounts(sweepId: Int64) throws -> [RunStatus: Int] {
-        try reader.read { db in try Self.statusCounts(db, sweepId: sweepId) }
-    }
-
     static func statusCounts(_ db: Database, sweepId: Int64) throws -> [RunStatus: Int] {
         var counts: [RunStatus: Int] = [:]
         let rows = try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status",

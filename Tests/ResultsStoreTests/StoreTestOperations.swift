@@ -21,4 +21,9 @@ extension ResultsDatabase {
             return db.changesCount
         }
     }
+
+    /// How many runs of a sweep are in each status, as the merge report counts them.
+    func statusCounts(sweepId: Int64) throws -> [RunStatus: Int] {
+        try reader.read { db in try Self.statusCounts(db, sweepId: sweepId) }
+    }
 }

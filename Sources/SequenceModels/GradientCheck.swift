@@ -10,6 +10,9 @@ public enum TargetLayout: String, CaseIterable, Sendable {
     case softmaxLastStep = "softmax-last-step"
     /// linear head, mean squared error, at the last step only
     case linearLastStep = "linear-last-step"
+    /// bernoulli head (sigmoid + binary cross-entropy over 3 units) at every step up to each
+    /// sequence's own length (the steps after it masked out, as padding is)
+    case bernoulliEveryStep = "bernoulli-every-step"
 }
 
 public struct GradientCheckRow: Sendable {
@@ -59,7 +62,7 @@ public enum GradientCheck {
                                      batch: Int = 3, input: Int = 4, classes: Int = 3, seed: UInt64 = 1,
                                      layers: Int = 1, dropout: Float = 0) -> (ModelConfig, Batch) {
         var rng = Xoshiro256(seed: seed &+ 1000)
-        let head: HeadKind = targets == .linearLastStep ? .linear : .softmax
+        let head: HeadKind = targets == .linearLastStep ? .linear : targets == .bernoulliEveryStep ? .bernoulli : .softmax
         let width = head == .linear ? 2 : classes
         let config = ModelConfig(cell: cell, inputSize: input, hiddenSize: hidden, outputSize: width,
                                  head: head, forgetBias: 1.0, seed: seed, layers: layers, dropout: dropout)
@@ -77,6 +80,10 @@ public enum GradientCheck {
         case .linearLastStep:
             let mask = (0..<(steps * batch)).map { i -> Float in i >= (steps - 1) * batch ? 1 : 0 }
             t = .values((0..<(steps * batch * width)).map { _ in Float(rng.uniform(0, 2)) }, mask: mask, width: width)
+        case .bernoulliEveryStep:
+            // Sequence b has length steps − b (at least 1): a padded batch.
+            let mask = (0..<(steps * batch)).map { i -> Float in i / batch < max(steps - i % batch, 1) ? 1 : 0 }
+            t = .values((0..<(steps * batch * width)).map { _ in rng.nextDouble() < 0.4 ? 1 : 0 }, mask: mask, width: width)
         }
         return (config, Batch(steps: steps, batchSize: batch, inputSize: input, inputs: inputs, targets: t))
     }

@@ -42,7 +42,7 @@ public final class Model {
         self.parameters = parameters
     }
 
-    private func workspace(steps: Int, batchSize: Int) -> Workspace {
+    func workspace(steps: Int, batchSize: Int) -> Workspace {
         if let w = workspace, w.fits(steps: steps, batchSize: batchSize) {
             w.steps = steps
             w.batchSize = batchSize
@@ -79,8 +79,8 @@ public final class Model {
         }
     }
 
-    /// Mean loss and the head's outputs (T, B, V): probabilities for softmax heads, values for
-    /// linear heads. No dropout (evaluation).
+    /// Mean loss and the head's outputs (T, B, V): probabilities for softmax heads, σ(z) per unit
+    /// for bernoulli heads, values for linear heads. No dropout (evaluation).
     public func evaluate(batch: Batch) -> (loss: Double, outputs: [Float]) {
         let ws = workspace(steps: batch.steps, batchSize: batch.batchSize)
         let loss = parameters.withUnsafeBufferPointer { p in
@@ -114,6 +114,8 @@ public final class Model {
                 let n = steps * batchSize
                 if config.head == .softmax {
                     _ = rk_softmax_xent(Int32(n), Int32(config.outputSize), ws.logits, nil, 0, nil)
+                } else if config.head == .bernoulli {
+                    for i in 0..<(n * config.outputSize) { ws.logits[i] = BernoulliHead.sigmoid(ws.logits[i]) }
                 }
             }
         }
@@ -139,7 +141,7 @@ public final class Model {
         l == 0 ? x : output(ws, of: l - 1)
     }
 
-    private func forward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, initial: RecurrentState?,
+    func forward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, initial: RecurrentState?,
                          dropout key: DropoutKey?) {
         let B = ws.batchSize, H = config.hiddenSize, NH = ws.steps * B * H
         dropoutActive = key != nil && config.dropout > 0
@@ -211,7 +213,7 @@ public final class Model {
 
     /// Head and loss; with `gradients`, writes dL/dz into logits, the head's weight
     /// gradients, and dL/da⟨t⟩ of the top layer into its dHidden. Returns the mean loss over targeted positions.
-    private func head(_ ws: Workspace, _ p: UnsafePointer<Float>, _ batch: Batch, gradients: UnsafeMutablePointer<Float>?) -> Double {
+    func head(_ ws: Workspace, _ p: UnsafePointer<Float>, _ batch: Batch, gradients: UnsafeMutablePointer<Float>?) -> Double {
         let N = ws.steps * ws.batchSize, H = config.hiddenSize, V = config.outputSize
         computeHead(ws, p)
         let count = max(batch.targetCount, 1)
@@ -231,6 +233,15 @@ public final class Model {
                     rk_squared_error(Int32(N), Int32(V), ws.logits, yp.baseAddress!, mp.baseAddress!, scale, dz)
                 }
             } / Double(count * V)
+        case (.bernoulli, .values(let y, let mask, let width)):
+            precondition(width == V, "target width \(width) != head width \(V)")
+            // In place: logits → σ(z) → (σ(z) − y)/count; the loss sums over the V units.
+            loss = y.withUnsafeBufferPointer { yp in
+                mask.withUnsafeBufferPointer { mp in
+                    BernoulliHead.apply(positions: N, width: V, logits: ws.logits, targets: yp.baseAddress!,
+                                        mask: mp.baseAddress!, scale: 1 / Float(count), dz: dz)
+                }
+            } / Double(count)
         default:
             preconditionFailure("head \(config.head) does not match the batch's targets")
         }
@@ -250,7 +261,7 @@ public final class Model {
     /// Top layer first: each layer's sweep through time leaves dGates, from which its weight
     /// gradients and the gradient of its input, dInput (N, X_l) = dGates (N, GH) · W_ih (GH, X_l)
     /// (RNN eq. 4), follow; dInput times layer l−1's mask is dL/d(layer l−1's output).
-    private func backward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+    func backward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
                           _ g: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>?) {
         let N = ws.steps * ws.batchSize, H = config.hiddenSize, GH = config.cell.gateCount * H
         for l in stride(from: config.layers - 1, through: 0, by: -1) {

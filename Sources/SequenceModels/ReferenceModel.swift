@@ -277,6 +277,18 @@ public enum ReferenceModel {
                             dzt[v] = 2 * diff / (count * Double(V))
                         }
                     }
+                case (.bernoulli, .values(let y, let mask, let width)):
+                    precondition(width == V, "target width \(width) != head width \(V)")
+                    if mask[t * B + b] != 0 {
+                        // Independent sigmoid units, binary cross-entropy summed over them:
+                        // L = −Σ_v [y log σ(z) + (1 − y) log(1 − σ(z))], dL/dz = σ(z) − y
+                        for v in 0..<V {
+                            let target = Double(y[(t * B + b) * V + v])
+                            let p = sigmoid(z[v])
+                            loss += -(target * log(p) + (1 - target) * log(1 - p)) / count
+                            dzt[v] = (p - target) / count
+                        }
+                    }
                 default:
                     preconditionFailure("head \(cfg.head) does not match the batch's targets")
                 }

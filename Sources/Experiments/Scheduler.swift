@@ -1,8 +1,10 @@
 // The scheduler: fans the runs of a plan out over `jobs` workers on a Dispatch
 // concurrent queue. Each worker claims a run in a database transaction, builds
 // its own Trainer (model, optimiser, data iterator) and records every epoch
-// with its checkpoint. Several processes may share one database: claims are
-// transactional, heartbeats show who is alive, dead holders are taken over.
+// with its checkpoint. Cores no run holds are lent to running runs step by step
+// (CoreLending.swift), up to `threadsPerRun` threads a run. Several processes may
+// share one database: claims are transactional, heartbeats show who is alive,
+// dead holders are taken over.
 
 import Foundation
 import JSON
@@ -11,15 +13,25 @@ import SequenceModels
 import Tasks
 
 public struct SchedulerOptions: Sendable {
-    /// Number of runs trained at once (one thread each).
+    /// Number of runs trained at once (one thread each, plus lent cores).
     public var jobs: Int
+    /// The most threads one run's training step uses; 1 turns lending off.
+    public var threadsPerRun: Int
+    /// The cores runs and lent threads share.
+    public var cores: Int
+    /// For tests: below this much work per thread a phase stays on one thread (nil:
+    /// `ThreadTeam`'s default); set, it also lets a thread take a single batch row.
+    public var minWorkPerThread: Int?
     /// A run held by a worker whose heartbeat is older than this is taken over.
     public var staleAfter: TimeInterval
     /// How often workers refresh the heartbeats of their runs.
     public var heartbeatInterval: TimeInterval
 
-    public init(jobs: Int, staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5) {
+    public init(jobs: Int, threadsPerRun: Int = 1, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+                staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5) {
         self.jobs = jobs
+        self.threadsPerRun = max(1, threadsPerRun)
+        self.cores = max(1, cores)
         self.staleAfter = staleAfter
         self.heartbeatInterval = heartbeatInterval
     }
@@ -32,7 +44,16 @@ public struct SchedulerSummary: Sendable {
     public var wallSeconds = 0.0
     /// CPU time spent in database calls, summed over threads.
     public var databaseSeconds = 0.0
+    /// CPU time of the whole process (training, lent threads, SQLite) and the cores it had:
+    /// coreSeconds / (cores × wallSeconds) is how busy the machine was kept.
+    public var coreSeconds = 0.0
+    public var cores = 1
+    /// Training steps that ran on lent cores.
+    public var stepsOnLentCores = 0
     public var cancelled = false
+
+    /// The share of the cores' time this process used, 0...1.
+    public var coreUtilisation: Double { coreSeconds / max(Double(cores) * wallSeconds, 1e-9) }
 }
 
 public final class Scheduler: @unchecked Sendable {
@@ -42,6 +63,8 @@ public final class Scheduler: @unchecked Sendable {
     public let database: ResultsDatabase
     public let options: SchedulerOptions
     public let progress: ProgressSink
+    /// Told of runs and epochs after they are written (see ``SweepObserver``).
+    public let observer: SweepObserver?
     /// This process's worker names are "<host>:<pid>:<n>".
     public let workerPrefix: String
 
@@ -56,17 +79,20 @@ public final class Scheduler: @unchecked Sendable {
     /// recomputes with the same bits.
     private let writer = DispatchQueue(label: "runner.database-writer")
     private let entryByHash: [String: PlanEntry]
+    private let lender: CoreLender
 
     public init(sweepId: Int64, entries: [PlanEntry], task: any SequenceTask, database: ResultsDatabase,
-                options: SchedulerOptions, progress: ProgressSink) {
+                options: SchedulerOptions, progress: ProgressSink, observer: SweepObserver? = nil) {
         self.sweepId = sweepId
         self.entries = entries
         self.task = task
         self.database = database
         self.options = options
         self.progress = progress
+        self.observer = observer
         self.workerPrefix = "\(Scheduler.hostName):\(getpid())"
         self.entryByHash = Dictionary(entries.map { ($0.configHash, $0) }, uniquingKeysWith: { a, _ in a })
+        self.lender = CoreLender(cores: options.cores)
     }
 
     static var hostName: String { ProcessInfo.processInfo.hostName }
@@ -108,7 +134,7 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Trains every claimable run of `entries` and returns when none is left (or on cancel).
     public func run() throws -> SchedulerSummary {
-        let start = Date()
+        let start = Date(), startCPU = processCPUSeconds()
         try releaseRunsOfDeadLocalProcesses()
         let hashes = entries.configHashes
         let totalEpochs = entries.reduce(0) { $0 + $1.config.epochs }
@@ -137,6 +163,9 @@ public final class Scheduler: @unchecked Sendable {
         if let first = locked({ workerErrors.first }) { throw first }
         return locked {
             summary.wallSeconds = Date().timeIntervalSince(start)
+            summary.coreSeconds = processCPUSeconds() - startCPU
+            summary.cores = options.cores
+            summary.stepsOnLentCores = lender.stepsOnLentCores
             summary.cancelled = cancelled
             return summary
         }
@@ -156,10 +185,13 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Queues a write of a run's results on the writer. A run taken over by another
     /// process (its heartbeat went stale) stops being trained here; other errors end the sweep.
-    private func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void) {
+    /// `then` runs after a successful write (outside the time counted as SQLite's).
+    private func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void,
+                       then: ((SweepObserver) -> Void)? = nil) {
         writer.async {
             do {
                 try self.timedStoreCall { try body(self.database) }
+                if let observer = self.observer { then?(observer) }
             } catch ResultsStoreError.runNotOwned(_, _, let owner) {
                 self.locked { self.active[runId]?.lost = true }
                 self.progress.runEnded(runId: runId, label: label, status: "taken over", detail: owner.map { "by \($0)" })
@@ -182,8 +214,13 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
+    /// `gru h=64 lr=0.003 seed=1`, then the optimiser, weight decay and schedule where they are not the defaults.
     private func label(_ c: RunConfig) -> String {
-        String(format: "%@ h=%d lr=%g seed=%d", c.cell.rawValue, c.hidden, c.lr, c.seed)
+        var text = String(format: "%@ h=%d lr=%g seed=%d", c.cell.rawValue, c.hidden, c.lr, c.seed)
+        if c.optimizer != .adam { text += " \(c.optimizer.rawValue)" }
+        if c.weightDecay != 0 { text += String(format: " wd=%g", c.weightDecay) }
+        if c.lrSchedule != .constant { text += " \(c.lrSchedule.name)" }
+        return text
     }
 
     /// Trains one claimed run to its last epoch, or until it diverges, fails or is cancelled.
@@ -196,7 +233,14 @@ public final class Scheduler: @unchecked Sendable {
         }
         let config = entry.config
         let name = label(config)
-        let trainer = Trainer(config: config, task: task)
+        let trainer = Trainer(config: config, task: task, threads: options.threadsPerRun)
+        if options.threadsPerRun > 1 { trainer.threadBudget = lender.budget() }
+        if let work = options.minWorkPerThread {
+            trainer.model.team.minWorkPerThread = work
+            trainer.model.team.minRecurrenceRows = 1
+        }
+        lender.runStarted()
+        defer { lender.runEnded() }
         do {
             if claimed.run.paramCount == nil {
                 try timedStoreCall { try database.setParamCount(runId: runId, paramCount: trainer.model.parameters.count) }
@@ -209,11 +253,13 @@ public final class Scheduler: @unchecked Sendable {
             }
         } catch {
             try timedStoreCall { try database.markRun(runId, status: .failed, error: "\(error)", worker: worker) }
+            if let observer { writer.async { observer.runStarted(claimed.run, config: config); observer.runEnded(claimed.run, status: .failed) } }
             progress.runEnded(runId: runId, label: name, status: "failed", detail: "\(error)")
             count(.failed)
             return
         }
         progress.runStarted(runId: runId, label: name, fromEpoch: trainer.completedEpochs + 1, epochs: config.epochs)
+        if let observer { writer.async { observer.runStarted(claimed.run, config: config) } }
 
         while trainer.completedEpochs < config.epochs {
             let outcome = trainer.trainEpoch(isCancelled: { self.isCancelled || self.locked { self.active[runId]?.lost ?? false } })
@@ -224,14 +270,16 @@ public final class Scheduler: @unchecked Sendable {
                                          seconds: r.seconds, tokensPerSecond: r.tokensPerSecond,
                                          valDetails: detailsJSON(r.valDetails),
                                          testLoss: r.testLoss.flatMap { $0.isFinite ? $0 : nil },
-                                         testMetric: r.testMetric.flatMap { $0.isFinite ? $0 : nil })
+                                         testMetric: r.testMetric.flatMap { $0.isFinite ? $0 : nil }, lr: r.lr)
                 let state = try trainer.checkpoint().encoded()
-                write(runId: runId, label: name) { try $0.recordEpoch(record, checkpoint: state, worker: worker) }
+                write(runId: runId, label: name, { try $0.recordEpoch(record, checkpoint: state, worker: worker) },
+                      then: { $0.epochRecorded(record, run: claimed.run) })
                 locked { summary.epochsTrained += 1 }
                 progress.epochFinished(runId: runId, label: name, result: r, epochs: config.epochs)
             case .diverged(let epoch, let step, let loss):
                 let why = "loss became \(loss) at epoch \(epoch), step \(step)"
-                write(runId: runId, label: name) { try $0.markRun(runId, status: .diverged, error: why, worker: worker) }
+                write(runId: runId, label: name, { try $0.markRun(runId, status: .diverged, error: why, worker: worker) },
+                      then: { $0.runEnded(claimed.run, status: .diverged) })
                 progress.runEnded(runId: runId, label: name, status: "diverged", detail: why)
                 count(.diverged)
                 return
@@ -240,13 +288,15 @@ public final class Scheduler: @unchecked Sendable {
                     progress.runEnded(runId: runId, label: name, status: "taken over", detail: nil)
                     return
                 }
-                write(runId: runId, label: name) { try $0.markRun(runId, status: .interrupted, error: nil, worker: worker) }
+                write(runId: runId, label: name, { try $0.markRun(runId, status: .interrupted, error: nil, worker: worker) },
+                      then: { $0.runEnded(claimed.run, status: .interrupted) })
                 progress.runEnded(runId: runId, label: name, status: "interrupted", detail: "at epoch \(trainer.completedEpochs + 1)")
                 count(.interrupted)
                 return
             }
         }
-        write(runId: runId, label: name) { try $0.markRun(runId, status: .finished, error: nil, worker: worker) }
+        write(runId: runId, label: name, { try $0.markRun(runId, status: .finished, error: nil, worker: worker) },
+              then: { $0.runEnded(claimed.run, status: .finished) })
         progress.runEnded(runId: runId, label: name, status: "finished", detail: nil)
         count(.finished)
     }

@@ -1,5 +1,6 @@
 // Trains one run, one epoch at a time: its own model, optimiser and data
-// iterator (no state shared with other runs), single-threaded kernels.
+// iterator (no state shared with other runs); each step on the threads its
+// budget grants (the same bits on any number).
 
 import Foundation
 import SequenceModels
@@ -18,6 +19,8 @@ public struct EpochResult: Sendable {
     public var testMetric: Double?
     /// Mean global gradient norm (before clipping) over the epoch's steps.
     public var gradNorm: Double
+    /// The learning rate this epoch trained with (the schedule's rate for the epoch).
+    public var lr: Double
     public var seconds: Double
     public var tokensPerSecond: Double
 }
@@ -35,9 +38,14 @@ public final class Trainer {
     public let task: any SequenceTask
     public let model: Model
     public private(set) var optimizer: Optimizer
+    /// Gives each epoch's learning rate; takes each epoch's validation loss.
+    public private(set) var schedule: LearningRateScheduler
     /// Epochs completed so far (the next epoch to train is `completedEpochs + 1`).
     public private(set) var completedEpochs = 0
     private var gradients: [Float]
+    /// Grants each step its threads (at most the model team's capacity); without one, every
+    /// step uses the team's `activeThreads`.
+    public var threadBudget: ThreadBudget?
 
     /// The model configuration a run config describes on a task.
     public static func modelConfig(_ config: RunConfig, task: any SequenceTask) -> ModelConfig {
@@ -46,12 +54,16 @@ public final class Trainer {
                     layers: config.layers, dropout: Float(config.dropout))
     }
 
-    public init(config: RunConfig, task: any SequenceTask) {
+    /// `threads`: the most threads one step may use (see `threadBudget`).
+    public init(config: RunConfig, task: any SequenceTask, threads: Int = 1) {
         self.config = config
         self.task = task
         self.model = Model(config: Trainer.modelConfig(config, task: task))
-        self.optimizer = Optimizer(settings: OptimizerSettings(kind: config.optimizer, learningRate: config.lr, momentum: config.momentum),
+        if threads > 1 { model.team = ThreadTeam(capacity: threads) }
+        self.optimizer = Optimizer(settings: OptimizerSettings(kind: config.optimizer, learningRate: config.lr, momentum: config.momentum,
+                                                               weightDecay: config.weightDecay, rmspropMomentum: config.rmspropMomentum),
                                    parameterCount: model.parameters.count)
+        self.schedule = LearningRateScheduler(schedule: config.lrSchedule, baseLearningRate: config.lr, epochs: config.epochs)
         self.gradients = [Float](repeating: 0, count: model.parameters.count)
     }
 
@@ -60,6 +72,12 @@ public final class Trainer {
         guard checkpoint.model == model.config, checkpoint.parameters.count == model.parameters.count else {
             throw Checkpoint.DecodeError(reason: "it belongs to another model configuration")
         }
+        if schedule.state != nil, checkpoint.epoch > 0 {
+            guard let saved = checkpoint.schedule else {
+                throw Checkpoint.DecodeError(reason: "it has no state for the \(config.lrSchedule.name) learning-rate schedule")
+            }
+            schedule.state = saved
+        }
         model.parameters = checkpoint.parameters
         optimizer.state = checkpoint.optimizer
         completedEpochs = checkpoint.epoch
@@ -67,19 +85,22 @@ public final class Trainer {
 
     public func checkpoint() -> Checkpoint {
         Checkpoint(epoch: completedEpochs, model: model.config, parameters: model.parameters,
-                   optimizer: optimizer.state, vocabulary: task.characterVocabulary)
+                   optimizer: optimizer.state, schedule: schedule.state, vocabulary: task.characterVocabulary)
     }
 
     /// Trains the next epoch, then evaluates on the validation data.
     /// `isCancelled` is polled between batches.
     public func trainEpoch(isCancelled: () -> Bool = { false }) -> EpochOutcome {
         let epoch = completedEpochs + 1
+        let lr = schedule.learningRate(epoch: epoch)
         let start = DispatchTime.now().uptimeNanoseconds
         var lossSum = 0.0, normSum = 0.0, tokens = 0, steps = 0
         let batches = task.trainBatches(batchSize: config.batch, epoch: epoch, shuffleSeed: UInt64(bitPattern: Int64(config.seed)))
         var state: RecurrentState?   // carried between batches of stateful tasks
         for (index, batch) in batches.enumerated() {
             if isCancelled() { return .cancelled }
+            let threads = beginStep()
+            defer { threadBudget?.release(threads) }
             // Dropout masks from (seed, epoch, step) alone: the same bits under any --jobs and after a resume.
             let key = DropoutKey(seed: UInt64(bitPattern: Int64(config.seed)), epoch: epoch, step: index + 1)
             let loss: Double
@@ -91,10 +112,10 @@ public final class Trainer {
                 loss = model.lossAndGradients(batch: batch, gradients: &gradients, dropout: key)
             }
             guard loss.isFinite else { return .diverged(epoch: epoch, step: index + 1, loss: loss) }
-            let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0) }
-                ?? GradientClipping.globalNorm(gradients)
+            let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0, team: model.team) }
+                ?? GradientClipping.globalNorm(gradients, team: model.team)
             if let limit = config.clipValue { GradientClipping.clipByValue(&gradients, limit: Float(limit)) }
-            optimizer.update(parameters: &model.parameters, gradients: gradients)
+            optimizer.update(parameters: &model.parameters, gradients: gradients, learningRate: lr, team: model.team)
             lossSum += loss
             normSum += norm
             tokens += task.tokenCount(of: batch)
@@ -105,11 +126,21 @@ public final class Trainer {
         guard valLoss.isFinite else { return .diverged(epoch: epoch, step: steps, loss: valLoss) }
         let test = task.testExampleCount > 0 ? evaluate(task.testBatches(batchSize: config.batch)) : nil
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        schedule.epochEnded(validationLoss: valLoss)
         completedEpochs = epoch
         return .completed(EpochResult(epoch: epoch, trainLoss: lossSum / Double(max(steps, 1)), valLoss: valLoss,
                                       valMetric: valMetric, valDetails: valDetails,
-                                      testLoss: test?.loss, testMetric: test?.metric, gradNorm: normSum / Double(max(steps, 1)), seconds: seconds,
+                                      testLoss: test?.loss, testMetric: test?.metric, gradNorm: normSum / Double(max(steps, 1)),
+                                      lr: lr, seconds: seconds,
                                       tokensPerSecond: Double(tokens) / max(trainSeconds, 1e-9)))
+    }
+
+    /// Sets the team's threads for the next step from the budget; returns them.
+    private func beginStep() -> Int {
+        guard let budget = threadBudget else { return model.team.activeThreads }
+        let threads = budget.acquire(upTo: model.team.capacity)
+        model.team.activeThreads = threads
+        return threads
     }
 
     /// Mean validation loss (weighted by each batch's targeted positions), the task's metric
@@ -126,7 +157,9 @@ public final class Trainer {
         var state: RecurrentState?
         for (index, batch) in batches.enumerated() {
             var carried = batches.continuesState[index] ? state! : model.initialState(batchSize: batch.batchSize)
+            let threads = beginStep()
             let (loss, outputs) = model.evaluate(batch: batch, state: &carried)
+            threadBudget?.release(threads)
             state = carried
             let n = max(batch.targetCount, 1)
             weighted += loss * Double(n)

@@ -152,7 +152,7 @@ public final class ResultsDatabase: @unchecked Sendable {
 
     /// Identifiers of the migrations, in order. Migrations are forward-only: never edit one
     /// that has shipped, add a new one.
-    public static let migrationIdentifiers = ["v1-schema", "v2-epoch-details", "v3-test-split"]
+    public static let migrationIdentifiers = ["v1-schema", "v2-epoch-details", "v3-test-split", "epoch-learning-rate"]
 
     /// The one migrator of the results database.
     public static var migrator: DatabaseMigrator {
@@ -246,6 +246,11 @@ public final class ResultsDatabase: @unchecked Sendable {
             try db.execute(sql: "ALTER TABLE epochs ADD COLUMN test_metric REAL")
             try db.execute(sql: "ALTER TABLE sweeps ADD COLUMN baseline_test_loss REAL")
             try db.execute(sql: "ALTER TABLE sweeps ADD COLUMN baseline_test_metric REAL")
+        }
+        // The learning rate each epoch trained with (its schedule's rate); NULL for epochs
+        // recorded before the column existed.
+        migrator.registerMigration("epoch-learning-rate") { db in
+            try db.execute(sql: "ALTER TABLE epochs ADD COLUMN lr REAL")
         }
         return migrator
     }

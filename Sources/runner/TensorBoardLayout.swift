@@ -45,6 +45,7 @@ struct TensorBoardLayout {
         case .optimizer(let optimizer): return .text(optimizer.rawValue)
         case .integer(let n): return .number(Double(n))
         case .real(let x): return .number(x)
+        case .schedule(let schedule): return .text(canonicalJSON(schedule.jsonValue))
         case .unset: return nil
         }
     }
@@ -54,10 +55,12 @@ struct TensorBoardLayout {
         guard case .object(let members) = config.jsonValue else { return [:] }
         var result: [String: HParamValue] = [:]
         for axis in axes {
-            switch members[axis.rawValue] {
+            // config_json leaves layers and dropout out at their defaults (1, 0).
+            switch members[axis.rawValue] ?? (axis == .layers ? .number(1) : axis == .dropout ? .number(0) : nil) {
             case .string(let s)?: result[axis.rawValue] = .text(s)
             case .number(let x)?: result[axis.rawValue] = .number(x)
             case .bool(let b)?: result[axis.rawValue] = .bool(b)
+            case .object(let o)?: result[axis.rawValue] = .text(canonicalJSON(.object(o)))   // lr_schedule
             default: break
             }
         }

@@ -47,6 +47,10 @@ public struct PlanEntry: Sendable, Equatable {
 public struct Plan: Sendable, Equatable {
     public var entries: [PlanEntry]
 
+    /// The most runs a sweep may plan (a spec above it is refused at validation, before the
+    /// plan is expanded): samples × the product of the grid axes' lengths.
+    public static let maximumRuns = 1_000_000
+
     public init(spec: Spec) {
         var configs: [RunConfig] = []
         if let random = spec.random {

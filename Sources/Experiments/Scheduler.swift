@@ -16,11 +16,15 @@ public struct SchedulerOptions: Sendable {
     public var staleAfter: TimeInterval
     /// How often workers refresh the heartbeats of their runs.
     public var heartbeatInterval: TimeInterval
+    /// A run whose ``MemoryEstimate`` is above this many bytes is marked failed, not built.
+    public var memoryLimit: Int
 
-    public init(jobs: Int, staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5) {
+    public init(jobs: Int, staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5,
+                memoryLimit: Int = MemoryEstimate.defaultLimit) {
         self.jobs = jobs
         self.staleAfter = staleAfter
         self.heartbeatInterval = heartbeatInterval
+        self.memoryLimit = memoryLimit
     }
 }
 
@@ -195,6 +199,14 @@ public final class Scheduler: @unchecked Sendable {
         }
         let config = entry.config
         let name = label(config)
+        if let refusal = MemoryEstimate(config: config, task: task).refusal(limit: options.memoryLimit) {
+            // Building the model would abort the process; the rest of the sweep goes on.
+            let why = "run \(runId) (\(config.label)) \(refusal)"
+            try db { try database.markRun(runId, status: .failed, error: why, worker: worker) }
+            progress.runEnded(runId: runId, label: name, status: "failed", detail: why)
+            count(.failed)
+            return
+        }
         let trainer = Trainer(config: config, task: task)
         do {
             if claimed.run.paramCount == nil {

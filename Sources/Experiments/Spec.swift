@@ -134,6 +134,14 @@ private struct SpecReader {
         let grid = members["grid"].map { readGrid($0) } ?? []
         let random = members["random"].flatMap { readRandom($0, gridFields: Set(grid.map(\.field))) }
 
+        // The plan's size from the axes' lengths, before anything is expanded.
+        let runs = CheckedInt.product([random?.samples ?? 1] + grid.map { $0.values.count })
+        if runs.map({ $0 > Plan.maximumRuns }) ?? true {
+            let factors = (random.map { ["\($0.samples) samples"] } ?? []) + grid.map { "\($0.values.count) \($0.field.rawValue)" }
+            problem(random == nil ? "grid" : "random.samples",
+                    "the plan has \(runs.map(String.init) ?? "more than 2^63") runs (\(factors.joined(separator: " × "))), "
+                    + "above the limit of \(Plan.maximumRuns) runs per sweep; split it into several sweeps")
+        }
         guard let task else { return nil }
         return Spec(name: name, task: task, base: base, grid: grid, random: random, sourceJSON: sourceJSON)
     }
@@ -198,10 +206,11 @@ private struct SpecReader {
                 continue
             }
             var values: [RunFieldValue] = []
+            var seen = Set<RunFieldValue>()
             for (index, element) in elements.enumerated() {
                 switch field.check(element) {
                 case .success(let checked):
-                    if values.contains(checked) {
+                    if !seen.insert(checked).inserted {
                         problem("\(path)[\(index)]", "duplicate value \(shortJSON(element))")
                     } else {
                         values.append(checked)

@@ -28,10 +28,22 @@ public enum RunField: String, CaseIterable, Sendable {
 
     /// Whether null is allowed (meaning "not set").
     var isOptional: Bool { self == .clipNorm || self == .clipValue }
+
+    /// The largest value an integer field takes: it keeps every size computed from it (parameter
+    /// counts, buffers over T × B) far inside 64-bit arithmetic. hidden and batch at most 65536,
+    /// epochs at most 100000, seed at most 2^53 (the largest integer a JSON number holds exactly).
+    public var upperBound: Int? {
+        switch self {
+        case .hidden, .batch: return 65_536
+        case .epochs: return 100_000
+        case .seed: return Int(largestExactInteger)
+        default: return nil
+        }
+    }
 }
 
 /// A checked value of one run field.
-public enum RunFieldValue: Sendable, Equatable {
+public enum RunFieldValue: Sendable, Hashable {
     case cell(CellKind)
     case optimizer(OptimizerChoice)
     case integer(Int)
@@ -73,6 +85,9 @@ extension RunField {
                 guard number >= 0 else { return .failure(.init("must be a non-negative integer, got \(shortJSON(value))")) }
             } else if number <= 0 {
                 return .failure(.init("must be a positive integer, got \(shortJSON(value))"))
+            }
+            if let upperBound, number > Double(upperBound) {
+                return .failure(.init("must be at most \(upperBound), got \(shortJSON(value))"))
             }
             return .success(.integer(Int(number)))
         case .lr, .momentum, .clipNorm, .clipValue, .forgetBias:

@@ -12,9 +12,11 @@ public struct SweepSetup: Sendable {
     /// The runs this process works on: the whole plan, or one shard of it.
     public var entries: [PlanEntry]
 
-    /// Reads and validates the spec (task parameters included) and builds the task.
+    /// Reads and validates the spec (task parameters included), builds the task, and checks
+    /// that every run of the plan fits in `memoryLimit` bytes (``MemoryEstimate``).
     /// Throws `SpecError` listing every problem found; nothing is written anywhere.
-    public static func load(specPath: String, shard: (index: Int, count: Int)? = nil) throws -> SweepSetup {
+    public static func load(specPath: String, shard: (index: Int, count: Int)? = nil,
+                            memoryLimit: Int = MemoryEstimate.defaultLimit) throws -> SweepSetup {
         let specDirectory = URL(fileURLWithPath: specPath).deletingLastPathComponent()
         let spec = try Spec.load(path: specPath) { name, parameters in
             TaskFactory.validate(name: name, parameters: parameters, specDirectory: specDirectory)
@@ -26,9 +28,23 @@ public struct SweepSetup: Sendable {
             throw SpecError(file: specPath, problems: [SpecProblem(path: "task", message: "\(error)")])
         }
         let plan = Plan(spec: spec)
+        let tooLarge = plan.entries.compactMap { entry -> SpecProblem? in
+            MemoryEstimate(config: entry.config, task: task).refusal(limit: memoryLimit).map {
+                SpecProblem(path: "plan run \(entry.index) (\(entry.config.label))", message: $0)
+            }
+        }
+        if !tooLarge.isEmpty {
+            let shown = Array(tooLarge.prefix(maxListedProblems))
+            let more = tooLarge.count > shown.count
+                ? [SpecProblem(path: "plan", message: "and \(tooLarge.count - shown.count) more runs too large for memory")] : []
+            throw SpecError(file: specPath, problems: shown + more)
+        }
         let entries = shard.map { plan.shard($0.index, of: $0.count) } ?? plan.entries
         return SweepSetup(spec: spec, task: task, entries: entries)
     }
+
+    /// At most this many runs are listed one per line when they are refused.
+    static let maxListedProblems = 10
 
     /// The parameter count of an entry's model on this task.
     public func parameterCount(_ entry: PlanEntry) -> Int {

@@ -52,3 +52,42 @@ extension ModelConfig {
     /// Number of trainable parameters.
     public var parameterCount: Int { ParameterLayout(self).totalCount }
 }
+
+extension ModelConfig {
+    /// The parameter count G·H·X + G·H·H + G·H + V·H + V in checked arithmetic: nil when it
+    /// does not fit an `Int` (the sizes of a spec are validated with this before any
+    /// ``ParameterLayout`` is built).
+    public var checkedParameterCount: Int? {
+        let g = cell.gateCount, h = hiddenSize, x = inputSize, v = outputSize
+        guard h >= 0, x >= 0, v >= 0 else { return nil }
+        return CheckedInt.sum([CheckedInt.product([g, h, x]), CheckedInt.product([g, h, h]),
+                               CheckedInt.product([g, h]), CheckedInt.product([v, h]), v])
+    }
+}
+
+/// Integer arithmetic that reports overflow as nil instead of trapping.
+public enum CheckedInt {
+    /// The product of `factors`, nil on overflow.
+    public static func product(_ factors: [Int?]) -> Int? {
+        var result = 1
+        for factor in factors {
+            guard let factor else { return nil }
+            let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+            if overflow { return nil }
+            result = next
+        }
+        return result
+    }
+
+    /// The sum of `terms`, nil on overflow.
+    public static func sum(_ terms: [Int?]) -> Int? {
+        var result = 0
+        for term in terms {
+            guard let term else { return nil }
+            let (next, overflow) = result.addingReportingOverflow(term)
+            if overflow { return nil }
+            result = next
+        }
+        return result
+    }
+}

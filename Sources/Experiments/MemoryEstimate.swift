@@ -31,10 +31,11 @@ public struct MemoryEstimate: Sendable, Equatable {
         Int(Double(ProcessInfo.processInfo.physicalMemory) * physicalMemoryShare)
     }
 
-    public init(config: RunConfig, task: any SequenceTask) {
+    /// `steps` is the task's ``SequenceTask/maxSequenceSteps``, when the caller has it already.
+    public init(config: RunConfig, task: any SequenceTask, steps: Int? = nil) {
         let model = Trainer.modelConfig(config, task: task)
         let g = model.cell.gateCount, h = model.hiddenSize, x = model.inputSize, v = model.outputSize
-        steps = task.maxSequenceSteps
+        self.steps = steps ?? task.maxSequenceSteps
         batch = config.batch
         let p = model.checkedParameterCount
         let optimizer: Int? = switch config.optimizer {
@@ -42,8 +43,8 @@ public struct MemoryEstimate: Sendable, Equatable {
         case .momentum: p
         case .sgd: 0
         }
-        let n = CheckedInt.product([steps, batch])
-        let states = CheckedInt.product([CheckedInt.sum([steps, 1]), batch, h])
+        let n = CheckedInt.product([self.steps, batch])
+        let states = CheckedInt.product([CheckedInt.sum([self.steps, 1]), batch, h])
         let floats = CheckedInt.sum([
             CheckedInt.product([2, p]), optimizer,
             p, CheckedInt.product([2, CheckedInt.sum([p, optimizer])]),

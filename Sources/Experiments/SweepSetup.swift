@@ -28,8 +28,9 @@ public struct SweepSetup: Sendable {
             throw SpecError(file: specPath, problems: [SpecProblem(path: "task", message: "\(error)")])
         }
         let plan = Plan(spec: spec)
+        let steps = task.maxSequenceSteps
         let tooLarge = plan.entries.compactMap { entry -> SpecProblem? in
-            MemoryEstimate(config: entry.config, task: task).refusal(limit: memoryLimit).map {
+            MemoryEstimate(config: entry.config, task: task, steps: steps).refusal(limit: memoryLimit).map {
                 SpecProblem(path: "plan run \(entry.index) (\(entry.config.label))", message: $0)
             }
         }

@@ -100,7 +100,11 @@ extension RunField {
             default:
                 break
             }
-            return .success(.real(number))
+            // Weights and gradients are Float32: a larger value would become infinite there.
+            guard abs(number) <= Double(Float.greatestFiniteMagnitude) else {
+                return .failure(.init("must be at most 3.4e38 in magnitude (a Float32), got \(shortJSON(value))"))
+            }
+            return .success(.real(number == 0 ? 0 : number))   // -0 is 0: one configuration, one hash
         }
     }
 

@@ -34,6 +34,15 @@ final class SizeLimitTests: XCTestCase {
         XCTAssertEqual(problems(spec(train: #"{"hidden": 65536, "batch": 65536, "epochs": 100000}"#)), [])
     }
 
+    func testRealFieldsStayInFloat32RangeAndMinusZeroIsZero() throws {
+        XCTAssertEqual(problems(spec(train: #"{"forget_bias": 1e308, "clip_value": -1e300}"#)),
+                       ["train.clip_value: must be a positive number, got -1e+300",
+                        "train.forget_bias: must be at most 3.4e38 in magnitude (a Float32), got 1e+308"])
+        let minusZero = try Spec.parse(spec(train: #"{"forget_bias": -0, "momentum": -0, "seed": -0}"#))
+        let zero = try Spec.parse(spec(train: #"{"forget_bias": 0, "momentum": 0, "seed": 0}"#))
+        XCTAssertEqual(Plan(spec: minusZero).entries.map(\.configHash), Plan(spec: zero).entries.map(\.configHash))
+    }
+
     func testParameterCountIsCheckedArithmetic() {
         let big = ModelConfig(cell: .lstm, inputSize: 2, hiddenSize: Int(1) << 40, outputSize: 1)
         XCTAssertNil(big.checkedParameterCount)

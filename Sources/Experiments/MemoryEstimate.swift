@@ -33,18 +33,23 @@ public struct MemoryEstimate: Sendable, Equatable {
 
     /// `steps` is the task's ``SequenceTask/maxSequenceSteps``, when the caller has it already.
     public init(config: RunConfig, task: any SequenceTask, steps: Int? = nil) {
-        let model = Trainer.modelConfig(config, task: task)
+        self.init(model: Trainer.modelConfig(config, task: task), optimizer: config.optimizer,
+                  steps: steps ?? task.maxSequenceSteps, batch: config.batch)
+    }
+
+    /// The estimate for a model trained with `optimizer` on batches of `batch` sequences of `steps` steps.
+    public init(model: ModelConfig, optimizer kind: OptimizerKind, steps: Int, batch: Int) {
         let g = model.cell.gateCount, h = model.hiddenSize, x = model.inputSize, v = model.outputSize
-        self.steps = steps ?? task.maxSequenceSteps
-        batch = config.batch
+        self.steps = steps
+        self.batch = batch
         let p = model.checkedParameterCount
-        let optimizer: Int? = switch config.optimizer {
+        let optimizer: Int? = switch kind {
         case .adam: CheckedInt.product([2, p])
         case .momentum: p
         case .sgd: 0
         }
-        let n = CheckedInt.product([self.steps, batch])
-        let states = CheckedInt.product([CheckedInt.sum([self.steps, 1]), batch, h])
+        let n = CheckedInt.product([steps, batch])
+        let states = CheckedInt.product([CheckedInt.sum([steps, 1]), batch, h])
         let floats = CheckedInt.sum([
             CheckedInt.product([2, p]), optimizer,
             p, CheckedInt.product([2, CheckedInt.sum([p, optimizer])]),

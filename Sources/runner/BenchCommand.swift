@@ -48,6 +48,15 @@ extension Runner {
             for (name, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes), ("--reps", reps)] where v <= 0 {
                 throw ValidationError("\(name) must be positive, got \(v)")
             }
+            try SizeChecks.requireAtMost(65_536, [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes)]
+                                         + parsedHidden().map { ("--hidden", $0) })
+            try SizeChecks.requireAtMost(1_000_000, [("--reps", reps)])
+            for cell in try parsedCells() {
+                for h in try parsedHidden() {
+                    try SizeChecks.requireFits(ModelConfig(cell: cell, inputSize: input, hiddenSize: h, outputSize: classes),
+                                               steps: steps, batch: batch)
+                }
+            }
         }
 
         func run() throws {

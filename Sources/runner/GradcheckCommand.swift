@@ -47,6 +47,9 @@ extension Runner {
             for (name, value) in [("--hidden", hidden), ("--steps", steps), ("--batch", batch), ("--input", input), ("--max-entries", maxEntries)] where value <= 0 {
                 throw ValidationError("\(name) must be positive, got \(value)")
             }
+            // A check on a small random problem: finite differences cost a forward pass per entry.
+            try SizeChecks.requireAtMost(512, [("--hidden", hidden), ("--steps", steps), ("--batch", batch), ("--input", input)])
+            try SizeChecks.requireAtMost(100_000, [("--max-entries", maxEntries)])
         }
 
         func run() throws {

@@ -25,24 +25,28 @@ let package = Package(
     targets: [
         // MARK: - Library targets
         .target(name: "CKernels", cSettings: kernelCSettings),
+        .target(name: "JSON"),
         .target(name: "SequenceModels", dependencies: ["CKernels"]),
-        .target(name: "Tasks", dependencies: ["SequenceModels"]),
+        .target(name: "Tasks", dependencies: ["SequenceModels", "JSON"]),
         .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Reports", dependencies: ["ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "Reports"]),
+        .target(name: "Reports", dependencies: ["ResultsStore", "JSON"]),
+        .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "JSON"]),
         // MARK: - Executable
         .executableTarget(name: "runner", dependencies: [
-            "SequenceModels", "Tasks", "Experiments", "ResultsStore", "Reports",
+            "SequenceModels", "Tasks", "Experiments", "ResultsStore", "Reports", "JSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // MARK: - Tests
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels", "CKernels"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "JSON"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")],
+                    exclude: ["Golden"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", "JSON", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")],
+                    exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,80 +1,8 @@
-// Canonical JSON (sorted keys, shortest round-trip numbers, no spaces) and the config hash:
-// the SHA-256 of a run's canonical JSON, equal for equal configurations in any process.
-import Tasks
-
-/// The canonical JSON text of a value: object keys sorted by their UTF-8 bytes, no
-/// whitespace, integral numbers below 10^16 written as integers (`50`, not `50.0`), other
-/// numbers in Swift's shortest round-trip form (`0.001`, `1e-05`), strings with only `"`,
-/// `\` and control characters escaped.
-public func canonicalJSON(_ value: JSONValue) -> String {
-    var output = ""
-    appendCanonicalJSON(value, to: &output)
-    return output
-}
-
-private func appendCanonicalJSON(_ value: JSONValue, to output: inout String) {
-    switch value {
-    case .null: output += "null"
-    case .bool(let flag): output += flag ? "true" : "false"
-    case .number(let number): output += canonicalNumber(number)
-    case .string(let text): appendCanonicalString(text, to: &output)
-    case .array(let elements):
-        output += "["
-        for (index, element) in elements.enumerated() {
-            if index > 0 { output += "," }
-            appendCanonicalJSON(element, to: &output)
-        }
-        output += "]"
-    case .object(let members):
-        output += "{"
-        let keys = members.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        for (index, key) in keys.enumerated() {
-            if index > 0 { output += "," }
-            appendCanonicalString(key, to: &output)
-            output += ":"
-            appendCanonicalJSON(members[key]!, to: &output)
-        }
-        output += "}"
-    }
-}
-
-/// A finite number in its shortest form that reads back to the same Double.
-public func canonicalNumber(_ number: Double) -> String {
-    precondition(number.isFinite, "JSON has no representation for \(number)")
-    if number == number.rounded(), abs(number) < 1e16 {
-        return String(Int64(number))
-    }
-    return "\(number)"
-}
-
-private func appendCanonicalString(_ text: String, to output: inout String) {
-    output += "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": output += "\\\""
-        case "\\": output += "\\\\"
-        case "\n": output += "\\n"
-        case "\r": output += "\\r"
-        case "\t": output += "\\t"
-        case "\u{08}": output += "\\b"
-        case "\u{0C}": output += "\\f"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                output.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    output += "\""
-}
+// The config hash: the SHA-256 of a run's canonical JSON, equal for equal configurations
+// in any process.
 
 /// The hash that identifies a run configuration in the database (`runs.config_hash`).
 public enum ConfigHash {
     /// SHA-256 hex of the canonical JSON text.
     public static func of(canonicalJSON text: String) -> String { SHA256.hexDigest(text) }
-
-    /// SHA-256 hex of a value's canonical JSON.
-    public static func of(_ value: JSONValue) -> String { of(canonicalJSON: canonicalJSON(value)) }
 }

@@ -1,6 +1,7 @@
 // The plan of a sweep: its runs, expanded from a spec (grid product or random samples),
 // each with its canonical config JSON and hash, in a deterministic order.
 import Foundation
+import JSON
 import ResultsStore
 import SequenceModels
 
@@ -75,7 +76,7 @@ public struct Plan: Sendable, Equatable {
     }
 
     /// The config hashes of all entries (what a worker may claim for this plan).
-    public var configHashes: Set<String> { Set(entries.map(\.configHash)) }
+    public var configHashes: Set<String> { entries.configHashes }
 
     /// Shard `index` of `count` (0-based): the entries whose config hash, read as a number
     /// (``PlanEntry/shardKey``: its first 16 hex digits, an unsigned 64-bit integer), is
@@ -117,4 +118,9 @@ public struct Plan: Sendable, Equatable {
             return values[rng.nextInt(below: values.count)]
         }
     }
+}
+
+extension Sequence where Element == PlanEntry {
+    /// The config hashes of these entries: the runs a worker may claim for them.
+    public var configHashes: Set<String> { Set(map(\.configHash)) }
 }

@@ -5,6 +5,7 @@
 // transactional, heartbeats show who is alive, dead holders are taken over.
 
 import Foundation
+import JSON
 import ResultsStore
 import SequenceModels
 import Tasks
@@ -86,7 +87,7 @@ public final class Scheduler: @unchecked Sendable {
     /// Times a database call into the summary: the CPU time of this thread inside
     /// the call (SQLite's own cost), so that waiting for a core the training
     /// threads hold is not counted as time in SQLite.
-    private func db<T>(_ body: () throws -> T) rethrows -> T {
+    private func timedStoreCall<T>(_ body: () throws -> T) rethrows -> T {
         let start = threadCPUSeconds()
         defer {
             let s = threadCPUSeconds() - start
@@ -113,7 +114,7 @@ public final class Scheduler: @unchecked Sendable {
     public func run() throws -> SchedulerSummary {
         let start = Date()
         try releaseRunsOfDeadLocalProcesses()
-        let hashes = Set(entries.map(\.configHash))
+        let hashes = entries.configHashes
         let totalEpochs = entries.reduce(0) { $0 + $1.config.epochs }
         let existing = try database.runs(sweepId: sweepId).filter { hashes.contains($0.configHash) }
         let doneEpochs = try database.epochCounts(sweepId: sweepId).filter { hashes.contains($0.key) }.values.reduce(0, +)
@@ -162,7 +163,7 @@ public final class Scheduler: @unchecked Sendable {
     private func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void) {
         writer.async {
             do {
-                try self.db { try body(self.database) }
+                try self.timedStoreCall { try body(self.database) }
             } catch ResultsStoreError.runNotOwned(_, _, let owner) {
                 self.locked { self.active[runId]?.lost = true }
                 self.progress.runEnded(runId: runId, label: label, status: "taken over", detail: owner.map { "by \($0)" })
@@ -177,7 +178,7 @@ public final class Scheduler: @unchecked Sendable {
 
     private func workerLoop(worker: String, hashes: Set<String>) throws {
         while !isCancelled {
-            guard let claimed = try db({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
+            guard let claimed = try timedStoreCall({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
                                                                   staleAfter: options.staleAfter) }) else { return }
             locked { active[claimed.run.id!] = (worker, false) }
             defer { _ = locked { active.removeValue(forKey: claimed.run.id!) } }
@@ -193,7 +194,7 @@ public final class Scheduler: @unchecked Sendable {
     private func train(_ claimed: ClaimedRun, worker: String) throws {
         let runId = claimed.run.id!
         guard let entry = entryByHash[claimed.run.configHash] else {
-            try db { try database.markRun(runId, status: .failed, error: "configuration not in the current plan", worker: worker) }
+            try timedStoreCall { try database.markRun(runId, status: .failed, error: "configuration not in the current plan", worker: worker) }
             count(.failed)
             return
         }
@@ -202,7 +203,7 @@ public final class Scheduler: @unchecked Sendable {
         if let refusal = MemoryEstimate(config: config, task: task).refusal(limit: options.memoryLimit) {
             // Building the model would abort the process; the rest of the sweep goes on.
             let why = "run \(runId) (\(config.label)) \(refusal)"
-            try db { try database.markRun(runId, status: .failed, error: why, worker: worker) }
+            try timedStoreCall { try database.markRun(runId, status: .failed, error: why, worker: worker) }
             progress.runEnded(runId: runId, label: name, status: "failed", detail: why)
             count(.failed)
             return
@@ -210,16 +211,16 @@ public final class Scheduler: @unchecked Sendable {
         let trainer = Trainer(config: config, task: task)
         do {
             if claimed.run.paramCount == nil {
-                try db { try database.setParamCount(runId: runId, paramCount: trainer.model.parameters.count) }
+                try timedStoreCall { try database.setParamCount(runId: runId, paramCount: trainer.model.parameters.count) }
             }
             if claimed.lastCompletedEpoch > 0 {
-                guard let record = try db({ try database.loadCheckpoint(runId: runId) }), record.epoch == claimed.lastCompletedEpoch else {
+                guard let record = try timedStoreCall({ try database.loadCheckpoint(runId: runId) }), record.epoch == claimed.lastCompletedEpoch else {
                     throw Checkpoint.DecodeError(reason: "run \(runId) has \(claimed.lastCompletedEpoch) epochs but no matching checkpoint")
                 }
                 try trainer.restore(try Checkpoint(decoding: record.state))
             }
         } catch {
-            try db { try database.markRun(runId, status: .failed, error: "\(error)", worker: worker) }
+            try timedStoreCall { try database.markRun(runId, status: .failed, error: "\(error)", worker: worker) }
             progress.runEnded(runId: runId, label: name, status: "failed", detail: "\(error)")
             count(.failed)
             return
@@ -268,13 +269,9 @@ func threadCPUSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-/// Secondary metrics as a JSON object with sorted keys (nil when there are none;
+/// Secondary metrics as canonical JSON (`epochs.val_details`; nil when there are none;
 /// non-finite values become null).
 func detailsJSON(_ details: [String: Double]) -> String? {
     guard !details.isEmpty else { return nil }
-    let members = details.keys.sorted().map { key -> String in
-        let value = details[key]!
-        return "\"\(key)\":" + (value.isFinite ? "\(value)" : "null")
-    }
-    return "{" + members.joined(separator: ",") + "}"
+    return canonicalJSON(.object(details.mapValues { $0.isFinite ? .number($0) : .null }))
 }

@@ -1,7 +1,8 @@
-// An experiment spec (issue 4, "The spec"): parsed from JSON into typed values and fully
+// An experiment spec: parsed from JSON into typed values and fully
 // validated before anything runs, every problem reported on its own line.
 import Foundation
 import SequenceModels
+import JSON
 import Tasks
 
 /// One grid axis: a run field and the values it takes (the runs are the Cartesian product).
@@ -59,9 +60,9 @@ public struct Spec: Sendable, Equatable {
     /// The spec text as given (stored in `sweeps.spec_json`).
     public var sourceJSON: String
 
-    /// Checks a task's name and parameters; returns one line per problem, each naming the
-    /// parameter, e.g. `task.length: must be a positive integer, got 0`.
-    public typealias TaskValidator = (_ taskName: String, _ parameters: [String: JSONValue]) -> [String]
+    /// Checks a task's name and parameters; returns one problem per bad field, each at its
+    /// path, e.g. `task.length: expected an integer ≥ 2, got 0`.
+    public typealias TaskValidator = (_ taskName: String, _ parameters: [String: JSONValue]) -> [TaskProblem]
 
     public static let topLevelFields = ["name", "task", "train", "grid", "random"]
     static let randomSettings = ["samples", "search_seed"]
@@ -85,7 +86,7 @@ public struct Spec: Sendable, Equatable {
                              taskValidator: TaskValidator = { _, _ in [] }) throws -> Spec {
         let root: JSONValue
         do {
-            root = try SpecJSONParser.parse(text)
+            root = try JSONParser.parse(text)
         } catch let error as JSONSyntaxError {
             throw SpecError(file: file, problems: [SpecProblem(path: "line \(error.line), column \(error.column)",
                                                                message: "malformed JSON: \(error.message)")])
@@ -164,7 +165,7 @@ private struct SpecReader {
             }
             return nil
         }
-        for line in taskValidator(name, members) { problem("", line) }
+        for taskProblem in taskValidator(name, members) { problem(taskProblem.path, taskProblem.message) }
         return TaskSpec(name: name, parameters: members)
     }
 
@@ -346,10 +347,4 @@ private struct SpecReader {
         default: return .intUniform(low: Int(bounds[0]), high: Int(bounds[1]))
         }
     }
-}
-
-/// Canonical JSON of a value, cut to 60 characters, for messages.
-func shortJSON(_ value: JSONValue) -> String {
-    let text = canonicalJSON(value)
-    return text.count <= 60 ? text : String(text.prefix(57)) + "..."
 }

@@ -1,18 +1,9 @@
 // Problems found in a spec file: each names the field path and the offending value, one line each.
 
+import JSON
+
 /// One problem in a spec: where (`train.hidden`, `grid.lr[2]`, `line 3, column 7`) and what.
-public struct SpecProblem: Equatable, Sendable, CustomStringConvertible {
-    public var path: String
-    public var message: String
-
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    /// `path: message`, or only the message when the path is empty (lines from the task validator).
-    public var description: String { path.isEmpty ? message : "\(path): \(message)" }
-}
+public typealias SpecProblem = JSONProblem
 
 /// All the problems of a spec, found before anything runs. Its description is one line per
 /// problem, prefixed with the spec's file name when known.

@@ -1,6 +1,7 @@
 // The fields of a run that a spec can set (in `train`, `grid` or `random`), their types,
 // checks and defaults, and the "did you mean" suggestion for a misspelled name.
 import SequenceModels
+import JSON
 import Tasks
 
 /// The optimiser a run trains with: the model library's own kinds.
@@ -51,9 +52,6 @@ public enum RunFieldValue: Sendable, Hashable {
     /// An optional field explicitly set to null.
     case unset
 }
-
-/// Largest integer a JSON number (a Double) carries exactly.
-let largestExactInteger = 9_007_199_254_740_992.0
 
 extension RunField {
     /// Checks a JSON value for this field; on failure returns the problem's message
@@ -147,39 +145,4 @@ func suggestion(for name: String, among validNames: [String]) -> String {
     if let alias = fieldAliases[name.lowercased()], validNames.contains(alias) { return "; did you mean '\(alias)'?" }
     guard let closest = closestName(to: name, among: validNames) else { return "" }
     return "; did you mean '\(closest)'?"
-}
-
-/// The valid name at the smallest edit distance from `name`, if that distance is at most
-/// a third of the longer name (at least 2).
-func closestName(to name: String, among validNames: [String]) -> String? {
-    let lowered = name.lowercased()
-    var best: (name: String, distance: Int)?
-    for candidate in validNames {
-        let distance = editDistance(lowered, candidate.lowercased())
-        if best == nil || distance < best!.distance { best = (candidate, distance) }
-    }
-    guard let best else { return nil }
-    let limit = max(2, max(name.count, best.name.count) / 3)
-    return best.distance <= limit ? best.name : nil
-}
-
-/// Levenshtein distance (insertions, deletions, substitutions of characters), plus
-/// transposition of two adjacent characters counted as one edit.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
-    for i in 0...a.count { table[i][0] = i }
-    for j in 0...b.count { table[0][j] = j }
-    for i in 1...a.count {
-        for j in 1...b.count {
-            let cost = a[i - 1] == b[j - 1] ? 0 : 1
-            table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
-            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
-            }
-        }
-    }
-    return table[a.count][b.count]
 }

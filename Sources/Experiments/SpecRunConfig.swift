@@ -1,6 +1,7 @@
 // The full configuration of one run (model, training, task) with its canonical JSON
 // (`runs.config_json`) and hash (`runs.config_hash`).
 import Foundation
+import JSON
 import SequenceModels
 import Tasks
 

@@ -12,20 +12,28 @@ public struct SweepSetup: Sendable {
     /// The runs this process works on: the whole plan, or one shard of it.
     public var entries: [PlanEntry]
 
-    /// Reads and validates the spec (task parameters included), builds the task, and checks
-    /// that every run of the plan fits in `memoryLimit` bytes (``MemoryEstimate``).
-    /// Throws `SpecError` listing every problem found; nothing is written anywhere.
+    /// Reads and validates the spec (task parameters included) and builds the task, once:
+    /// the task the validation builds is the one the sweep trains on (for charlm the corpus
+    /// is read once). Then checks that every run of the plan fits in `memoryLimit` bytes
+    /// (``MemoryEstimate``). Throws `SpecError` listing every problem found; nothing is
+    /// written anywhere.
     public static func load(specPath: String, shard: (index: Int, count: Int)? = nil,
                             memoryLimit: Int = MemoryEstimate.defaultLimit) throws -> SweepSetup {
         let specDirectory = URL(fileURLWithPath: specPath).deletingLastPathComponent()
+        var builtTask: (any SequenceTask)?
         let spec = try Spec.load(path: specPath) { name, parameters in
-            TaskFactory.validate(name: name, parameters: parameters, specDirectory: specDirectory)
+            do {
+                builtTask = try TaskFactory.make(name: name, parameters: parameters, specDirectory: specDirectory)
+                return []
+            } catch let error as TaskParameterError {
+                return error.problems
+            } catch {
+                return [TaskProblem(path: "task", message: "\(error)")]
+            }
         }
-        let task: any SequenceTask
-        do {
-            task = try TaskFactory.make(name: spec.task.name, parameters: spec.task.parameters, specDirectory: specDirectory)
-        } catch {
-            throw SpecError(file: specPath, problems: [SpecProblem(path: "task", message: "\(error)")])
+        guard let task = builtTask else {
+            // Spec.load validates the task block of every spec it accepts, so this is unreachable.
+            throw SpecError(file: specPath, problems: [SpecProblem(path: "task", message: "the task was not built")])
         }
         let plan = Plan(spec: spec)
         let steps = task.maxSequenceSteps

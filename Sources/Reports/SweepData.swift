@@ -1,6 +1,7 @@
 // Plain values of one sweep as read from the results database: the sweep, its runs with
 // their parsed configuration, and every recorded epoch. The report is computed from these.
 import Foundation
+import JSON
 import ResultsStore
 
 /// One value of a run's configuration (`runs.config_json`), flattened: the nested task
@@ -133,55 +134,40 @@ public struct SweepData: Sendable, Equatable {
 // MARK: - Parsing config_json
 
 /// Parses a run's `config_json` into flat keys; nested objects get dotted keys
-/// (`{"task": {"name": "adding"}}` becomes `task.name`), lists become their JSON text.
+/// (`{"task": {"name": "adding"}}` becomes `task.name`), lists become one text value.
 public func parseRunConfig(_ json: String) throws -> [String: ConfigValue] {
-    let decoded = try JSONDecoder().decode(JSONTree.self, from: Data(json.utf8))
-    guard case .object(let members) = decoded else { throw ConfigParseError.notAnObject }
+    guard case .object(let members) = try JSONParser.parse(json) else { throw ConfigParseError.notAnObject }
     var flat: [String: ConfigValue] = [:]
-    func add(_ prefix: String, _ value: JSONTree) {
+    func add(_ prefix: String, _ value: JSONValue) {
         switch value {
         case .object(let inner):
             for (key, innerValue) in inner { add(prefix.isEmpty ? key : "\(prefix).\(key)", innerValue) }
-        case .leaf(let leaf):
-            flat[prefix] = leaf
-        case .list(let text):
-            flat[prefix] = .string(text)
+        case .array:
+            flat[prefix] = .string(listText(value))
+        case .number(let number): flat[prefix] = .number(number)
+        case .string(let text): flat[prefix] = .string(text)
+        case .bool(let flag): flat[prefix] = .bool(flag)
+        case .null: flat[prefix] = .null
         }
     }
     for (key, value) in members { add(key, value) }
     return flat
 }
 
+/// A list in a configuration, as a table shows it: `[1,2]`, nested values in ``ConfigValue``'s
+/// short form, object keys sorted.
+private func listText(_ value: JSONValue) -> String {
+    switch value {
+    case .array(let items): return "[" + items.map(listText).joined(separator: ",") + "]"
+    case .object(let members): return "{" + members.keys.sorted().map { "\($0):\(listText(members[$0]!))" }.joined(separator: ",") + "}"
+    case .number(let number): return ConfigValue.number(number).description
+    case .string(let text): return text
+    case .bool(let flag): return ConfigValue.bool(flag).description
+    case .null: return ConfigValue.null.description
+    }
+}
+
 enum ConfigParseError: Error, CustomStringConvertible {
     case notAnObject
     var description: String { "config_json is not a JSON object" }
-}
-
-/// Just enough JSON to flatten a configuration.
-private enum JSONTree: Decodable {
-    case leaf(ConfigValue)
-    case object([String: JSONTree])
-    case list(String)
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .leaf(.null) }
-        else if let flag = try? container.decode(Bool.self) { self = .leaf(.bool(flag)) }
-        else if let number = try? container.decode(Double.self) { self = .leaf(.number(number)) }
-        else if let text = try? container.decode(String.self) { self = .leaf(.string(text)) }
-        else if let members = try? container.decode([String: JSONTree].self) { self = .object(members) }
-        else {
-            let items = try container.decode([JSONTree].self)
-            self = .list("[" + items.map(\.text).joined(separator: ",") + "]")
-        }
-    }
-
-    var text: String {
-        switch self {
-        case .leaf(let value): return value.description
-        case .list(let text): return text
-        case .object(let members):
-            return "{" + members.keys.sorted().map { "\($0):\(members[$0]!.text)" }.joined(separator: ",") + "}"
-        }
-    }
 }

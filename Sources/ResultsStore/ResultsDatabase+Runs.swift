@@ -180,12 +180,14 @@ extension ResultsDatabase {
     /// All recorded epochs of a sweep's runs in one query, ordered by run id then epoch
     /// (for reports over many runs).
     public func epochs(ofSweep sweepId: Int64) throws -> [EpochRecord] {
-        try reader.read { db in
-            try EpochRecord.fetchAll(db, sql: """
-                SELECT e.* FROM epochs e JOIN runs r ON r.id = e.run_id
-                 WHERE r.sweep_id = ? ORDER BY e.run_id, e.epoch
-                """, arguments: [sweepId])
-        }
+        try reader.read { db in try Self.epochs(db, ofSweep: sweepId) }
+    }
+
+    static func epochs(_ db: Database, ofSweep sweepId: Int64) throws -> [EpochRecord] {
+        try EpochRecord.fetchAll(db, sql: """
+            SELECT e.* FROM epochs e JOIN runs r ON r.id = e.run_id
+             WHERE r.sweep_id = ? ORDER BY e.run_id, e.epoch
+            """, arguments: [sweepId])
     }
 
     // MARK: - Status
@@ -208,7 +210,8 @@ extension ResultsDatabase {
         }
     }
 
-    /// Marks every run that `worker` holds as `interrupted` (Ctrl-C); returns how many.
+    /// Marks every run that `worker` holds as `interrupted`; returns how many. (The scheduler
+    /// marks its runs one by one as each worker stops.)
     @discardableResult
     public func interruptRuns(heldBy worker: String) throws -> Int {
         try immediateWrite { db in
@@ -235,11 +238,13 @@ extension ResultsDatabase {
 
     /// The runs of a sweep in plan order, optionally only those with `status`.
     public func runs(sweepId: Int64, status: RunStatus? = nil) throws -> [RunRecord] {
-        try reader.read { db in
-            var request = RunRecord.filter(RunRecord.Columns.sweepId == sweepId)
-            if let status { request = request.filter(RunRecord.Columns.status == status) }
-            return try request.order(RunRecord.Columns.planIndex, RunRecord.Columns.id).fetchAll(db)
-        }
+        try reader.read { db in try Self.runs(db, sweepId: sweepId, status: status) }
+    }
+
+    static func runs(_ db: Database, sweepId: Int64, status: RunStatus?) throws -> [RunRecord] {
+        var request = RunRecord.filter(RunRecord.Columns.sweepId == sweepId)
+        if let status { request = request.filter(RunRecord.Columns.status == status) }
+        return try request.order(RunRecord.Columns.planIndex, RunRecord.Columns.id).fetchAll(db)
     }
 
     /// How many runs of a sweep are in each status (statuses with no run are absent).

@@ -43,7 +43,7 @@ extension ResultsDatabase {
                 sweep.baselineLoss = description.baselineLoss
                 sweep.baselineMetric = description.baselineMetric
                 if fresh {
-                    try RunRecord.filter(RunRecord.Columns.sweepId == sweep.id!).deleteAll(db)
+                    try Self.deleteRuns(db, ofSweep: sweep.id!)
                     sweep.createdAt = ResultsDatabase.timestamp(now)
                 }
                 try sweep.update(db)
@@ -63,9 +63,13 @@ extension ResultsDatabase {
     /// how many runs were deleted.
     @discardableResult
     public func deleteRuns(ofSweep sweepId: Int64) throws -> Int {
-        try immediateWrite { db in
-            try RunRecord.filter(RunRecord.Columns.sweepId == sweepId).deleteAll(db)
-        }
+        try immediateWrite { db in try Self.deleteRuns(db, ofSweep: sweepId) }
+    }
+
+    /// Epochs and checkpoints go with their runs (`ON DELETE CASCADE`).
+    @discardableResult
+    static func deleteRuns(_ db: Database, ofSweep sweepId: Int64) throws -> Int {
+        try RunRecord.filter(RunRecord.Columns.sweepId == sweepId).deleteAll(db)
     }
 
     /// The sweep with this name, or nil.
@@ -73,16 +77,13 @@ extension ResultsDatabase {
         try reader.read { db in try SweepRecord.filter(SweepRecord.Columns.name == name).fetchOne(db) }
     }
 
-    /// The sweep with this id, or nil.
-    public func sweep(id: Int64) throws -> SweepRecord? {
-        try reader.read { db in try SweepRecord.fetchOne(db, key: id) }
-    }
-
     /// The most recently created (or `--fresh`ly restarted) sweep, or nil in an empty database.
     public func latestSweep() throws -> SweepRecord? {
-        try reader.read { db in
-            try SweepRecord.order(SweepRecord.Columns.createdAt.desc, SweepRecord.Columns.id.desc).fetchOne(db)
-        }
+        try reader.read { db in try Self.latestSweep(db) }
+    }
+
+    static func latestSweep(_ db: Database) throws -> SweepRecord? {
+        try SweepRecord.order(SweepRecord.Columns.createdAt.desc, SweepRecord.Columns.id.desc).fetchOne(db)
     }
 
     /// All sweeps, oldest first.

@@ -32,12 +32,13 @@ public struct CharLMTask: SequenceTask {
     public let baseline: TaskBaseline
 
     /// Why a text cannot be used at these settings (too short); the message names the field.
+    /// `seq_len` does not fit the text (the message follows the field's path).
     public enum SizeError: Error, Equatable, CustomStringConvertible {
         case textTooShort(characters: Int, trainCharacters: Int, seqLen: Int)
         public var description: String {
             switch self {
             case .textTooShort(let characters, let train, let seqLen):
-                return "field \"seq_len\" is \(seqLen) but the text of \(characters) characters leaves \(train) for training; expected seq_len < \(train)"
+                return "is \(seqLen) but the text of \(characters) characters leaves \(train) for training; expected seq_len < \(train)"
             }
         }
     }

@@ -1,6 +1,7 @@
 // Turning a spec's task block (name + parameters) into a task, or into one
 // problem line per bad field.
 import Foundation
+import JSON
 
 /// The fields each task accepts (all numbers are JSON numbers):
 ///
@@ -25,8 +26,8 @@ public enum TaskFactory {
     public static let knownTasks = ["adding", "copy", "reber", "charlm"]
     public static let maxGeneratedSteps = 100_000_000
 
-    /// One line per problem with the task block; empty when `make` will succeed.
-    public static func validate(name: String, parameters: [String: JSONValue], specDirectory: URL) -> [String] {
+    /// One problem per bad field of the task block; empty when `make` will succeed.
+    public static func validate(name: String, parameters: [String: JSONValue], specDirectory: URL) -> [TaskProblem] {
         parse(name: name, parameters: parameters, specDirectory: specDirectory).problems
     }
 
@@ -57,7 +58,7 @@ public enum TaskFactory {
     }
 
     static func parse(name: String, parameters: [String: JSONValue], specDirectory: URL)
-        -> (definition: Definition?, problems: [String]) {
+        -> (definition: Definition?, problems: [TaskProblem]) {
         var reader = ParameterReader(task: name, parameters: parameters)
         var definition: Definition?
         switch name {
@@ -97,19 +98,18 @@ public enum TaskFactory {
                             definition = .charlm(try CharLMTask(text: corpus.text, valFraction: valFraction, seqLen: seqLen,
                                                                 maxCharacters: maxChars))
                         } catch let error as CharLMTask.SizeError {
-                            reader.report(error.description)
+                            reader.report(field: "seq_len", error.description)
                         } catch {
                             reader.report("\(error)")
                         }
                     }
                 } catch {
-                    reader.report("field \"path\" is \"\(path)\": \(error)")
+                    reader.report(field: "path", "cannot read \"\(path)\": \(error)")
                 }
             }
         default:
-            var line = "unknown task \"\(name)\"; expected one of \(knownTasks.joined(separator: ", "))"
-            if let suggestion = closestName(to: name, among: knownTasks) { line += "; did you mean \"\(suggestion)\"?" }
-            return (nil, [line])
+            let hint = closestName(to: name, among: knownTasks).map { "; did you mean '\($0)'?" } ?? ""
+            return (nil, [TaskProblem(path: "task.name", message: "unknown task \"\(name)\" (expected one of \(knownTasks.joined(separator: ", "))\(hint))")])
         }
         reader.reportUnknownFields()
         return (definition, reader.problems)

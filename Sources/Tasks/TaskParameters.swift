@@ -1,14 +1,18 @@
-// Reading a task's parameters from a spec's task block, collecting one
-// problem line per bad field (naming the task, the field and the value).
+// Reading a task's parameters from a spec's task block, collecting one problem per bad
+// field, each at its spec path (`task.length: expected an integer ≥ 2, got 0`).
 import Foundation
+import JSON
+
+/// One problem of a task block: where in the spec (`task`, `task.name`, `task.length`) and what.
+public typealias TaskProblem = JSONProblem
 
 /// The parameters of a task block were refused; one line per problem.
 public struct TaskParameterError: Error, Equatable, CustomStringConvertible, LocalizedError {
-    public let problems: [String]
+    public let problems: [TaskProblem]
 
-    public init(problems: [String]) { self.problems = problems }
+    public init(problems: [TaskProblem]) { self.problems = problems }
 
-    public var description: String { problems.joined(separator: "\n") }
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
     public var errorDescription: String? { description }
 }
 
@@ -17,7 +21,7 @@ public struct TaskParameterError: Error, Equatable, CustomStringConvertible, Loc
 struct ParameterReader {
     let task: String
     let parameters: [String: JSONValue]
-    private(set) var problems: [String] = []
+    private(set) var problems: [TaskProblem] = []
     private(set) var knownFields: [String] = ["name"]
 
     init(task: String, parameters: [String: JSONValue]) {
@@ -25,13 +29,14 @@ struct ParameterReader {
         self.parameters = parameters
     }
 
+    /// A field that is missing (`value` nil) or holds a value outside its rule.
     mutating func report(_ field: String, _ value: JSONValue?, expected: String) {
-        let shown = value.map(describe) ?? "missing"
-        problems.append("task \(task): field \"\(field)\" is \(shown); expected \(expected)")
+        report(field: field, value.map { "expected \(expected), got \(shortJSON($0))" } ?? "missing (expected \(expected))")
     }
 
-    mutating func report(_ line: String) {
-        problems.append("task \(task): \(line)")
+    /// A problem at `task.<field>`, or at `task` when it concerns several fields.
+    mutating func report(field: String? = nil, _ message: String) {
+        problems.append(TaskProblem(path: field.map { "task.\($0)" } ?? "task", message: message))
     }
 
     /// An integer field ≥ `minimum`; `defaultValue` nil makes the field required.
@@ -43,7 +48,7 @@ struct ParameterReader {
             return defaultValue
         }
         guard case .number(let number) = value, number.rounded() == number,
-              abs(number) <= 9_007_199_254_740_992 else {
+              abs(number) <= largestExactInteger else {
             report(field, value, expected: expected)
             return nil
         }
@@ -86,58 +91,17 @@ struct ParameterReader {
     /// Reports every field that no reader asked for, with the closest known name.
     mutating func reportUnknownFields() {
         for field in parameters.keys.sorted() where !knownFields.contains(field) {
-            var line = "unknown field \"\(field)\""
+            var line = "unknown field of task \(task)"
             if let suggestion = closestName(to: field, among: knownFields.filter { $0 != "name" }) {
-                line += "; did you mean \"\(suggestion)\"?"
+                line += "; did you mean '\(suggestion)'?"
             } else {
                 line += "; known fields: \(knownFields.filter { $0 != "name" }.joined(separator: ", "))"
             }
-            report(line)
+            report(field: field, line)
         }
     }
 
     private func format(_ x: Double) -> String {
         x.rounded() == x && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }
-}
-
-/// A JSON value as a user would write it, for messages: `0`, `-3.5`, `"abc"`, `[1, 2]`.
-func describe(_ value: JSONValue) -> String {
-    switch value {
-    case .number(let n):
-        return n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)
-    case .string(let s): return "\"\(s)\""
-    case .bool(let b): return String(b)
-    case .null: return "null"
-    case .array(let items): return "[" + items.map(describe).joined(separator: ", ") + "]"
-    case .object(let fields):
-        return "{" + fields.keys.sorted().map { "\"\($0)\": \(describe(fields[$0]!))" }.joined(separator: ", ") + "}"
-    }
-}
-
-/// The candidate within a small edit distance of `name` (at most a third of
-/// its length, at least 2), the nearest first; nil if none is close.
-func closestName(to name: String, among candidates: [String]) -> String? {
-    let lowered = name.lowercased()
-    let scored = candidates.map { ($0, editDistance(lowered, $0.lowercased())) }
-    guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
-    return best.1 <= max(2, name.count / 3) ? best.0 : nil
-}
-
-/// Levenshtein distance over characters.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-            current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }

@@ -1,44 +1,9 @@
 // `runner query`: runs SQL on a read-only connection to the results database and prints
-// the rows as aligned columns, CSV or JSON. Also the shared `--db` option and column aligner.
+// the rows as aligned columns, CSV or JSON.
 import ArgumentParser
-import Experiments
 import Foundation
+import JSON
 import ResultsStore
-import Tasks
-
-/// The `--db PATH` option shared by the commands that read or write the results database.
-struct DatabasePathOption: ParsableArguments {
-    @Option(name: .customLong("db"), help: ArgumentHelp("Results database file.", valueName: "PATH"))
-    var path: String = "results/results.db"
-}
-
-/// Pads columns to a common width: numbers right-aligned, text left-aligned.
-struct AlignedColumns {
-    var header: [String]
-    var rows: [[String]]
-    /// Per column: right-align (numbers).
-    var rightAligned: [Bool]
-
-    func render() -> String {
-        var widths = header.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
-        }
-        func line(_ cells: [String]) -> String {
-            var parts: [String] = []
-            for (index, cell) in cells.enumerated() {
-                let padding = String(repeating: " ", count: widths[index] - cell.count)
-                let isLast = index == cells.count - 1
-                parts.append(rightAligned[index] ? padding + cell : (isLast ? cell : cell + padding))
-            }
-            let text = parts.joined(separator: "  ")
-            return String(text.reversed().drop(while: { $0 == " " }).reversed())
-        }
-        var lines = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
-        lines += rows.map(line)
-        return lines.joined(separator: "\n")
-    }
-}
 
 extension Runner {
     struct Query: ParsableCommand {

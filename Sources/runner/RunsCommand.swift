@@ -47,10 +47,5 @@ extension Runner {
             return AlignedColumns(header: header, rows: rows, rightAligned: rightAligned).render()
                 + "\n(\(runs.count) run\(runs.count == 1 ? "" : "s"): \(summary.joined(separator: ", ")))"
         }
-
-        static func oneLine(_ text: String, limit: Int) -> String {
-            let flat = text.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
-            return flat.count <= limit ? flat : String(flat.prefix(limit - 3)) + "..."
-        }
     }
 }

@@ -16,12 +16,6 @@ struct ShardOption: ExpressibleByArgument {
     }
 }
 
-/// Prints one line per problem to standard error and exits with `code`.
-func fail(_ lines: String, code: Int32) -> ExitCode {
-    FileHandle.standardError.write(Data((lines.hasSuffix("\n") ? lines : lines + "\n").utf8))
-    return ExitCode(code)
-}
-
 extension Runner {
     struct Sweep: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -45,8 +39,7 @@ extension Runner {
         @Option(name: .long, help: "Runs trained at once (default: the number of active processors).")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-        @Option(name: .long, help: "The results database (folders are created).")
-        var db: String = "results/results.db"
+        @OptionGroup var database: DatabasePathOption
 
         @Flag(help: "Start the sweep anew: delete its runs, epochs and checkpoints first.")
         var fresh = false
@@ -75,16 +68,16 @@ extension Runner {
                 printPlan(setup)
                 return
             }
-            let database: ResultsDatabase
+            let results: ResultsDatabase
             let sweep: SweepRecord
             do {
-                database = try ResultsDatabase.open(path: db)
-                sweep = try setup.register(in: database, fresh: fresh)
+                results = try ResultsDatabase.open(path: database.path)
+                sweep = try setup.register(in: results, fresh: fresh)
             } catch {
                 throw fail("\(error)", code: 1)
             }
             let progress: ProgressSink = isatty(STDERR_FILENO) != 0 ? TerminalProgress() : LogProgress()
-            let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: database,
+            let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: results,
                                       options: SchedulerOptions(jobs: jobs), progress: progress)
             let interrupts = InterruptHandler {
                 scheduler.cancel()
@@ -98,9 +91,9 @@ extension Runner {
                 throw fail("sweep \(setup.spec.name): \(error)", code: 1)
             }
             do {
-                try database.close()   // fold the write-ahead log into results.db
+                try results.close()   // fold the write-ahead log into results.db
             } catch {
-                throw fail("closing \(db): \(error)", code: 1)
+                throw fail("closing \(database.path): \(error)", code: 1)
             }
             let counts = summary.counts
             writeLine(String(format: "sweep %@: %d finished, %d diverged, %d failed, %d interrupted in this process; %d epochs in %.1fs; SQLite %.2f CPU-s (%.2f%% of the workers' time)",
@@ -113,7 +106,7 @@ extension Runner {
             }
             if !noReport {
                 do {
-                    print(try ReportRunner.textReport(databasePath: db, sweepName: setup.spec.name))
+                    print(try ReportRunner.textReport(databasePath: database.path, sweepName: setup.spec.name))
                 } catch {
                     throw fail("report: \(error)", code: 1)
                 }
@@ -131,35 +124,9 @@ extension Runner {
             print("index  hash          cell  hidden  lr          seed  batch  epochs  optimizer  params")
             for e in setup.entries {
                 let c = e.config
-                print(String(format: "%5d  %@  %@  %6d  %-10.6g  %4d  %5d  %6d  %@  %6d", e.index, String(e.configHash.prefix(12)),
+                print(String(format: "%5d  %@  %@  %6d  %-10.6g  %4ld  %5d  %6d  %@  %6ld", e.index, String(e.configHash.prefix(12)),
                              c.cell.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0), c.hidden, c.lr, c.seed, c.batch, c.epochs, c.optimizer.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0), setup.parameterCount(e)))
             }
         }
-    }
-}
-
-/// Ctrl-C (SIGINT) and SIGTERM: the first calls `onFirst`, a second exits at once.
-final class InterruptHandler {
-    private var sources: [DispatchSourceSignal] = []
-    private var count = 0
-    private let queue = DispatchQueue(label: "runner.signals")
-
-    init(onFirst: @escaping () -> Void) {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { [unowned self] in
-                self.count += 1
-                if self.count == 1 { onFirst() } else { _exit(130) }
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func stop() {
-        for s in sources { s.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
     }
 }

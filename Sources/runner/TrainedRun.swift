@@ -12,12 +12,12 @@ struct TrainedRun {
     /// with no checkpoint yet, or an unreadable file ends the command with one line and exit 1.
     static func load(databasePath path: String, runId: Int64) throws -> TrainedRun {
         do {
-            let db = try ResultsDatabase.openReadOnly(path: path)
-            defer { try? db.close() }
-            guard let record = try db.run(id: runId) else {
+            let results = try ResultsDatabase.openReadOnly(path: path)
+            defer { try? results.close() }
+            guard let record = try results.run(id: runId) else {
                 throw fail("run \(runId) is not in \(path) (see `runner runs`)", code: 1)
             }
-            guard let stored = try db.loadCheckpoint(runId: runId) else {
+            guard let stored = try results.loadCheckpoint(runId: runId) else {
                 throw fail("run \(runId) has no checkpoint yet: it has not finished an epoch", code: 1)
             }
             return TrainedRun(record: record, checkpoint: try Checkpoint(decoding: stored.state))

@@ -1,6 +1,7 @@
 // Tests of plan expansion: grid Cartesian product order, random search draws, shards, and
 // the rows handed to the store.
 import Foundation
+import JSON
 import SequenceModels
 import Tasks
 import XCTest

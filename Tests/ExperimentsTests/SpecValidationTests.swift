@@ -1,6 +1,7 @@
 // Tests of spec validation: every kind of problem of issue 4, one line each naming the
 // field path and value, all problems collected.
 import Foundation
+import JSON
 import Tasks
 import XCTest
 @testable import Experiments
@@ -100,7 +101,7 @@ final class SpecValidationTests: XCTestCase {
 
     func testUnknownTaskIsReportedThroughTheTaskValidator() {
         let validator: Spec.TaskValidator = { name, _ in
-            ["adding", "copy"].contains(name) ? [] : ["task.name: unknown task \"\(name)\" (expected one of adding, copy)"]
+            ["adding", "copy"].contains(name) ? [] : [TaskProblem(path: "task.name", message: "unknown task \"\(name)\" (expected one of adding, copy)")]
         }
         XCTAssertThrowsError(try Spec.parse(#"{"name": "s", "task": {"name": "addding"}}"#, taskValidator: validator)) { error in
             XCTAssertEqual("\(error)", #"task.name: unknown task "addding" (expected one of adding, copy)"#)
@@ -156,14 +157,5 @@ final class SpecValidationTests: XCTestCase {
             #"grid.cell[1]: unknown cell "lstn" (expected one of rnn, gru, lstm; did you mean 'lstm'?)"#,
             "grid.seed: empty list (give at least one value, or remove the field)",
         ])
-    }
-
-    func testEditDistance() {
-        XCTAssertEqual(editDistance("hidden", "hidden"), 0)
-        XCTAssertEqual(editDistance("hiden", "hidden"), 1)
-        XCTAssertEqual(editDistance("hdiden", "hidden"), 1)   // transposition
-        XCTAssertEqual(editDistance("", "abc"), 3)
-        XCTAssertEqual(editDistance("kitten", "sitting"), 3)
-        XCTAssertNil(closestName(to: "qqqqqq", among: ["lr", "cell"]))
     }
 }

@@ -144,4 +144,44 @@ final class DatabaseSafetyProcessTests: XCTestCase, TemporaryFolderTest {
         if waiter.isRunning { waiter.terminate() }
         waiter.waitUntilExit()
     }
+
+    func testCtrlCStopsATrainingSweepWaitingForTheLockAtOnce() throws {
+        try """
+        {"name": "long", "task": {"name": "adding", "length": 6, "train_size": 64, "val_size": 8},
+         "train": {"epochs": 5000, "batch": 8, "hidden": 4}, "grid": {"cell": ["gru"]}}
+        """.write(to: folder.appendingPathComponent("long.json"), atomically: true, encoding: .utf8)
+        let sweep = try RunnerBinary.start(["sweep", "long.json", "--db", "long.db", "--jobs", "1", "--no-report"], in: folder, tag: "long")
+        defer { if sweep.isRunning { kill(sweep.processIdentifier, SIGKILL) } }
+        var deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, sweep.isRunning, (Int((try? scalar("long.db", "SELECT COUNT(*) FROM epochs")) ?? "") ?? 0) < 1 {
+            usleep(20_000)
+        }
+        // Take the write lock while the sweep trains: its next epoch's write waits.
+        let holder = try DatabaseQueue(path: path("long.db"))
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), released = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? holder.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                holding.signal()
+                release.wait()
+                try db.execute(sql: "ROLLBACK")
+            }
+            released.signal()
+        }
+        holding.wait()
+        defer { release.signal(); released.wait() }
+        deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && sweep.isRunning && !RunnerBinary.output(folder, tag: "long").1.contains("waiting for the write lock") {
+            usleep(50_000)
+        }
+        XCTAssertTrue(sweep.isRunning, RunnerBinary.output(folder, tag: "long").1)
+        kill(sweep.processIdentifier, SIGINT)
+        let stopDeadline = Date().addingTimeInterval(30)
+        while sweep.isRunning && Date() < stopDeadline { usleep(20_000) }
+        XCTAssertFalse(sweep.isRunning, "one Ctrl-C stopped the sweep waiting for the lock")
+        if !sweep.isRunning {
+            XCTAssertEqual(sweep.terminationStatus, 130)
+            XCTAssertTrue(RunnerBinary.output(folder, tag: "long").1.contains("interrupted while waiting for the write lock"))
+        }
+    }
 }

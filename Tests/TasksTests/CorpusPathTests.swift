@@ -34,6 +34,7 @@ final class CorpusPathTests: XCTestCase {
     func testSpecNamingADeviceIsOneProblemLine() {
         let problems = TaskFactory.validate(name: "charlm", parameters: ["path": .string("/dev/zero")],
                                             specDirectory: URL(fileURLWithPath: "/tmp"))
-        XCTAssertEqual(problems, ["task charlm: field \"path\" is \"/dev/zero\": \"/dev/zero\" is a character device, not a text file; expected a UTF-8 text file or a folder of them"])
+        XCTAssertEqual(problems.map(\.description),
+                       ["task.path: cannot read \"/dev/zero\": \"/dev/zero\" is a character device, not a text file; expected a UTF-8 text file or a folder of them"])
     }
 }

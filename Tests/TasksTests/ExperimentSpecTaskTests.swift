@@ -1,5 +1,6 @@
 // The task blocks of the shipped experiments/*.json specs are valid and build
 // their tasks (charlm reads the project's own Sources/ folder).
+import JSON
 import XCTest
 import Foundation
 @testable import Tasks
@@ -10,9 +11,9 @@ final class ExperimentSpecTaskTests: XCTestCase {
 
     func taskBlock(_ file: String) throws -> (name: String, parameters: [String: JSONValue]) {
         let data = try Data(contentsOf: experiments.appendingPathComponent(file))
-        guard case .object(let spec) = try JSONDecoder().decode(JSONValue.self, from: data),
+        guard case .object(let spec) = try JSONParser.parse(String(decoding: data, as: UTF8.self)),
               case .object(let task)? = spec["task"], case .string(let name)? = task["name"] else {
-            throw TaskParameterError(problems: ["\(file): no task block with a name"])
+            throw TaskParameterError(problems: [TaskProblem(path: "task", message: "\(file): no task block with a name")])
         }
         return (name, task)
     }

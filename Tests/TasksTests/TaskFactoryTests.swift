@@ -1,4 +1,5 @@
 // Tests of building tasks from spec task blocks, and of every validation error.
+import JSON
 import XCTest
 import Foundation
 @testable import Tasks
@@ -7,7 +8,7 @@ final class TaskFactoryTests: XCTestCase {
     let here = URL(fileURLWithPath: "/nonexistent-spec-folder")
 
     func problems(_ name: String, _ parameters: [String: JSONValue], in folder: URL? = nil) -> [String] {
-        TaskFactory.validate(name: name, parameters: parameters, specDirectory: folder ?? here)
+        TaskFactory.validate(name: name, parameters: parameters, specDirectory: folder ?? here).map(\.description)
     }
 
     func testValidBlocksMakeTheRightTasks() throws {
@@ -46,54 +47,54 @@ final class TaskFactoryTests: XCTestCase {
 
     func testNonPositiveLengthsAndSizesNameTaskFieldAndValue() {
         XCTAssertEqual(problems("adding", ["length": .number(0)]),
-                       ["task adding: field \"length\" is 0; expected an integer ≥ 2"])
+                       ["task.length: expected an integer ≥ 2, got 0"])
         XCTAssertEqual(problems("copy", ["length": .number(-3)]),
-                       ["task copy: field \"length\" is -3; expected an integer ≥ 1"])
+                       ["task.length: expected an integer ≥ 1, got -3"])
         XCTAssertEqual(problems("copy", ["length": .number(5), "train_size": .number(0), "val_size": .number(-1)]),
-                       ["task copy: field \"train_size\" is 0; expected an integer ≥ 1",
-                        "task copy: field \"val_size\" is -1; expected an integer ≥ 1"])
+                       ["task.train_size: expected an integer ≥ 1, got 0",
+                        "task.val_size: expected an integer ≥ 1, got -1"])
         XCTAssertEqual(problems("reber", ["max_length": .number(8)]),
-                       ["task reber: field \"max_length\" is 8; expected an integer ≥ 9"])
+                       ["task.max_length: expected an integer ≥ 9, got 8"])
         XCTAssertEqual(problems("adding", ["length": .number(5), "data_seed": .number(-1)]),
-                       ["task adding: field \"data_seed\" is -1; expected an integer ≥ 0"])
+                       ["task.data_seed: expected an integer ≥ 0, got -1"])
     }
 
     func testDataTooLargeForMemoryIsRefused() {
         XCTAssertEqual(problems("adding", ["length": .number(1_000_000), "train_size": .number(1000), "val_size": .number(10)]),
-                       ["task adding: train_size + val_size = 1010 sequences of up to 1000000 steps make 1010000000 steps; expected at most 100000000"])
+                       ["task: train_size + val_size = 1010 sequences of up to 1000000 steps make 1010000000 steps; expected at most 100000000"])
         XCTAssertEqual(problems("copy", ["length": .number(99980), "train_size": .number(999), "val_size": .number(1)]), [],
                        "exactly at the limit")
         XCTAssertEqual(problems("copy", ["length": .number(99981), "train_size": .number(999), "val_size": .number(1)]).count, 1)
     }
 
     func testMissingRequiredFieldAndWrongTypes() {
-        XCTAssertEqual(problems("adding", [:]), ["task adding: field \"length\" is missing; expected an integer ≥ 2"])
+        XCTAssertEqual(problems("adding", [:]), ["task.length: missing (expected an integer ≥ 2)"])
         XCTAssertEqual(problems("adding", ["length": .string("50")]),
-                       ["task adding: field \"length\" is \"50\"; expected an integer ≥ 2"])
+                       ["task.length: expected an integer ≥ 2, got \"50\""])
         XCTAssertEqual(problems("adding", ["length": .number(2.5)]),
-                       ["task adding: field \"length\" is 2.5; expected an integer ≥ 2"])
+                       ["task.length: expected an integer ≥ 2, got 2.5"])
         XCTAssertEqual(problems("charlm", ["path": .number(3)]),
-                       ["task charlm: field \"path\" is 3; expected a path to a UTF-8 text file or folder"])
+                       ["task.path: expected a path to a UTF-8 text file or folder, got 3"])
         XCTAssertEqual(problems("charlm", [:]),
-                       ["task charlm: field \"path\" is missing; expected a path to a UTF-8 text file or folder"])
+                       ["task.path: missing (expected a path to a UTF-8 text file or folder)"])
         XCTAssertEqual(problems("copy", ["length": .array([.number(1), .number(2)])]),
-                       ["task copy: field \"length\" is [1, 2]; expected an integer ≥ 1"])
+                       ["task.length: expected an integer ≥ 1, got [1,2]"])
     }
 
     func testUnknownFieldSuggestsTheClosestName() {
         XCTAssertEqual(problems("adding", ["length": .number(5), "lenght": .number(5)]),
-                       ["task adding: unknown field \"lenght\"; did you mean \"length\"?"])
+                       ["task.lenght: unknown field of task adding; did you mean 'length'?"])
         XCTAssertEqual(problems("copy", ["length": .number(5), "trainsize": .number(5)]),
-                       ["task copy: unknown field \"trainsize\"; did you mean \"train_size\"?"])
+                       ["task.trainsize: unknown field of task copy; did you mean 'train_size'?"])
         XCTAssertEqual(problems("reber", ["colour": .string("red")]),
-                       ["task reber: unknown field \"colour\"; known fields: train_size, val_size, max_length, data_seed"])
+                       ["task.colour: unknown field of task reber; known fields: train_size, val_size, max_length, data_seed"])
     }
 
     func testUnknownTaskNameSuggestsTheClosestTask() {
         XCTAssertEqual(problems("addng", [:]),
-                       ["unknown task \"addng\"; expected one of adding, copy, reber, charlm; did you mean \"adding\"?"])
+                       ["task.name: unknown task \"addng\" (expected one of adding, copy, reber, charlm; did you mean 'adding'?)"])
         XCTAssertEqual(problems("translation", [:]),
-                       ["unknown task \"translation\"; expected one of adding, copy, reber, charlm"])
+                       ["task.name: unknown task \"translation\" (expected one of adding, copy, reber, charlm)"])
     }
 
     func testValFractionOutsideTheOpenUnitInterval() throws {
@@ -101,7 +102,7 @@ final class TaskFactoryTests: XCTestCase {
         try String(repeating: "abc", count: 50).write(to: folder.appendingPathComponent("t.txt"), atomically: true, encoding: .utf8)
         for bad in [0.0, 1.0, -0.2, 1.5] {
             XCTAssertEqual(problems("charlm", ["path": .string("t.txt"), "val_fraction": .number(bad)], in: folder),
-                           ["task charlm: field \"val_fraction\" is \(describe(.number(bad))); expected a number strictly between 0 and 1"])
+                           ["task.val_fraction: expected a number strictly between 0 and 1, got \(shortJSON(.number(bad)))"])
         }
     }
 
@@ -114,15 +115,15 @@ final class TaskFactoryTests: XCTestCase {
         try "short text".write(to: folder.appendingPathComponent("short.txt"), atomically: true, encoding: .utf8)
         let path = folder.path
         XCTAssertEqual(problems("charlm", ["path": .string("nope.txt")], in: folder),
-                       ["task charlm: field \"path\" is \"nope.txt\": \"\(path)/nope.txt\" does not exist; expected a UTF-8 text file or a folder of them"])
+                       ["task.path: cannot read \"nope.txt\": \"\(path)/nope.txt\" does not exist; expected a UTF-8 text file or a folder of them"])
         XCTAssertEqual(problems("charlm", ["path": .string("empty.txt")], in: folder),
-                       ["task charlm: field \"path\" is \"empty.txt\": \"\(path)/empty.txt\" is empty; expected UTF-8 text"])
+                       ["task.path: cannot read \"empty.txt\": \"\(path)/empty.txt\" is empty; expected UTF-8 text"])
         XCTAssertEqual(problems("charlm", ["path": .string("bad.txt")], in: folder),
-                       ["task charlm: field \"path\" is \"bad.txt\": \"\(path)/bad.txt\" is not UTF-8 text (invalid UTF-8 or NUL bytes)"])
+                       ["task.path: cannot read \"bad.txt\": \"\(path)/bad.txt\" is not UTF-8 text (invalid UTF-8 or NUL bytes)"])
         XCTAssertEqual(problems("charlm", ["path": .string("binaries")], in: folder),
-                       ["task charlm: field \"path\" is \"binaries\": folder \"\(path)/binaries\" contains no non-empty UTF-8 text file"])
+                       ["task.path: cannot read \"binaries\": folder \"\(path)/binaries\" contains no non-empty UTF-8 text file"])
         XCTAssertEqual(problems("charlm", ["path": .string("short.txt"), "seq_len": .number(9)], in: folder),
-                       ["task charlm: field \"seq_len\" is 9 but the text of 10 characters leaves 9 for training; expected seq_len < 9"])
+                       ["task.seq_len: is 9 but the text of 10 characters leaves 9 for training; expected seq_len < 9"])
         XCTAssertThrowsError(try TaskFactory.make(name: "charlm", parameters: ["path": .string("empty.txt"), "seq_len": .number(0)],
                                                   specDirectory: folder)) { error in
             XCTAssertEqual((error as? TaskParameterError)?.problems.count, 2, "every problem is reported, not just the first")
@@ -132,7 +133,7 @@ final class TaskFactoryTests: XCTestCase {
     func testMakeThrowsTheSameProblemsValidateReturns() {
         let parameters: [String: JSONValue] = ["length": .number(0), "seed": .number(1)]
         XCTAssertThrowsError(try TaskFactory.make(name: "copy", parameters: parameters, specDirectory: here)) { error in
-            XCTAssertEqual((error as? TaskParameterError)?.problems, self.problems("copy", parameters))
+            XCTAssertEqual((error as? TaskParameterError)?.problems.map(\.description), self.problems("copy", parameters))
             XCTAssertEqual((error as? TaskParameterError)?.problems.count, 2)
         }
     }

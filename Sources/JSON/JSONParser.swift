@@ -1,6 +1,5 @@
-// A strict JSON parser for spec files that reports the line and column of the first
-// syntax error (Foundation on Linux does not report them reliably) and duplicate keys.
-import Tasks
+// A strict JSON parser (RFC 8259) that reports the line and column of the first syntax
+// error (Foundation on Linux does not report them reliably) and refuses duplicate keys.
 
 /// A JSON syntax error at a 1-based line and column (columns count characters, not bytes).
 public struct JSONSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -12,14 +11,15 @@ public struct JSONSyntaxError: Error, Equatable, Sendable, CustomStringConvertib
 }
 
 /// Parses JSON text (RFC 8259) into a ``JSONValue``. Objects with a repeated key are an error.
-public struct SpecJSONParser {
+/// Used for every JSON the project reads: spec files, task parameters, `config_json`.
+public struct JSONParser {
     private let bytes: [UInt8]
     private var offset = 0
     private var depth = 0
     private static let maximumDepth = 256
 
     public static func parse(_ text: String) throws -> JSONValue {
-        var parser = SpecJSONParser(bytes: Array(text.utf8))
+        var parser = JSONParser(bytes: Array(text.utf8))
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -236,7 +236,7 @@ public struct SpecJSONParser {
 
     private mutating func enterNesting() throws {
         depth += 1
-        if depth > SpecJSONParser.maximumDepth { throw error("nesting deeper than \(SpecJSONParser.maximumDepth) levels") }
+        if depth > JSONParser.maximumDepth { throw error("nesting deeper than \(JSONParser.maximumDepth) levels") }
     }
 
     private mutating func skipWhitespace() {

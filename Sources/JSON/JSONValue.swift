@@ -1,5 +1,5 @@
-// A JSON value as read from a spec file, for parameters whose set depends on
-// the task (each task validates its own fields).
+// A JSON value: what the parser returns and the canonical encoder writes. Numbers are
+// Doubles, as in JavaScript; integers are exact up to 2^53 (`largestExactInteger`).
 
 public enum JSONValue: Sendable, Equatable, Hashable, Codable {
     case number(Double)

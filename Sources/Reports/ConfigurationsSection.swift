@@ -1,0 +1,62 @@
+// Section 1 of the comparison: per configuration (every grid axis but cell and seed), each
+// cell's statistics over its finished seeds, the winner, the margin and whether it is within noise.
+import Foundation
+import ResultsStore
+
+extension ComparisonInputs {
+    /// One result per configuration in key order, and each configuration's cells by name.
+    func configurations() -> (results: [ConfigurationResult], cellsByKey: [[ConfigValue]: [String: CellResult]]) {
+        var configurations: [ConfigurationResult] = []
+        var cellResultsByKey: [[ConfigValue]: [String: CellResult]] = [:]
+        for key in configurationKeys {
+            let group = byConfiguration[key]!
+            let cells = Set(group.map(\.run.cell)).sorted(by: cellOrder)
+            var results: [CellResult] = []
+            for cell in cells {
+                let runs = group.filter { $0.run.cell == cell }
+                let done = runs.filter { $0.run.status == .finished }
+                let diverged = runs.filter { $0.run.status == .diverged }.count
+                let valLoss = SummaryStat(done.compactMap(\.valLoss))
+                let metric = SummaryStat(done.compactMap(\.metric))
+                var beatsBaseline: Bool?
+                if let baseline = sweep.baselineMetric, let metric {
+                    beatsBaseline = higherIsBetter ? metric.mean > baseline : metric.mean < baseline
+                } else if sweep.baselineMetric == nil, let baseline = sweep.baselineLoss, let valLoss {
+                    beatsBaseline = valLoss.mean < baseline
+                }
+                results.append(CellResult(
+                    cell: cell, runs: runs.count, finished: done.count, diverged: diverged,
+                    otherUnfinished: runs.count - done.count - diverged,
+                    valLoss: valLoss, metric: metric,
+                    bestEpoch: SummaryStat(done.compactMap { $0.bestEpoch.map(Double.init) }),
+                    secondsPerEpoch: SummaryStat(done.compactMap(\.secondsPerEpoch)),
+                    tokensPerSecond: SummaryStat(done.compactMap(\.tokensPerSecond)),
+                    paramCount: runs.compactMap(\.run.paramCount).max(),
+                    beatsBaseline: beatsBaseline))
+            }
+            cellResultsByKey[key] = Dictionary(uniqueKeysWithValues: results.map { ($0.cell, $0) })
+            func rankingStat(_ result: CellResult) -> SummaryStat? {
+                rankedBy == .metric ? result.metric : result.valLoss
+            }
+            let competing = results.filter { rankingStat($0) != nil }.sorted { a, b in
+                let x = rankingStat(a)!.mean, y = rankingStat(b)!.mean
+                if x != y { return better(x, y) }
+                return (a.valLoss?.mean ?? .infinity) < (b.valLoss?.mean ?? .infinity)
+            }
+            var configuration = ConfigurationResult(
+                label: label(key, axes: configurationAxes),
+                settings: zip(configurationAxes, key).map { AxisSetting(axis: $0, value: $1.description) },
+                cells: results, winner: nil, runnerUp: nil, relativeDifference: nil, withinNoise: nil)
+            if competing.count >= 2 {
+                let winner = rankingStat(competing[0])!, runnerUp = rankingStat(competing[1])!
+                configuration.winner = competing[0].cell
+                configuration.runnerUp = competing[1].cell
+                configuration.relativeDifference = runnerUp.mean == 0 ? nil
+                    : abs(winner.mean - runnerUp.mean) / abs(runnerUp.mean)
+                configuration.withinNoise = withinNoise(winner, runnerUp)
+            }
+            configurations.append(configuration)
+        }
+        return (configurations, cellResultsByKey)
+    }
+}

@@ -1,0 +1,83 @@
+// The pieces every subcommand shares: the `--db` option, the exit with one line per
+// problem, aligned columns, text on one line, and the Ctrl-C handler.
+import ArgumentParser
+import Foundation
+import ResultsStore
+
+/// The `--db PATH` option shared by the commands that read or write the results database.
+struct DatabasePathOption: ParsableArguments {
+    @Option(name: .customLong("db"), help: ArgumentHelp("Results database file (folders are created when it is written).", valueName: "PATH"))
+    var path: String = "results/results.db"
+}
+
+/// Pads columns to a common width: numbers right-aligned, text left-aligned.
+struct AlignedColumns {
+    var header: [String]
+    var rows: [[String]]
+    /// Per column: right-align (numbers).
+    var rightAligned: [Bool]
+
+    func render() -> String {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            var parts: [String] = []
+            for (index, cell) in cells.enumerated() {
+                let padding = String(repeating: " ", count: widths[index] - cell.count)
+                let isLast = index == cells.count - 1
+                parts.append(rightAligned[index] ? padding + cell : (isLast ? cell : cell + padding))
+            }
+            let text = parts.joined(separator: "  ")
+            return String(text.reversed().drop(while: { $0 == " " }).reversed())
+        }
+        var lines = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+        lines += rows.map(line)
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Prints one line per problem to standard error and exits with `code`.
+func fail(_ lines: String, code: Int32) -> ExitCode {
+    FileHandle.standardError.write(Data((lines.hasSuffix("\n") ? lines : lines + "\n").utf8))
+    return ExitCode(code)
+}
+
+/// `text` on one line (newlines become spaces), cut to `limit` characters with "...".
+func oneLine(_ text: String, limit: Int) -> String {
+    let flat = text.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
+    return flat.count <= limit ? flat : String(flat.prefix(limit - 3)) + "..."
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM: the first calls `onFirst`, a second exits at once. While the
+/// process waits for another process's write lock the first exits at once too: nothing it
+/// holds could be written anyway (its running runs are taken over by the next start).
+final class InterruptHandler {
+    private var sources: [DispatchSourceSignal] = []
+    private var count = 0
+    private let queue = DispatchQueue(label: "runner.signals")
+
+    init(onFirst: @escaping () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { [unowned self] in
+                self.count += 1
+                if self.count == 1 && ResultsDatabase.isWaitingForLock {
+                    FileHandle.standardError.write(Data("interrupted while waiting for the write lock\n".utf8))
+                    _exit(130)
+                }
+                if self.count == 1 { onFirst() } else { _exit(130) }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func stop() {
+        for s in sources { s.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}

@@ -109,7 +109,7 @@ private struct SpecReader {
     mutating func unknownField(_ path: String, _ key: String, validNames: [String]) {
         let hint = suggestion(for: key, among: validNames)
         let listing = hint.isEmpty ? " (valid: \(validNames.joined(separator: ", ")))" : ""
-        problem(path, "unknown field \"\(key)\"\(hint)\(listing)")
+        problem(path, "unknown field \(shortJSON(.string(key)))\(hint)\(listing)")
     }
 
     mutating func read(_ root: JSONValue, sourceJSON: String, taskValidator: Spec.TaskValidator) -> Spec? {

@@ -109,7 +109,7 @@ public enum TaskFactory {
             }
         default:
             let hint = closestName(to: name, among: knownTasks).map { "; did you mean '\($0)'?" } ?? ""
-            return (nil, [TaskProblem(path: "task.name", message: "unknown task \"\(name)\" (expected one of \(knownTasks.joined(separator: ", "))\(hint))")])
+            return (nil, [TaskProblem(path: "task.name", message: "unknown task \(shortJSON(.string(name))) (expected one of \(knownTasks.joined(separator: ", "))\(hint))")])
         }
         reader.reportUnknownFields()
         return (definition, reader.problems)

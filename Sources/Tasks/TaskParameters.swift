@@ -97,7 +97,8 @@ struct ParameterReader {
             } else {
                 line += "; known fields: \(knownFields.filter { $0 != "name" }.joined(separator: ", "))"
             }
-            report(field: field, line)
+            // A path stays short even for a 100,000-character key.
+            report(field: field.count <= 60 ? field : String(field.prefix(57)) + "...", line)
         }
     }
 

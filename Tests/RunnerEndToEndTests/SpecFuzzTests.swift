@@ -117,7 +117,7 @@ final class SpecFuzzTests: XCTestCase {
     }
 
     /// What is wrong with a dry-run's result, or nil: exit 0 or 2, no crash, no hang, and
-    /// for exit 2 one non-empty line per problem on standard error.
+    /// for exit 2 one non-empty line (of at most 1,000 characters) per problem on standard error.
     func check(_ result: BoundedResult, kinds: [String]) -> String? {
         if result.hung { return "no exit within the time limit (hang)" }
         if result.crashed { return "killed by signal \(result.status) (crash): \(result.stderr.suffix(300))" }
@@ -126,6 +126,9 @@ final class SpecFuzzTests: XCTestCase {
             let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
             if lines.isEmpty || lines.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
                 return "exit 2 without one line per problem: \(result.stderr.prefix(300).debugDescription)"
+            }
+            if let long = lines.first(where: { $0.count > 1_000 }) {
+                return "a problem line of \(long.count) characters: \(long.prefix(200))..."
             }
         }
         return nil

@@ -118,7 +118,7 @@ private struct SpecReader {
             return nil
         }
         for key in members.keys.sorted() where !Spec.topLevelFields.contains(key) {
-            unknownField(key, key, validNames: Spec.topLevelFields)
+            unknownField(key.count <= 60 ? key : String(key.prefix(57)) + "...", key, validNames: Spec.topLevelFields)
         }
 
         var name = ""

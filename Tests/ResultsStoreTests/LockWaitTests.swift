@@ -32,15 +32,22 @@ final class LockWaitTests: XCTestCase {
         // Another connection takes the write lock and keeps it (as a stopped process would).
         let holder = try DatabaseQueue(path: path)
         let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let holderFailure = Lines()
         DispatchQueue.global().async {
-            try? holder.writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
+            do {
+                try holder.writeWithoutTransaction { db in
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    holding.signal()
+                    release.wait()
+                    try db.execute(sql: "COMMIT")
+                }
+            } catch {
+                holderFailure.append("\(error)")
                 holding.signal()
-                release.wait()
-                try db.execute(sql: "COMMIT")
             }
         }
         holding.wait()
+        XCTAssertEqual(holderFailure.all, [], "the holder took the lock")
         let done = DispatchSemaphore(value: 0)
         let outcome = Lines()
         DispatchQueue.global().async {

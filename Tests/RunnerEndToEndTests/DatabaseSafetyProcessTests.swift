@@ -84,17 +84,8 @@ final class DatabaseSafetyProcessTests: XCTestCase, TemporaryFolderTest {
                 SELECT id, 0, 'h', '{}', 'adding', 'gru', 8, 0.01, 1, 3, 'running', ?, 1 FROM sweeps WHERE name = 'held'
                 """, arguments: [holderWorker])
         }
-        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), released = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            try? holder.writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
-                holding.signal()
-                release.wait()
-                try db.execute(sql: "COMMIT")
-            }
-            released.signal()
-        }
-        holding.wait()
+        let lock = try WriteLockHolder(path: path("shared.db"))
+        defer { lock.unlock() }
         let fresh = try RunnerBinary.start(["sweep", spec, "--db", "shared.db", "--fresh", "--no-report"], in: folder, tag: "waiter")
         let deadline = Date().addingTimeInterval(120)
         var stderr = ""
@@ -105,8 +96,7 @@ final class DatabaseSafetyProcessTests: XCTestCase, TemporaryFolderTest {
         }
         XCTAssertTrue(fresh.isRunning, "still waiting, not failed: \(RunnerBinary.output(folder, tag: "waiter").1)")
         XCTAssertTrue(stderr.contains("waiting for the write lock on shared.db, held by process \(getpid()) (worker \(holderWorker))"), stderr)
-        release.signal()
-        released.wait()
+        lock.unlock()
         fresh.waitUntilExit()
         let (_, finalErr) = RunnerBinary.output(folder, tag: "waiter")
         XCTAssertEqual(fresh.terminationStatus, 0, finalErr)
@@ -118,19 +108,8 @@ final class DatabaseSafetyProcessTests: XCTestCase, TemporaryFolderTest {
         let spec = try writeSpec(#"{"cell": ["gru"]}"#)
         let first = try RunnerBinary.run(["sweep", spec, "--db", "shared.db", "--no-report"], in: folder)
         XCTAssertEqual(first.status, 0, first.stderr)
-        let holder = try DatabaseQueue(path: path("shared.db"))
-        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), released = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            try? holder.writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
-                holding.signal()
-                release.wait()
-                try db.execute(sql: "ROLLBACK")
-            }
-            released.signal()
-        }
-        holding.wait()
-        defer { release.signal(); released.wait() }
+        let lock = try WriteLockHolder(path: path("shared.db"))
+        defer { lock.unlock() }
         let waiter = try RunnerBinary.start(["sweep", spec, "--db", "shared.db", "--fresh", "--no-report"], in: folder, tag: "waiter")
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline && waiter.isRunning && !RunnerBinary.output(folder, tag: "waiter").1.contains("waiting for the write lock") {
@@ -157,19 +136,8 @@ final class DatabaseSafetyProcessTests: XCTestCase, TemporaryFolderTest {
             usleep(20_000)
         }
         // Take the write lock while the sweep trains: its next epoch's write waits.
-        let holder = try DatabaseQueue(path: path("long.db"))
-        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), released = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            try? holder.writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
-                holding.signal()
-                release.wait()
-                try db.execute(sql: "ROLLBACK")
-            }
-            released.signal()
-        }
-        holding.wait()
-        defer { release.signal(); released.wait() }
+        let lock = try WriteLockHolder(path: path("long.db"))
+        defer { lock.unlock() }
         deadline = Date().addingTimeInterval(120)
         while Date() < deadline && sweep.isRunning && !RunnerBinary.output(folder, tag: "long").1.contains("waiting for the write lock") {
             usleep(50_000)

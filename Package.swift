@@ -21,13 +21,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // MARK: - Library targets
         .target(name: "CKernels", cSettings: kernelCSettings),
         .target(name: "JSON"),
         .target(name: "SequenceModels", dependencies: ["CKernels"]),
-        .target(name: "Tasks", dependencies: ["SequenceModels", "JSON"]),
+        .target(name: "NumPyFiles", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "Tasks", dependencies: ["SequenceModels", "JSON", "NumPyFiles"]),
         .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["ResultsStore", "JSON"]),
         .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "JSON"]),
@@ -40,12 +42,13 @@ let package = Package(
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels", "CKernels"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "JSON"]),
+        .testTarget(name: "NumPyFilesTests", dependencies: ["NumPyFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Fixtures"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "JSON", "NumPyFiles", "SequenceModels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Golden"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", "JSON", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", "JSON", "NumPyFiles", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", "NumPyFiles", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5]

@@ -157,6 +157,62 @@ void rk_gru_backward_reset(int B, int H, float *gates, const float *hPrev, const
     }
 }
 
+RK_ROW gru_ra_forward_row(int H, float *restrict gr, float *restrict gz, float *restrict gn,
+                          const float *restrict hr, const float *restrict hz, const float *restrict hn,
+                          const float *restrict bih, const float *restrict bhh,
+                          const float *restrict hp, float *restrict hb) {
+    for (int i = 0; i < H; i++) {
+        float r = sigmoidf(gr[i] + bih[i] + (hr[i] + bhh[i]));
+        float z = sigmoidf(gz[i] + bih[H + i] + (hz[i] + bhh[H + i]));
+        float n = rk_tanh(gn[i] + bih[2 * H + i] + r * (hn[i] + bhh[2 * H + i]));
+        gr[i] = r; gz[i] = z; gn[i] = n;
+        hb[i] = (1.0f - z) * n + z * hp[i];
+    }
+}
+
+RK_CLONES
+void rk_gru_ra_forward(int B, int H, float *gates, const float *gh, const float *bih, const float *bhh,
+                       const float *hPrev, float *h) {
+    for (int b = 0; b < B; b++) {
+        float *g = gates + (long)b * 3 * H;
+        const float *r = gh + (long)b * 3 * H;
+        long o = (long)b * H;
+        gru_ra_forward_row(H, g, g + H, g + 2 * H, r, r + H, r + 2 * H, bih, bhh, hPrev + o, h + o);
+    }
+}
+
+/// In place: the activations r, z, n in gr, gz, gn and W_h h in hr, hz, hn; the input-side and
+/// recurrent-side pre-activation gradients out (README, "gru_reset_after" backward).
+RK_ROW gru_ra_backward_row(int H, float *restrict gr, float *restrict gz, float *restrict gn,
+                           float *restrict hr, float *restrict hz, float *restrict hn,
+                           const float *restrict bhn, const float *restrict hp,
+                           const float *restrict d, float *restrict dh) {
+    for (int i = 0; i < H; i++) {
+        float r = gr[i], z = gz[i], n = gn[i], hnb = hn[i] + bhn[i];
+        float dpn = d[i] * (1.0f - z) * (1.0f - n * n);
+        float dpz = d[i] * (hp[i] - n) * z * (1.0f - z);
+        float dpr = dpn * hnb * r * (1.0f - r);
+        gr[i] = dpr; gz[i] = dpz; gn[i] = dpn;
+        hr[i] = dpr; hz[i] = dpz; hn[i] = dpn * r;
+        dh[i] += d[i] * z;
+    }
+}
+
+RK_CLONES
+void rk_gru_ra_backward(int B, int H, float *gates, float *gh, const float *bhh, const float *hPrev,
+                        const float *dh, float *dhPrev) {
+    for (int b = 0; b < B; b++) {
+        float *g = gates + (long)b * 3 * H, *r = gh + (long)b * 3 * H;
+        long o = (long)b * H;
+        gru_ra_backward_row(H, g, g + H, g + 2 * H, r, r + H, r + 2 * H, bhh + 2 * H, hPrev + o, dh + o, dhPrev + o);
+    }
+}
+
+RK_CLONES
+void rk_multiply(long n, const float *x, const float *mask, float *out) {
+    for (long i = 0; i < n; i++) out[i] = x[i] * mask[i];
+}
+
 // One row (one sequence) of the LSTM step; restrict parameters let the
 // compiler vectorise without runtime overlap checks.
 RK_ROW lstm_forward_row(int H, float *restrict gu, float *restrict gf, float *restrict gc,

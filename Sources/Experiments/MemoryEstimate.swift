@@ -7,13 +7,15 @@ import Tasks
 
 /// The bytes a run allocates, in checked arithmetic (nil parts overflowed an `Int`).
 ///
-/// With P parameters, G gate blocks of width H, X inputs, V outputs, T = the task's longest
+/// With P parameters, L layers of G gate blocks of width H, X inputs, V outputs, T = the task's longest
 /// sequence and B = the batch size, N = T·B, all in Float32 (4 bytes):
 ///
 ///     parameters, gradients        2·P
 ///     optimiser state              adam 2·P, momentum P, sgd 0
 ///     packed weights, checkpoint   P + 2·(P + optimiser state)   (packed recurrent weights; a checkpoint and its encoding)
-///     workspace over T × B         N·G·H + 2·(T+1)·B·H + 2·N·H + N·V + 2·B·H   (gates, states, cells, extras, logits, dL/da)
+///     workspace over T × B         per layer 2·N·G·H + 2·(T+1)·B·H + 4·N·H   (gates and recurrent
+///                                  projections, states and cells, extras, dL/da, dropout masks),
+///                                  then N·V + 2·B·H   (logits, the carried gradients)
 ///     data                         one batch's inputs and targets, N·(X + V)
 ///
 /// The task's own examples are held once per sweep and are already in memory when the
@@ -53,7 +55,8 @@ public struct MemoryEstimate: Sendable, Equatable {
         let floats = CheckedInt.sum([
             CheckedInt.product([2, p]), optimizer,
             p, CheckedInt.product([2, CheckedInt.sum([p, optimizer])]),
-            CheckedInt.product([n, g, h]), CheckedInt.product([2, states]), CheckedInt.product([2, n, h]),
+            CheckedInt.product([model.layers, CheckedInt.sum([CheckedInt.product([2, n, g, h]), CheckedInt.product([2, states]),
+                                                              CheckedInt.product([4, n, h])])]),
             CheckedInt.product([n, v]), CheckedInt.product([2, batch, h]),
             CheckedInt.product([n, CheckedInt.sum([x, v])]),
         ])

@@ -29,7 +29,10 @@ public final class LogProgress: ProgressSink, @unchecked Sendable {
         log("run \(runId) \(label): " + (fromEpoch > 1 ? "resuming at epoch \(fromEpoch)/\(epochs)" : "started"))
     }
     public func epochFinished(runId: Int64, label: String, result r: EpochResult, epochs: Int) {
-        let details = r.valDetails.keys.sorted().map { String(format: " %@ %.4f", $0, r.valDetails[$0]!) }.joined()
+        var details = r.valDetails.keys.sorted().map { String(format: " %@ %.4f", $0, r.valDetails[$0]!) }.joined()
+        if let testLoss = r.testLoss, let testMetric = r.testMetric {
+            details += String(format: " test_loss %.4f test_metric %.4f", testLoss, testMetric)
+        }
         log(String(format: "run %lld %@ epoch %d/%d train_loss %.4f val_loss %.4f val_metric %.4f%@ %.1fs %.0f tok/s",
                    runId, label, r.epoch, epochs, r.trainLoss, r.valLoss, r.valMetric, details, r.seconds, r.tokensPerSecond))
     }

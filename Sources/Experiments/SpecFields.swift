@@ -15,6 +15,7 @@ public enum RunField: String, CaseIterable, Sendable {
     case clipNorm = "clip_norm"
     case clipValue = "clip_value"
     case forgetBias = "forget_bias"
+    case layers, dropout
 
     /// What the field holds, for choosing which random distributions fit it.
     enum Kind { case text, integer, real }
@@ -22,8 +23,8 @@ public enum RunField: String, CaseIterable, Sendable {
     var kind: Kind {
         switch self {
         case .cell, .optimizer: return .text
-        case .hidden, .seed, .batch, .epochs: return .integer
-        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias: return .real
+        case .hidden, .seed, .batch, .epochs, .layers: return .integer
+        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout: return .real
         }
     }
 
@@ -65,7 +66,7 @@ extension RunField {
         case .cell:
             guard case .string(let text) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             guard let cell = CellKind(rawValue: text) else {
-                return .failure(.init("unknown cell \(shortJSON(value)) (expected one of rnn, gru, lstm\(suggestion(for: text, among: CellKind.allCases.map(\.rawValue))))"))
+                return .failure(.init("unknown cell \(shortJSON(value)) (expected one of rnn, gru, gru_reset_after, lstm\(suggestion(for: text, among: CellKind.allCases.map(\.rawValue))))"))
             }
             return .success(.cell(cell))
         case .optimizer:
@@ -74,13 +75,15 @@ extension RunField {
                 return .failure(.init("unknown optimizer \(shortJSON(value)) (expected one of sgd, momentum, adam\(suggestion(for: text, among: OptimizerChoice.allCases.map(\.rawValue))))"))
             }
             return .success(.optimizer(optimizer))
-        case .hidden, .batch, .epochs, .seed:
+        case .hidden, .batch, .epochs, .seed, .layers:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             guard number == number.rounded(), abs(number) <= largestExactInteger else {
                 return .failure(.init("expected \(expectation), got \(shortJSON(value))"))
             }
             if self == .seed {
                 guard number >= 0 else { return .failure(.init("must be a non-negative integer, got \(shortJSON(value))")) }
+            } else if self == .layers {
+                guard (1...4).contains(number) else { return .failure(.init("must be an integer from 1 to 4, got \(shortJSON(value))")) }
             } else if number <= 0 {
                 return .failure(.init("must be a positive integer, got \(shortJSON(value))"))
             }
@@ -88,12 +91,12 @@ extension RunField {
                 return .failure(.init("must be at most \(upperBound), got \(shortJSON(value))"))
             }
             return .success(.integer(Int(number)))
-        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias:
+        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             switch self {
             case .lr, .clipNorm, .clipValue:
                 guard number > 0 else { return .failure(.init("must be a positive number, got \(shortJSON(value))")) }
-            case .momentum:
+            case .momentum, .dropout:
                 guard number >= 0, number < 1 else { return .failure(.init("must be in [0, 1), got \(shortJSON(value))")) }
             default:
                 break
@@ -109,14 +112,15 @@ extension RunField {
     /// What a valid value looks like, for messages.
     var expectation: String {
         switch self {
-        case .cell: return "a string (rnn, gru or lstm)"
+        case .cell: return "a string (rnn, gru, gru_reset_after or lstm)"
         case .optimizer: return "a string (sgd, momentum or adam)"
         case .hidden, .batch, .epochs: return "a positive integer"
         case .seed: return "a non-negative integer"
         case .lr: return "a positive number"
-        case .momentum: return "a number in [0, 1)"
+        case .momentum, .dropout: return "a number in [0, 1)"
         case .clipNorm, .clipValue: return "a positive number or null"
         case .forgetBias: return "a number"
+        case .layers: return "an integer from 1 to 4"
         }
     }
 }
@@ -137,6 +141,7 @@ let fieldAliases: [String: String] = [
     "cell_type": "cell", "model": "cell", "opt": "optimizer", "clip": "clip_norm", "grad_clip": "clip_norm",
     "clipnorm": "clip_norm", "clip-norm": "clip_norm", "clipvalue": "clip_value", "forget_gate_bias": "forget_bias",
     "forget-bias": "forget_bias", "forgetbias": "forget_bias", "random_seed": "seed",
+    "num_layers": "layers", "n_layers": "layers", "depth": "layers", "dropout_rate": "dropout", "p_dropout": "dropout",
 ]
 
 /// "; did you mean 'x'?" for the valid name closest to `name` (edit distance, ignoring

@@ -59,11 +59,15 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     public var clipValue: Double?
     /// Initial LSTM forget-gate bias (ignored by rnn and gru).
     public var forgetBias: Double
+    /// Stacked recurrent layers (1-4).
+    public var layers: Int
+    /// Inverted dropout on the non-recurrent connections while training, in [0, 1).
+    public var dropout: Double
     public var task: TaskSpec
 
     public init(cell: CellKind, hidden: Int, lr: Double, seed: Int, batch: Int, epochs: Int,
                 optimizer: OptimizerChoice, momentum: Double = 0.9, clipNorm: Double? = nil,
-                clipValue: Double? = nil, forgetBias: Double = 1.0, task: TaskSpec) {
+                clipValue: Double? = nil, forgetBias: Double = 1.0, layers: Int = 1, dropout: Double = 0, task: TaskSpec) {
         self.cell = cell
         self.hidden = hidden
         self.lr = lr
@@ -75,22 +79,40 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         self.clipNorm = clipNorm
         self.clipValue = clipValue
         self.forgetBias = forgetBias
+        self.layers = layers
+        self.dropout = dropout
         self.task = task
     }
 
     /// The defaults where a spec is silent: cell `lstm`, hidden 32, lr 0.001, seed 1,
     /// batch 32, epochs 10, optimizer `adam`, momentum 0.9, no clipping (clip_norm and
-    /// clip_value unset), forget_bias 1.0.
+    /// clip_value unset), forget_bias 1.0, layers 1, dropout 0.
     public static func defaults(task: TaskSpec) -> RunConfig {
         RunConfig(cell: .lstm, hidden: 32, lr: 0.001, seed: 1, batch: 32, epochs: 10, optimizer: .adam,
                   momentum: 0.9, clipNorm: nil, clipValue: nil, forgetBias: 1.0, task: task)
     }
 
     public enum CodingKeys: String, CodingKey {
-        case cell, hidden, lr, seed, batch, epochs, optimizer, momentum, task
+        case cell, hidden, lr, seed, batch, epochs, optimizer, momentum, task, layers, dropout
         case clipNorm = "clip_norm"
         case clipValue = "clip_value"
         case forgetBias = "forget_bias"
+    }
+
+    /// Configurations written before `layers` and `dropout` existed read as 1 layer, no dropout.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(cell: try c.decode(CellKind.self, forKey: .cell), hidden: try c.decode(Int.self, forKey: .hidden),
+                  lr: try c.decode(Double.self, forKey: .lr), seed: try c.decode(Int.self, forKey: .seed),
+                  batch: try c.decode(Int.self, forKey: .batch), epochs: try c.decode(Int.self, forKey: .epochs),
+                  optimizer: try c.decode(OptimizerChoice.self, forKey: .optimizer),
+                  momentum: try c.decode(Double.self, forKey: .momentum),
+                  clipNorm: try c.decodeIfPresent(Double.self, forKey: .clipNorm),
+                  clipValue: try c.decodeIfPresent(Double.self, forKey: .clipValue),
+                  forgetBias: try c.decode(Double.self, forKey: .forgetBias),
+                  layers: try c.decodeIfPresent(Int.self, forKey: .layers) ?? 1,
+                  dropout: try c.decodeIfPresent(Double.self, forKey: .dropout) ?? 0,
+                  task: try c.decode(TaskSpec.self, forKey: .task))
     }
 
     /// Sets one field to a checked value (see ``RunField/check(_:)``).
@@ -109,12 +131,15 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         case (.clipValue, .real(let x)): clipValue = x
         case (.clipValue, .unset): clipValue = nil
         case (.forgetBias, .real(let x)): forgetBias = x
+        case (.layers, .integer(let n)): layers = n
+        case (.dropout, .real(let x)): dropout = x
         default: preconditionFailure("value \(value) does not fit field \(field.rawValue)")
         }
     }
 
     /// The flat JSON object of `config_json`: every field by its spec name (clip_norm and
-    /// clip_value absent when unset) and `"task": {"name": ..., params...}`.
+    /// clip_value absent when unset; layers and dropout absent at their defaults 1 and 0, so
+    /// configurations from before they existed keep their hashes) and `"task": {"name": ..., params...}`.
     public var jsonValue: JSONValue {
         var members: [String: JSONValue] = [
             "cell": .string(cell.rawValue), "hidden": .number(Double(hidden)), "lr": .number(lr),
@@ -124,6 +149,8 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         ]
         if let clipNorm { members["clip_norm"] = .number(clipNorm) }
         if let clipValue { members["clip_value"] = .number(clipValue) }
+        if layers != 1 { members["layers"] = .number(Double(layers)) }
+        if dropout != 0 { members["dropout"] = .number(dropout) }
         return .object(members)
     }
 

@@ -64,7 +64,8 @@ public struct SweepSetup: Sendable {
     public func register(in database: ResultsDatabase, fresh: Bool) throws -> SweepRecord {
         let description = SweepDescription(name: spec.name, specJSON: spec.sourceJSON, task: task.name,
                                            metricName: task.metricName, metricHigherIsBetter: task.metricHigherIsBetter,
-                                           baselineLoss: task.baseline.loss, baselineMetric: task.baseline.metric)
+                                           baselineLoss: task.baseline.loss, baselineMetric: task.baseline.metric,
+                                           baselineTestLoss: task.baseline.testLoss, baselineTestMetric: task.baseline.testMetric)
         let sweep = try database.createOrGetSweep(description, fresh: fresh)
         _ = try database.insertPlan(sweepId: sweep.id!, runs: entries.map { $0.plannedRun(paramCount: parameterCount($0)) })
         return sweep

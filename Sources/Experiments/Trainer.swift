@@ -13,6 +13,9 @@ public struct EpochResult: Sendable {
     public var valMetric: Double
     /// The task's secondary validation metrics by name (empty for most tasks).
     public var valDetails: [String: Double]
+    /// Loss and metric on the test split; nil when the task has none.
+    public var testLoss: Double?
+    public var testMetric: Double?
     /// Mean global gradient norm (before clipping) over the epoch's steps.
     public var gradNorm: Double
     public var seconds: Double
@@ -39,7 +42,8 @@ public final class Trainer {
     /// The model configuration a run config describes on a task.
     public static func modelConfig(_ config: RunConfig, task: any SequenceTask) -> ModelConfig {
         ModelConfig(cell: config.cell, inputSize: task.inputSize, hiddenSize: config.hidden, outputSize: task.outputSize,
-                    head: task.head, forgetBias: Float(config.forgetBias), seed: UInt64(bitPattern: Int64(config.seed)))
+                    head: task.head, forgetBias: Float(config.forgetBias), seed: UInt64(bitPattern: Int64(config.seed)),
+                    layers: config.layers, dropout: Float(config.dropout))
     }
 
     public init(config: RunConfig, task: any SequenceTask) {
@@ -72,9 +76,20 @@ public final class Trainer {
         let epoch = completedEpochs + 1
         let start = DispatchTime.now().uptimeNanoseconds
         var lossSum = 0.0, normSum = 0.0, tokens = 0, steps = 0
-        for (index, batch) in task.trainBatches(batchSize: config.batch, epoch: epoch, shuffleSeed: UInt64(bitPattern: Int64(config.seed))).enumerated() {
+        let batches = task.trainBatches(batchSize: config.batch, epoch: epoch, shuffleSeed: UInt64(bitPattern: Int64(config.seed)))
+        var state: RecurrentState?   // carried between batches of stateful tasks
+        for (index, batch) in batches.enumerated() {
             if isCancelled() { return .cancelled }
-            let loss = model.lossAndGradients(batch: batch, gradients: &gradients)
+            // Dropout masks from (seed, epoch, step) alone: the same bits under any --jobs and after a resume.
+            let key = DropoutKey(seed: UInt64(bitPattern: Int64(config.seed)), epoch: epoch, step: index + 1)
+            let loss: Double
+            if batches.continuesState.contains(true) {
+                var carried = batches.continuesState[index] ? state! : model.initialState(batchSize: batch.batchSize)
+                loss = model.lossAndGradients(batch: batch, gradients: &gradients, state: &carried, dropout: key)
+                state = carried
+            } else {
+                loss = model.lossAndGradients(batch: batch, gradients: &gradients, dropout: key)
+            }
             guard loss.isFinite else { return .diverged(epoch: epoch, step: index + 1, loss: loss) }
             let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0) }
                 ?? GradientClipping.globalNorm(gradients)
@@ -88,20 +103,31 @@ public final class Trainer {
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let (valLoss, valMetric, valDetails) = validate()
         guard valLoss.isFinite else { return .diverged(epoch: epoch, step: steps, loss: valLoss) }
+        let test = task.testExampleCount > 0 ? evaluate(task.testBatches(batchSize: config.batch)) : nil
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         completedEpochs = epoch
         return .completed(EpochResult(epoch: epoch, trainLoss: lossSum / Double(max(steps, 1)), valLoss: valLoss,
-                                      valMetric: valMetric, valDetails: valDetails, gradNorm: normSum / Double(max(steps, 1)), seconds: seconds,
+                                      valMetric: valMetric, valDetails: valDetails,
+                                      testLoss: test?.loss, testMetric: test?.metric, gradNorm: normSum / Double(max(steps, 1)), seconds: seconds,
                                       tokensPerSecond: Double(tokens) / max(trainSeconds, 1e-9)))
     }
 
     /// Mean validation loss (weighted by each batch's targeted positions), the task's metric
     /// and its secondary metrics.
     public func validate() -> (loss: Double, metric: Double, details: [String: Double]) {
+        evaluate(task.validationBatches(batchSize: config.batch))
+    }
+
+    /// Mean loss (weighted by targeted positions), metric and secondary metrics over a held-out
+    /// split's batches, carrying the recurrent state where the batches say so.
+    func evaluate(_ batches: BatchList) -> (loss: Double, metric: Double, details: [String: Double]) {
         var metric = task.makeMetric()
         var weighted = 0.0, weight = 0
-        for batch in task.validationBatches(batchSize: config.batch) {
-            let (loss, outputs) = model.evaluate(batch: batch)
+        var state: RecurrentState?
+        for (index, batch) in batches.enumerated() {
+            var carried = batches.continuesState[index] ? state! : model.initialState(batchSize: batch.batchSize)
+            let (loss, outputs) = model.evaluate(batch: batch, state: &carried)
+            state = carried
             let n = max(batch.targetCount, 1)
             weighted += loss * Double(n)
             weight += n

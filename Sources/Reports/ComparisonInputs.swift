@@ -8,7 +8,8 @@ import ResultsStore
 struct RunOutcome {
     var run: SweepRun
     var configurationKey: [ConfigValue]
-    /// Validation loss and metric at the report point.
+    /// The loss and metric the report compares, at the report point (the epoch is always chosen
+    /// on validation): the validation ones, or with `onTest` the test split's at that epoch.
     var valLoss: Double?
     var metric: Double?
     var bestEpoch: Int?
@@ -16,7 +17,7 @@ struct RunOutcome {
     var secondsPerEpoch: Double?
     var tokensPerSecond: Double?
 
-    init(run: SweepRun, configurationKey: [ConfigValue], at point: ReportPoint) {
+    init(run: SweepRun, configurationKey: [ConfigValue], at point: ReportPoint, onTest: Bool = false) {
         self.run = run
         self.configurationKey = configurationKey
         let best = run.epochs.filter { ($0.valLoss ?? .nan).isFinite }.min { $0.valLoss! < $1.valLoss! }
@@ -27,8 +28,8 @@ struct RunOutcome {
         case .best: read = best
         case .final: read = run.epochs.last
         }
-        valLoss = read?.valLoss.flatMap { $0.isFinite ? $0 : nil }
-        metric = read?.valMetric.flatMap { $0.isFinite ? $0 : nil }
+        valLoss = (onTest ? read?.testLoss : read?.valLoss).flatMap { $0.isFinite ? $0 : nil }
+        metric = (onTest ? read?.testMetric : read?.valMetric).flatMap { $0.isFinite ? $0 : nil }
         secondsPerEpoch = SummaryStat(run.epochs.compactMap(\.seconds))?.mean
         tokensPerSecond = SummaryStat(run.epochs.compactMap(\.tokensPerSecond))?.mean
     }
@@ -36,6 +37,14 @@ struct RunOutcome {
     func value(_ quantity: RankingQuantity) -> Double? {
         quantity == .metric ? metric : valLoss
     }
+}
+
+/// The test split's baseline when the report is on test and the sweep has one, else validation's.
+func comparedBaseline(of sweep: SweepInfo, onTest: Bool) -> (loss: Double?, metric: Double?, onTest: Bool) {
+    if onTest, sweep.baselineTestLoss != nil || sweep.baselineTestMetric != nil {
+        return (sweep.baselineTestLoss, sweep.baselineTestMetric, true)
+    }
+    return (sweep.baselineLoss, sweep.baselineMetric, false)
 }
 
 /// Cells in reading order: rnn, gru, lstm, then others by name.
@@ -72,6 +81,9 @@ struct ComparisonInputs {
     let outcomes: [RunOutcome]
     let finished: [RunOutcome]
     let rankedBy: RankingQuantity
+    /// Selected on validation, reported on test: the sweep's task has a test split (its runs
+    /// recorded test numbers), so every compared number is the test one at the chosen epoch.
+    let reportedOnTest: Bool
     /// Every run by its configuration key, and the keys in ascending order.
     let byConfiguration: [[ConfigValue]: [RunOutcome]]
     let configurationKeys: [[ConfigValue]]
@@ -80,6 +92,10 @@ struct ComparisonInputs {
     let cellPairs: [(String, String)]
 
     var sweep: SweepInfo { data.sweep }
+    /// The trivial baseline the compared numbers are judged against: the test split's when they
+    /// are test numbers and the sweep recorded it, else the validation one.
+    var comparedBaselineLoss: Double? { comparedBaseline(of: data.sweep, onTest: reportedOnTest).loss }
+    var comparedBaselineMetric: Double? { comparedBaseline(of: data.sweep, onTest: reportedOnTest).metric }
     var higherIsBetter: Bool { data.sweep.metricHigherIsBetter }
 
     init(_ data: SweepData, options: ReportOptions) {
@@ -91,8 +107,10 @@ struct ComparisonInputs {
         }.sorted(by: axisOrder)
         let configurationAxes = axes.filter { $0 != "cell" && $0 != "seed" }
         self.configurationAxes = configurationAxes
+        let onTest = data.runs.contains { run in run.epochs.contains { $0.testLoss != nil } }
+        reportedOnTest = onTest
         outcomes = data.runs.map { run in
-            RunOutcome(run: run, configurationKey: configurationAxes.map { run.config[$0] ?? .null }, at: options.at)
+            RunOutcome(run: run, configurationKey: configurationAxes.map { run.config[$0] ?? .null }, at: options.at, onTest: onTest)
         }
         finished = outcomes.filter { $0.run.status == .finished }
         rankedBy = finished.contains { $0.metric != nil } ? .metric : .valLoss
@@ -135,7 +153,7 @@ extension ComparisonReport {
         let inputs = ComparisonInputs(data, options: options)
         let (configurations, cellsByKey) = inputs.configurations()
         self.init(
-            sweep: data.sweep, at: options.at, rankedBy: inputs.rankedBy, axes: inputs.axes,
+            sweep: data.sweep, at: options.at, rankedBy: inputs.rankedBy, reportedOn: inputs.reportedOnTest ? "test" : nil, axes: inputs.axes,
             configurationAxes: inputs.configurationAxes,
             totalRuns: data.runs.count, statusCounts: inputs.statusCounts(),
             inProgress: data.runs.contains { $0.status == .pending || $0.status == .running },

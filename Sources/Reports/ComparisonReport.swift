@@ -214,6 +214,10 @@ public struct ComparisonReport: Sendable, Equatable, Codable {
     public var sweep: SweepInfo
     public var at: ReportPoint
     public var rankedBy: RankingQuantity
+    /// "test" when the sweep's task has a test split: each run's epoch is selected on validation
+    /// and every compared loss and metric (`valLoss`, `metric` of the results) is the test one at
+    /// that epoch; absent (nil) when the sweep has no test split and they are validation numbers.
+    public var reportedOn: String? = nil
     /// Config keys whose values differ between the sweep's runs.
     public var axes: [String]
     /// The axes that make a configuration (all but cell and seed).

@@ -19,9 +19,9 @@ extension ComparisonInputs {
                 let valLoss = SummaryStat(done.compactMap(\.valLoss))
                 let metric = SummaryStat(done.compactMap(\.metric))
                 var beatsBaseline: Bool?
-                if let baseline = sweep.baselineMetric, let metric {
+                if let baseline = comparedBaselineMetric, let metric {
                     beatsBaseline = higherIsBetter ? metric.mean > baseline : metric.mean < baseline
-                } else if sweep.baselineMetric == nil, let baseline = sweep.baselineLoss, let valLoss {
+                } else if comparedBaselineMetric == nil, let baseline = comparedBaselineLoss, let valLoss {
                     beatsBaseline = valLoss.mean < baseline
                 }
                 results.append(CellResult(

@@ -85,7 +85,8 @@ func niceTicks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
 
 /// One svg panel: mean line and min-max band per cell, axes with ticks and labels, a legend,
 /// and the trivial baseline as a dashed line when it is known.
-func svgPanel(_ panel: CurvePanel, quantity: String, baseline: Double?, cells: [String]) -> String {
+/// `selection`, when the report is on test: what the validation curves are for (shown in the tooltip).
+func svgPanel(_ panel: CurvePanel, quantity: String, baseline: Double?, cells: [String], selection: String? = nil) -> String {
     let width = 440.0, height = 280.0
     let left = 60.0, right = 12.0, top = 30.0, bottom = 44.0
     let plotWidth = width - left - right, plotHeight = height - top - bottom
@@ -104,7 +105,7 @@ func svgPanel(_ panel: CurvePanel, quantity: String, baseline: Double?, cells: [
 
     var svg: [String] = []
     svg.append("<svg class=\"curve\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"validation \(escapeHTML(quantity)) per epoch, \(escapeHTML(panel.configuration))\">")
-    svg.append("<title>\(escapeHTML(panel.configuration)): validation \(escapeHTML(quantity)) per epoch</title>")
+    svg.append("<title>\(escapeHTML(panel.configuration)): validation \(escapeHTML(quantity)) per epoch\(selection.map { " (" + escapeHTML($0) + ")" } ?? "")</title>")
     svg.append("<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"#ffffff\"/>")
     svg.append("<text x=\"\(f(left))\" y=\"18\" font-size=\"12\" font-weight=\"bold\">\(escapeHTML(panel.configuration))</text>")
     // Grid, ticks and tick labels.
@@ -189,9 +190,10 @@ func renderHTML(_ document: ReportDocument, report: ComparisonReport, curves: [C
             html += table.notes.map { "<p class=\"note\">\(escapeHTML($0))</p>" }
         }
         if section.curvesAfter {
-            html.append("<h3>Learning curves: validation \(escapeHTML(quantity)) per epoch (mean line, min-max band over seeds)</h3>")
+            let selection = report.reportedOn == "test" ? "selected on validation, reported on test: each run's epoch is chosen on these validation curves; the tables show the test split's numbers at that epoch" : nil
+            html.append("<h3>Learning curves: validation \(escapeHTML(quantity)) per epoch (mean line, min-max band over seeds)\(selection.map { "; " + escapeHTML($0) } ?? "")</h3>")
             html.append("<div class=\"panels\">")
-            html += curves.map { svgPanel($0, quantity: quantity, baseline: baseline, cells: cells) }
+            html += curves.map { svgPanel($0, quantity: quantity, baseline: baseline, cells: cells, selection: selection) }
             html.append("</div>")
         }
     }

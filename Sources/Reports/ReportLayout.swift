@@ -4,13 +4,25 @@ import Foundation
 import ResultsStore
 
 extension ComparisonReport {
-    var metricLabel: String { rankedBy == .metric ? sweep.metricName : "val loss" }
+    /// Selected on validation, reported on test (the sweep has a test split).
+    var onTest: Bool { reportedOn == "test" }
+    /// The compared loss and metric as headers name them, and their machine-readable field names.
+    var lossLabel: String { onTest ? "test loss" : "val loss" }
+    var metricHeader: String { onTest ? "test \(sweep.metricName)" : sweep.metricName }
+    var lossField: String { onTest ? "test_loss" : "val_loss" }
+    var metricField: String { onTest ? "test_metric" : "metric" }
+    var metricLabel: String { rankedBy == .metric ? metricHeader : lossLabel }
 
     func document() -> ReportDocument {
         let direction = sweep.metricHigherIsBetter ? "higher is better" : "lower is better"
-        let point = at == .best
+        var point = at == .best
             ? "at each run's best epoch (lowest validation loss; the metric is read at that epoch)"
             : "at each run's final epoch"
+        if onTest {
+            point = at == .best
+                ? "selected on validation, reported on test: each run's epoch is its lowest validation loss, and the loss and metric shown are the test split's at that epoch"
+                : "reported on test at each run's final epoch"
+        }
         var overview: [String] = [
             "Task \(sweep.task), metric \(sweep.metricName) (\(direction)); created \(sweep.createdAt).",
             totalRuns == 0 ? "Runs: none (the sweep's plan is empty)."
@@ -27,11 +39,16 @@ extension ComparisonReport {
         overview.append("Values \(point), mean ± sd over seeds of finished runs; cells ranked by \(metricLabel).")
         overview.append("Grid axes: " + (axes.isEmpty ? "none" : axes.joined(separator: ", "))
                         + "; a configuration is every axis but cell and seed.")
-        let baseline = ReportTable(id: "baseline", headers: ["trivial baseline", "val loss", sweep.metricName], rows: [
-            TableRow(subject: "baseline", cells: [.label("predicts without learning"),
-                                                 .number(sweep.baselineLoss, field: "baseline_loss"),
-                                                 .number(sweep.baselineMetric, field: "baseline_metric")]),
-        ])
+        let compared = comparedBaseline(of: sweep, onTest: onTest)
+        let baseline = ReportTable(
+            id: "baseline",
+            headers: [onTest && !compared.onTest ? "trivial baseline (on validation)" : "trivial baseline",
+                      compared.onTest ? "test loss" : "val loss", compared.onTest ? metricHeader : sweep.metricName],
+            rows: [
+                TableRow(subject: "baseline", cells: [.label("predicts without learning"),
+                                                     .number(compared.loss, field: compared.onTest ? "baseline_test_loss" : "baseline_loss"),
+                                                     .number(compared.metric, field: compared.onTest ? "baseline_test_metric" : "baseline_metric")]),
+            ])
 
         return ReportDocument(title: "Sweep \(sweep.name): GRU vs LSTM comparison", sections: [
             ReportSection(heading: "Verdict", paragraphs: verdictParagraphs(), tables: []),
@@ -82,7 +99,7 @@ extension ComparisonReport {
                 }
                 rows.append(TableRow(configuration: configuration.label, cell: result.cell, cells: [
                     .label(configuration.label), .label(result.cell), runs,
-                    .stat(result.valLoss, field: "val_loss"), .stat(result.metric, field: "metric"),
+                    .stat(result.valLoss, field: lossField), .stat(result.metric, field: metricField),
                     .number(result.bestEpoch?.mean, field: "best_epoch_mean", digits: 3),
                     .number(result.secondsPerEpoch?.mean, field: "seconds_per_epoch", digits: 3),
                     .number(result.tokensPerSecond?.mean, field: "tokens_per_second", digits: 4),
@@ -92,7 +109,7 @@ extension ComparisonReport {
         }
         return ReportTable(
             id: "configurations",
-            headers: ["configuration", "cell", "n", "val loss", sweep.metricName, "best epoch", "s/epoch",
+            headers: ["configuration", "cell", "n", lossLabel, metricHeader, "best epoch", "s/epoch",
                       "tokens/s", "params", "vs baseline", "verdict"],
             rows: rows,
             notes: [
@@ -133,14 +150,14 @@ extension ComparisonReport {
     private func pairedTable() -> ReportTable {
         ReportTable(
             id: "paired",
-            headers: ["A vs B", "pairs", "A better", "B better", "median A−B", "Wilcoxon on \(sweep.metricName)",
-                      "Wilcoxon on val loss", "speed ratio"],
+            headers: ["A vs B", "pairs", "A better", "B better", "median A−B", "Wilcoxon on \(metricHeader)",
+                      "Wilcoxon on \(lossLabel)", "speed ratio"],
             rows: paired.map { pair in
                 TableRow(subject: "\(pair.cellA) vs \(pair.cellB)", cells: [
                     .label("\(pair.cellA) vs \(pair.cellB)"), .integer(pair.pairs, field: "pairs"),
                     .integer(pair.aBetter, field: "a_better"), .integer(pair.bBetter, field: "b_better"),
                     .number(pair.medianDifference, field: "median_difference"),
-                    testCell(pair.metricTest, field: "metric_wilcoxon"), testCell(pair.valLossTest, field: "val_loss_wilcoxon"),
+                    testCell(pair.metricTest, field: "\(metricField)_wilcoxon"), testCell(pair.valLossTest, field: "\(lossField)_wilcoxon"),
                     .number(pair.speedRatio, field: "speed_ratio", digits: 3),
                 ])
             },

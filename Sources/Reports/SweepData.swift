@@ -50,9 +50,13 @@ public struct SweepInfo: Sendable, Equatable, Codable {
     public var baselineLoss: Double?
     /// Task metric of the trivial predictor.
     public var baselineMetric: Double?
+    /// The trivial predictor on the test split (nil without one): what test numbers are compared with.
+    public var baselineTestLoss: Double?
+    public var baselineTestMetric: Double?
 
     public init(id: Int64, name: String, createdAt: String, task: String, metricName: String,
-                metricHigherIsBetter: Bool, baselineLoss: Double?, baselineMetric: Double?) {
+                metricHigherIsBetter: Bool, baselineLoss: Double?, baselineMetric: Double?,
+                baselineTestLoss: Double? = nil, baselineTestMetric: Double? = nil) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
@@ -61,6 +65,8 @@ public struct SweepInfo: Sendable, Equatable, Codable {
         self.metricHigherIsBetter = metricHigherIsBetter
         self.baselineLoss = baselineLoss
         self.baselineMetric = baselineMetric
+        self.baselineTestLoss = baselineTestLoss
+        self.baselineTestMetric = baselineTestMetric
     }
 }
 
@@ -73,9 +79,13 @@ public struct RunEpoch: Sendable, Equatable {
     public var gradNorm: Double?
     public var seconds: Double?
     public var tokensPerSecond: Double?
+    /// Loss and metric on the task's test split at this epoch; nil without a test split.
+    public var testLoss: Double?
+    public var testMetric: Double?
 
     public init(epoch: Int, trainLoss: Double? = nil, valLoss: Double?, valMetric: Double?,
-                gradNorm: Double? = nil, seconds: Double?, tokensPerSecond: Double?) {
+                gradNorm: Double? = nil, seconds: Double?, tokensPerSecond: Double?,
+                testLoss: Double? = nil, testMetric: Double? = nil) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.valLoss = valLoss
@@ -83,6 +93,8 @@ public struct RunEpoch: Sendable, Equatable {
         self.gradNorm = gradNorm
         self.seconds = seconds
         self.tokensPerSecond = tokensPerSecond
+        self.testLoss = testLoss
+        self.testMetric = testMetric
     }
 }
 
@@ -151,6 +163,9 @@ public func parseRunConfig(_ json: String) throws -> [String: ConfigValue] {
         }
     }
     for (key, value) in members { add(key, value) }
+    // Fields that config_json leaves out at their defaults (so runs recorded before they
+    // existed keep their hashes) read as those defaults, not as unset.
+    for (key, value) in omittedDefaults where flat[key] == nil { flat[key] = value }
     return flat
 }
 
@@ -166,6 +181,9 @@ private func listText(_ value: JSONValue) -> String {
     case .null: return ConfigValue.null.description
     }
 }
+
+/// Run fields absent from config_json at their default values: `layers` 1, `dropout` 0.
+let omittedDefaults: [String: ConfigValue] = ["layers": .number(1), "dropout": .number(0)]
 
 enum ConfigParseError: Error, CustomStringConvertible {
     case notAnObject

@@ -37,7 +37,8 @@ extension SweepData {
         let record = snapshot.sweep
         let sweep = SweepInfo(id: record.id!, name: record.name, createdAt: record.createdAt, task: record.task,
                               metricName: record.metricName, metricHigherIsBetter: record.metricHigherIsBetter,
-                              baselineLoss: record.baselineLoss, baselineMetric: record.baselineMetric)
+                              baselineLoss: record.baselineLoss, baselineMetric: record.baselineMetric,
+                              baselineTestLoss: record.baselineTestLoss, baselineTestMetric: record.baselineTestMetric)
         var runs: [SweepRun] = []
         var runIndex: [Int64: Int] = [:]
         for run in snapshot.runs {
@@ -57,7 +58,8 @@ extension SweepData {
             guard let index = runIndex[epoch.runId] else { continue }
             runs[index].epochs.append(RunEpoch(
                 epoch: epoch.epoch, trainLoss: epoch.trainLoss, valLoss: epoch.valLoss, valMetric: epoch.valMetric,
-                gradNorm: epoch.gradNorm, seconds: epoch.seconds, tokensPerSecond: epoch.tokensPerSecond))
+                gradNorm: epoch.gradNorm, seconds: epoch.seconds, tokensPerSecond: epoch.tokensPerSecond,
+                testLoss: epoch.testLoss, testMetric: epoch.testMetric))
         }
         self.init(sweep: sweep, runs: runs)
     }

@@ -20,7 +20,7 @@ extension ComparisonReport {
             let gruBetter = gruIsA ? pair.aBetter : pair.bBetter
             let lstmBetter = gruIsA ? pair.bBetter : pair.aBetter
             let ties = pair.pairs - gruBetter - lstmBetter
-            var line = "GRU vs LSTM on \(label): GRU better in \(gruBetter) and LSTM in \(lstmBetter) of \(pair.pairs) paired runs (same configuration and seed"
+            var line = (onTest ? "Selected on validation, reported on test: " : "") + "GRU vs LSTM on \(label): GRU better in \(gruBetter) and LSTM in \(lstmBetter) of \(pair.pairs) paired runs (same configuration and seed"
                 + (ties > 0 ? "; \(ties) tied)" : ")")
             if let test = pair.metricTest ?? pair.valLossTest {
                 let significant = test.pValue < Self.verdictLevel
@@ -59,7 +59,8 @@ extension ComparisonReport {
         for cell in standings.map(\.cell) {
             guard let best = bestConfiguration(of: cell) else { continue }
             var line = "Best \(cell): \(best.label), \(label) \(best.stat)"
-            let baseline = rankedBy == .metric ? sweep.baselineMetric : sweep.baselineLoss
+            let compared = comparedBaseline(of: sweep, onTest: onTest)
+            let baseline = rankedBy == .metric ? compared.metric : compared.loss
             if let baseline, baseline != 0, let beats = best.result.beatsBaseline {
                 let higherIsBetter = rankedBy == .metric && sweep.metricHigherIsBetter
                 let gain = (higherIsBetter ? best.mean - baseline : baseline - best.mean) / abs(baseline)

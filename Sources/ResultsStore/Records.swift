@@ -28,10 +28,14 @@ public struct SweepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     /// Loss and metric of the task's trivial predictor, shown beside the models.
     public var baselineLoss: Double?
     public var baselineMetric: Double?
+    /// The same trivial predictor scored on the task's test split; nil without one.
+    public var baselineTestLoss: Double?
+    public var baselineTestMetric: Double?
 
     public init(id: Int64? = nil, name: String, specJSON: String, createdAt: String, task: String,
                 metricName: String, metricHigherIsBetter: Bool,
-                baselineLoss: Double? = nil, baselineMetric: Double? = nil) {
+                baselineLoss: Double? = nil, baselineMetric: Double? = nil,
+                baselineTestLoss: Double? = nil, baselineTestMetric: Double? = nil) {
         self.id = id
         self.name = name
         self.specJSON = specJSON
@@ -41,10 +45,14 @@ public struct SweepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         self.metricHigherIsBetter = metricHigherIsBetter
         self.baselineLoss = baselineLoss
         self.baselineMetric = baselineMetric
+        self.baselineTestLoss = baselineTestLoss
+        self.baselineTestMetric = baselineTestMetric
     }
 
     public enum CodingKeys: String, CodingKey {
         case id, name, task
+        case baselineTestLoss = "baseline_test_loss"
+        case baselineTestMetric = "baseline_test_metric"
         case specJSON = "spec_json"
         case createdAt = "created_at"
         case metricName = "metric_name"
@@ -63,6 +71,8 @@ public struct SweepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         public static let metricHigherIsBetter = Column(CodingKeys.metricHigherIsBetter)
         public static let baselineLoss = Column(CodingKeys.baselineLoss)
         public static let baselineMetric = Column(CodingKeys.baselineMetric)
+        public static let baselineTestLoss = Column(CodingKeys.baselineTestLoss)
+        public static let baselineTestMetric = Column(CodingKeys.baselineTestMetric)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
@@ -176,10 +186,14 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var tokensPerSecond: Double?
     /// Secondary validation metrics of the task, a JSON object (name → value), or nil.
     public var valDetails: String?
+    /// Loss and metric on the task's test split at this epoch; nil without a test split.
+    public var testLoss: Double?
+    public var testMetric: Double?
 
     public init(runId: Int64, epoch: Int, trainLoss: Double? = nil, valLoss: Double? = nil,
                 valMetric: Double? = nil, gradNorm: Double? = nil, seconds: Double? = nil,
-                tokensPerSecond: Double? = nil, valDetails: String? = nil) {
+                tokensPerSecond: Double? = nil, valDetails: String? = nil,
+                testLoss: Double? = nil, testMetric: Double? = nil) {
         self.runId = runId
         self.epoch = epoch
         self.trainLoss = trainLoss
@@ -189,11 +203,15 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.seconds = seconds
         self.tokensPerSecond = tokensPerSecond
         self.valDetails = valDetails
+        self.testLoss = testLoss
+        self.testMetric = testMetric
     }
 
     public enum CodingKeys: String, CodingKey {
         case epoch, seconds
         case valDetails = "val_details"
+        case testLoss = "test_loss"
+        case testMetric = "test_metric"
         case runId = "run_id"
         case trainLoss = "train_loss"
         case valLoss = "val_loss"
@@ -212,6 +230,8 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         public static let seconds = Column(CodingKeys.seconds)
         public static let tokensPerSecond = Column(CodingKeys.tokensPerSecond)
         public static let valDetails = Column(CodingKeys.valDetails)
+        public static let testLoss = Column(CodingKeys.testLoss)
+        public static let testMetric = Column(CodingKeys.testMetric)
     }
 }
 

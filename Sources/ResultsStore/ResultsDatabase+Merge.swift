@@ -310,6 +310,7 @@ extension ResultsDatabase {
             let fields: [(String, Double?, Double?)] = [
                 ("train_loss", mine.trainLoss, epoch.trainLoss), ("val_loss", mine.valLoss, epoch.valLoss),
                 ("val_metric", mine.valMetric, epoch.valMetric), ("grad_norm", mine.gradNorm, epoch.gradNorm),
+                ("test_loss", mine.testLoss, epoch.testLoss), ("test_metric", mine.testMetric, epoch.testMetric),
             ]
             for (field, a, b) in fields where a?.bitPattern != b?.bitPattern {
                 return (epoch.epoch, field, a.map { "\($0)" } ?? "NULL", b.map { "\($0)" } ?? "NULL")

@@ -12,9 +12,12 @@ public struct SweepDescription: Sendable, Equatable {
     public var metricHigherIsBetter: Bool
     public var baselineLoss: Double?
     public var baselineMetric: Double?
+    public var baselineTestLoss: Double?
+    public var baselineTestMetric: Double?
 
     public init(name: String, specJSON: String, task: String, metricName: String, metricHigherIsBetter: Bool,
-                baselineLoss: Double? = nil, baselineMetric: Double? = nil) {
+                baselineLoss: Double? = nil, baselineMetric: Double? = nil,
+                baselineTestLoss: Double? = nil, baselineTestMetric: Double? = nil) {
         self.name = name
         self.specJSON = specJSON
         self.task = task
@@ -22,6 +25,8 @@ public struct SweepDescription: Sendable, Equatable {
         self.metricHigherIsBetter = metricHigherIsBetter
         self.baselineLoss = baselineLoss
         self.baselineMetric = baselineMetric
+        self.baselineTestLoss = baselineTestLoss
+        self.baselineTestMetric = baselineTestMetric
     }
 }
 
@@ -42,6 +47,8 @@ extension ResultsDatabase {
                 sweep.metricHigherIsBetter = description.metricHigherIsBetter
                 sweep.baselineLoss = description.baselineLoss
                 sweep.baselineMetric = description.baselineMetric
+                sweep.baselineTestLoss = description.baselineTestLoss
+                sweep.baselineTestMetric = description.baselineTestMetric
                 if fresh {
                     try Self.deleteRuns(db, ofSweep: sweep.id!)
                     sweep.createdAt = ResultsDatabase.timestamp(now)
@@ -53,7 +60,8 @@ extension ResultsDatabase {
                                     createdAt: ResultsDatabase.timestamp(now), task: description.task,
                                     metricName: description.metricName,
                                     metricHigherIsBetter: description.metricHigherIsBetter,
-                                    baselineLoss: description.baselineLoss, baselineMetric: description.baselineMetric)
+                                    baselineLoss: description.baselineLoss, baselineMetric: description.baselineMetric,
+                                    baselineTestLoss: description.baselineTestLoss, baselineTestMetric: description.baselineTestMetric)
             try sweep.insert(db)
             return sweep
         }

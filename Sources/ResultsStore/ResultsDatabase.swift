@@ -286,6 +286,15 @@ public final class ResultsDatabase: @unchecked Sendable {
         migrator.registerMigration("v2-epoch-details") { db in
             try db.execute(sql: "ALTER TABLE epochs ADD COLUMN val_details TEXT")
         }
+        // The task's held-out test split: loss and metric measured at every epoch beside the
+        // validation ones, and the trivial baseline scored on it; NULL for tasks without a test
+        // split (and for rows written before).
+        migrator.registerMigration("v3-test-split") { db in
+            try db.execute(sql: "ALTER TABLE epochs ADD COLUMN test_loss REAL")
+            try db.execute(sql: "ALTER TABLE epochs ADD COLUMN test_metric REAL")
+            try db.execute(sql: "ALTER TABLE sweeps ADD COLUMN baseline_test_loss REAL")
+            try db.execute(sql: "ALTER TABLE sweeps ADD COLUMN baseline_test_metric REAL")
+        }
         return migrator
     }
 

@@ -7,6 +7,9 @@ public enum HeadKind: String, Codable, Sendable, CaseIterable {
     case softmax
     /// Linear outputs of width `outputSize`, mean squared error loss.
     case linear
+    /// `outputSize` independent sigmoid outputs (multi-label), binary cross-entropy summed
+    /// over them (`BernoulliHead`). Takes `.values` targets of 0 and 1.
+    case bernoulli
 }
 
 /// Targets of a batch. Positions without a target are masked out of the loss;
@@ -14,7 +17,7 @@ public enum HeadKind: String, Codable, Sendable, CaseIterable {
 public enum Targets: Sendable, Equatable {
     /// Class index per position, shape (T, B); `-1` marks a position with no target.
     case classes([Int32])
-    /// Regression targets, shape (T, B, Y), and a mask of shape (T, B):
+    /// Regression targets (linear head) or 0/1 labels (bernoulli head), shape (T, B, Y), and a mask of shape (T, B):
     /// 1 where the position carries a target, 0 where it does not.
     case values([Float], mask: [Float], width: Int)
 }

@@ -10,6 +10,9 @@ public enum TargetLayout: String, CaseIterable, Sendable {
     case softmaxLastStep = "softmax-last-step"
     /// linear head, mean squared error, at the last step only
     case linearLastStep = "linear-last-step"
+    /// bernoulli head (sigmoid + binary cross-entropy over 3 units) at every step up to each
+    /// sequence's own length (the steps after it masked out, as padding is)
+    case bernoulliEveryStep = "bernoulli-every-step"
 }
 
 public struct GradientCheckRow: Sendable {
@@ -56,12 +59,13 @@ public enum GradientCheck {
 
     /// A random problem: parameters from the model's initialisation, normal inputs, random targets.
     public static func randomProblem(cell: CellKind, layout targets: TargetLayout, hidden: Int = 5, steps: Int = 6,
-                                     batch: Int = 3, input: Int = 4, classes: Int = 3, seed: UInt64 = 1) -> (ModelConfig, Batch) {
+                                     batch: Int = 3, input: Int = 4, classes: Int = 3, seed: UInt64 = 1,
+                                     layers: Int = 1, dropout: Float = 0) -> (ModelConfig, Batch) {
         var rng = Xoshiro256(seed: seed &+ 1000)
-        let head: HeadKind = targets == .linearLastStep ? .linear : .softmax
+        let head: HeadKind = targets == .linearLastStep ? .linear : targets == .bernoulliEveryStep ? .bernoulli : .softmax
         let width = head == .linear ? 2 : classes
         let config = ModelConfig(cell: cell, inputSize: input, hiddenSize: hidden, outputSize: width,
-                                 head: head, forgetBias: 1.0, seed: seed)
+                                 head: head, forgetBias: 1.0, seed: seed, layers: layers, dropout: dropout)
         let inputs = (0..<(steps * batch * input)).map { _ in Float(rng.normal()) }
         let t: Targets
         switch targets {
@@ -76,24 +80,32 @@ public enum GradientCheck {
         case .linearLastStep:
             let mask = (0..<(steps * batch)).map { i -> Float in i >= (steps - 1) * batch ? 1 : 0 }
             t = .values((0..<(steps * batch * width)).map { _ in Float(rng.uniform(0, 2)) }, mask: mask, width: width)
+        case .bernoulliEveryStep:
+            // Sequence b has length steps − b (at least 1): a padded batch.
+            let mask = (0..<(steps * batch)).map { i -> Float in i / batch < max(steps - i % batch, 1) ? 1 : 0 }
+            t = .values((0..<(steps * batch * width)).map { _ in rng.nextDouble() < 0.4 ? 1 : 0 }, mask: mask, width: width)
         }
         return (config, Batch(steps: steps, batchSize: batch, inputSize: input, inputs: inputs, targets: t))
     }
 
-    /// Runs both checks. Tensors larger than `maxEntriesPerTensor` are checked by
+    /// The fixed training step whose dropout masks the check uses (when `config.dropout` > 0).
+    public static let dropoutKey = DropoutKey(seed: 17, epoch: 1, step: 1)
+
+    /// Runs both checks (with `config.dropout` > 0, under the masks of `dropoutKey`). Tensors larger than `maxEntriesPerTensor` are checked by
     /// finite differences on that many entries drawn at random (seeded); the
     /// Float32-vs-reference comparison always covers every entry.
     public static func run(config: ModelConfig, batch: Batch, parameters: [Float]? = nil,
                            epsilon: Double = 2e-3, maxEntriesPerTensor: Int = .max, seed: UInt64 = 7) -> GradientCheckReport {
+        let key = config.dropout > 0 ? dropoutKey : nil
         let model = parameters.map { Model(config: config, parameters: $0) } ?? Model(config: config)
         let p = model.parameters.map(Double.init)
         let x = batch.inputs.map(Double.init)
-        let ref = ReferenceModel.lossAndGradients(config: config, parameters: p, inputs: x, batch: batch)
+        let ref = ReferenceModel.lossAndGradients(config: config, parameters: p, inputs: x, batch: batch, dropout: key)
 
         var fastGrads = [Float]()
         var fastDx = [Float](repeating: 0, count: batch.inputs.count)
         let fastLoss = fastDx.withUnsafeMutableBufferPointer {
-            model.lossAndGradients(batch: batch, gradients: &fastGrads, inputGradients: $0.baseAddress)
+            model.lossAndGradients(batch: batch, gradients: &fastGrads, inputGradients: $0.baseAddress, dropout: key)
         }
 
         var rng = Xoshiro256(seed: seed)
@@ -105,7 +117,7 @@ public enum GradientCheck {
             var pp = p, xx = x
             func loss(_ delta: Double) -> Double {
                 if inInputs { xx[index] = x[index] + delta } else { pp[index] = p[index] + delta }
-                return ReferenceModel.loss(config: config, parameters: pp, inputs: xx, batch: batch)
+                return ReferenceModel.loss(config: config, parameters: pp, inputs: xx, batch: batch, dropout: key)
             }
             // Fourth-order central difference: truncation error O(ε⁴), so ε can be large
             // enough that rounding in the loss (≈1e-16·L/ε) stays far below the bound.

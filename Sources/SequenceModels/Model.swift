@@ -2,13 +2,16 @@
 // through time over the C kernels, following the cuDNN recipe: the input
 // projections of all steps in one GEMM before the recurrence, all gates in one
 // fused matrix, weight gradients of all steps in one GEMM after the backward
-// sweep, fused per-element gate loops. Checked against `ReferenceModel`.
+// sweep, fused per-element gate loops. Stacked layers run one after the other,
+// each over the whole sequence (layer l's input is layer l−1's output sequence,
+// times its dropout mask while training). Checked against `ReferenceModel`.
 
 import CKernels
 
 /// The state carried between calls when generating step by step.
 public struct RecurrentState: Sendable {
-    /// (B, H) hidden state a, and (B, H) cell state c (LSTM only; empty otherwise).
+    /// (L, B, H) hidden states a of every layer (bottom first), and (L, B, H) cell states c
+    /// (LSTM only; empty otherwise).
     public var hidden: [Float]
     public var cell: [Float]
 }
@@ -21,7 +24,10 @@ public final class Model {
     /// The flat parameter buffer (see `ParameterLayout`).
     public var parameters: [Float]
     private var workspace: Workspace?
+    /// W_hh packed for the layer being processed (every layer's W_hh has the same shape).
     private lazy var packed = PackedWeights(config: config)
+    /// Whether the last forward pass applied dropout masks (training with dropout > 0).
+    private var dropoutActive = false
 
     public init(config: ModelConfig) {
         self.config = config
@@ -36,7 +42,7 @@ public final class Model {
         self.parameters = parameters
     }
 
-    private func workspace(steps: Int, batchSize: Int) -> Workspace {
+    func workspace(steps: Int, batchSize: Int) -> Workspace {
         if let w = workspace, w.fits(steps: steps, batchSize: batchSize) {
             w.steps = steps
             w.batchSize = batchSize
@@ -54,14 +60,17 @@ public final class Model {
 
     /// Mean loss of the batch and dL/dθ written (not added) into `gradients`
     /// (resized to the parameter count). If `inputGradients` is given, dL/dx (T, B, X) is written there.
+    /// With a `dropout` key and `config.dropout` > 0, the layers' outputs are dropped with the
+    /// masks of that training step (see `DropoutMask`); without one, no dropout.
     @discardableResult
-    public func lossAndGradients(batch: Batch, gradients: inout [Float], inputGradients: UnsafeMutablePointer<Float>? = nil) -> Double {
+    public func lossAndGradients(batch: Batch, gradients: inout [Float], inputGradients: UnsafeMutablePointer<Float>? = nil,
+                                 dropout: DropoutKey? = nil) -> Double {
         if gradients.count != layout.totalCount { gradients = [Float](repeating: 0, count: layout.totalCount) }
         let ws = workspace(steps: batch.steps, batchSize: batch.batchSize)
         return parameters.withUnsafeBufferPointer { p in
             gradients.withUnsafeMutableBufferPointer { g in
                 batch.inputs.withUnsafeBufferPointer { x in
-                    forward(ws, p.baseAddress!, x.baseAddress!, initial: nil)
+                    forward(ws, p.baseAddress!, x.baseAddress!, initial: nil, dropout: dropout)
                     let loss = head(ws, p.baseAddress!, batch, gradients: g.baseAddress!)
                     backward(ws, p.baseAddress!, x.baseAddress!, g.baseAddress!, inputGradients)
                     return loss
@@ -70,12 +79,13 @@ public final class Model {
         }
     }
 
-    /// Mean loss and the head's outputs (T, B, V): probabilities for softmax heads, values for linear heads.
+    /// Mean loss and the head's outputs (T, B, V): probabilities for softmax heads, σ(z) per unit
+    /// for bernoulli heads, values for linear heads. No dropout (evaluation).
     public func evaluate(batch: Batch) -> (loss: Double, outputs: [Float]) {
         let ws = workspace(steps: batch.steps, batchSize: batch.batchSize)
         let loss = parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
-                forward(ws, p.baseAddress!, x.baseAddress!, initial: nil)
+                forward(ws, p.baseAddress!, x.baseAddress!, initial: nil, dropout: nil)
                 return head(ws, p.baseAddress!, batch, gradients: nil)
             }
         }
@@ -85,7 +95,7 @@ public final class Model {
 
     /// A zero state for `batchSize` sequences.
     public func initialState(batchSize: Int) -> RecurrentState {
-        let n = batchSize * config.hiddenSize
+        let n = config.layers * batchSize * config.hiddenSize
         return RecurrentState(hidden: [Float](repeating: 0, count: n),
                               cell: config.cell == .lstm ? [Float](repeating: 0, count: n) : [])
     }
@@ -94,81 +104,116 @@ public final class Model {
     /// step's and returns the head's outputs (T, B, V) (probabilities for softmax heads).
     public func predict(inputs: [Float], steps: Int, state: inout RecurrentState) -> [Float] {
         let h = config.hiddenSize
-        let batchSize = state.hidden.count / h
+        let batchSize = state.hidden.count / (h * config.layers)
         precondition(inputs.count == steps * batchSize * config.inputSize, "inputs must be (T, B, X)")
         let ws = workspace(steps: steps, batchSize: batchSize)
         parameters.withUnsafeBufferPointer { p in
             inputs.withUnsafeBufferPointer { x in
-                forward(ws, p.baseAddress!, x.baseAddress!, initial: state)
+                forward(ws, p.baseAddress!, x.baseAddress!, initial: state, dropout: nil)
                 computeHead(ws, p.baseAddress!)
                 let n = steps * batchSize
                 if config.head == .softmax {
                     _ = rk_softmax_xent(Int32(n), Int32(config.outputSize), ws.logits, nil, 0, nil)
+                } else if config.head == .bernoulli {
+                    for i in 0..<(n * config.outputSize) { ws.logits[i] = BernoulliHead.sigmoid(ws.logits[i]) }
                 }
             }
         }
-        let last = steps * batchSize * h
-        state.hidden = Array(UnsafeBufferPointer(start: ws.hidden + last, count: batchSize * h))
+        let last = steps * batchSize * h, size = batchSize * h
+        state.hidden = ws.layers.flatMap { Array(UnsafeBufferPointer(start: $0.hidden + last, count: size)) }
         if config.cell == .lstm {
-            state.cell = Array(UnsafeBufferPointer(start: ws.cell + last, count: batchSize * h))
+            state.cell = ws.layers.flatMap { Array(UnsafeBufferPointer(start: $0.cell + last, count: size)) }
         }
         return Array(UnsafeBufferPointer(start: ws.logits, count: steps * batchSize * config.outputSize))
     }
 
-    // MARK: - Forward through time
+    // MARK: - Forward through layers and time
 
-    private func forward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, initial: RecurrentState?) {
-        let T = ws.steps, B = ws.batchSize, X = config.inputSize, H = config.hiddenSize
-        let GH = config.cell.gateCount * H, N = T * B
-        let wIH = p + layout.weightIH.offset, wHH = p + layout.weightHH.offset, bias = p + layout.bias.offset
-        // Initial state a⟨0⟩ (and c⟨0⟩).
-        if let s = initial {
-            s.hidden.withUnsafeBufferPointer { ws.hidden.update(from: $0.baseAddress!, count: B * H) }
-            if config.cell == .lstm { s.cell.withUnsafeBufferPointer { ws.cell.update(from: $0.baseAddress!, count: B * H) } }
-        } else {
-            ws.hidden.update(repeating: 0, count: B * H)
-            if config.cell == .lstm { ws.cell.update(repeating: 0, count: B * H) }
+    /// Layer l's output as the layer above (or, for the top layer, the head) reads it (N, H):
+    /// a⟨1..T⟩, times its mask while dropout is active.
+    private func output(_ ws: Workspace, of l: Int) -> UnsafePointer<Float> {
+        let lb = ws.layers[l]
+        return UnsafePointer(dropoutActive ? lb.dropped : lb.hidden + ws.batchSize * config.hiddenSize)
+    }
+
+    /// What layer `l` reads (N, X_l): the input x for l = 0, else layer l−1's output.
+    private func layerInput(_ ws: Workspace, _ l: Int, _ x: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        l == 0 ? x : output(ws, of: l - 1)
+    }
+
+    func forward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>, initial: RecurrentState?,
+                         dropout key: DropoutKey?) {
+        let B = ws.batchSize, H = config.hiddenSize, NH = ws.steps * B * H
+        dropoutActive = key != nil && config.dropout > 0
+        for (l, lb) in ws.layers.enumerated() {
+            // Initial state a⟨0⟩ (and c⟨0⟩) of layer l.
+            if let s = initial {
+                s.hidden.withUnsafeBufferPointer { lb.hidden.update(from: $0.baseAddress! + l * B * H, count: B * H) }
+                if config.cell == .lstm { s.cell.withUnsafeBufferPointer { lb.cell.update(from: $0.baseAddress! + l * B * H, count: B * H) } }
+            } else {
+                lb.hidden.update(repeating: 0, count: B * H)
+                if config.cell == .lstm { lb.cell.update(repeating: 0, count: B * H) }
+            }
+            forwardLayer(ws, lb, layout.layers[l], p, layerInput(ws, l, x))
+            if dropoutActive, let key {
+                // dropped (N, H) = a⟨1..T⟩ · mask_l: the non-recurrent connection only.
+                DropoutMask.fill(lb.mask, count: NH, p: config.dropout, key: key, connection: l)
+                rk_multiply(NH, lb.hidden + B * H, lb.mask, lb.dropped)
+            }
         }
-        // Input projections of all steps in one GEMM: gates (N, GH) = x (N, X) · W_ih^T; the gate
-        // loops add the bias b as they read the pre-activations.
-        rk_sgemm(0, 1, Int32(N), Int32(GH), Int32(X), x, Int32(X), wIH, Int32(X), 0, ws.gates, Int32(GH))
+    }
+
+    /// One layer over the whole sequence: input (N, X_l) → lb.hidden a⟨1..T⟩.
+    private func forwardLayer(_ ws: Workspace, _ lb: LayerBuffers, _ slots: LayerSlots, _ p: UnsafePointer<Float>,
+                              _ input: UnsafePointer<Float>) {
+        let T = ws.steps, B = ws.batchSize, X = slots.inputSize, H = config.hiddenSize
+        let GH = config.cell.gateCount * H, N = T * B
+        let wIH = p + slots.weightIH.offset, wHH = p + slots.weightHH.offset, bias = p + slots.bias.offset
+        // Input projections of all steps in one GEMM: gates (N, GH) = input (N, X_l) · W_ih^T; the
+        // gate loops add the bias b as they read the pre-activations.
+        rk_sgemm(0, 1, Int32(N), Int32(GH), Int32(X), input, Int32(X), wIH, Int32(X), 0, lb.gates, Int32(GH))
         packed.packForward(wHH)
         let wT = packed.forwardFirst
 
         for t in 0..<T {
-            let g = ws.gates + t * B * GH                 // (B, GH) gates of step t
-            let hPrev = ws.hidden + t * B * H, hNext = ws.hidden + (t + 1) * B * H
+            let g = lb.gates + t * B * GH                 // (B, GH) gates of step t
+            let hPrev = lb.hidden + t * B * H, hNext = lb.hidden + (t + 1) * B * H
             switch config.cell {
             case .rnn:
                 wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, H) += a⟨t−1⟩ · W_hhᵀ
                 rk_rnn_forward(Int32(B), Int32(H), g, Int32(GH), bias, hNext)
             case .gru:
                 // Gates r, u: (B, 2H) += c⟨t−1⟩ (B, H) · W_hh[r,u]^T; then the candidate on Γr·c⟨t−1⟩.
-                let rc = ws.extra + t * B * H
+                let rc = lb.extra + t * B * H
                 wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)
                 rk_gru_forward_gates(Int32(B), Int32(H), g, bias, hPrev, rc)
                 packed.forwardSecond!.multiply(rc, m: B, lda: H, beta: 1, into: g + 2 * H, ldc: GH)
                 rk_gru_forward_candidate(Int32(B), Int32(H), g, bias, hPrev, hNext)
+            case .gruResetAfter:
+                // gh (B, 3H) = a⟨t−1⟩ (B, H) · W_hhᵀ, kept apart from the input side: n needs W_hn a + b_hn alone.
+                let gh = lb.recurrent + t * B * GH
+                wT.multiply(hPrev, m: B, lda: H, beta: 0, into: gh, ldc: GH)
+                rk_gru_ra_forward(Int32(B), Int32(H), g, gh, bias, p + slots.biasHH!.offset, hPrev, hNext)
             case .lstm:
                 wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, 4H) += a⟨t−1⟩ · W_hhᵀ
-                rk_lstm_forward(Int32(B), Int32(H), g, bias, ws.cell + t * B * H, ws.cell + (t + 1) * B * H,
-                                ws.extra + t * B * H, hNext)
+                rk_lstm_forward(Int32(B), Int32(H), g, bias, lb.cell + t * B * H, lb.cell + (t + 1) * B * H,
+                                lb.extra + t * B * H, hNext)
             }
         }
     }
 
-    /// logits (N, V) = a⟨1..T⟩ (N, H) · W_ya^T + b_y (seed eq. 8).
+    /// logits (N, V) = top (N, H) · W_ya^T + b_y (seed eq. 8), top = the top layer's output (dropped while training).
     private func computeHead(_ ws: Workspace, _ p: UnsafePointer<Float>) {
         let N = ws.steps * ws.batchSize, H = config.hiddenSize, V = config.outputSize
         let bY = p + layout.headBias.offset
         for n in 0..<N { (ws.logits + n * V).update(from: bY, count: V) }
-        rk_sgemm(0, 1, Int32(N), Int32(V), Int32(H), ws.hidden + ws.batchSize * H, Int32(H),
+        rk_sgemm(0, 1, Int32(N), Int32(V), Int32(H), output(ws, of: config.layers - 1), Int32(H),
                  p + layout.headWeight.offset, Int32(H), 1, ws.logits, Int32(V))
     }
 
     /// Head and loss; with `gradients`, writes dL/dz into logits, the head's weight
-    /// gradients, and dL/da⟨t⟩ into dHidden. Returns the mean loss over targeted positions.
-    private func head(_ ws: Workspace, _ p: UnsafePointer<Float>, _ batch: Batch, gradients: UnsafeMutablePointer<Float>?) -> Double {
+    /// gradients, and dL/da⟨t⟩ of the top layer into its dHidden. Returns the mean loss over targeted positions.
+    func head(_ ws: Workspace, _ p: UnsafePointer<Float>, _ batch: Batch, gradients: UnsafeMutablePointer<Float>?) -> Double {
         let N = ws.steps * ws.batchSize, H = config.hiddenSize, V = config.outputSize
         computeHead(ws, p)
         let count = max(batch.targetCount, 1)
@@ -188,42 +233,68 @@ public final class Model {
                     rk_squared_error(Int32(N), Int32(V), ws.logits, yp.baseAddress!, mp.baseAddress!, scale, dz)
                 }
             } / Double(count * V)
+        case (.bernoulli, .values(let y, let mask, let width)):
+            precondition(width == V, "target width \(width) != head width \(V)")
+            // In place: logits → σ(z) → (σ(z) − y)/count; the loss sums over the V units.
+            loss = y.withUnsafeBufferPointer { yp in
+                mask.withUnsafeBufferPointer { mp in
+                    BernoulliHead.apply(positions: N, width: V, logits: ws.logits, targets: yp.baseAddress!,
+                                        mask: mp.baseAddress!, scale: 1 / Float(count), dz: dz)
+                }
+            } / Double(count)
         default:
             preconditionFailure("head \(config.head) does not match the batch's targets")
         }
         guard let g = gradients else { return loss }
-        let a = ws.hidden + ws.batchSize * H
+        let a = output(ws, of: config.layers - 1), top = ws.layers[config.layers - 1]
         // dW_ya (V, H) = dz^T (V, N) · a (N, H); db_y = Σ_n dz; dL/da (N, H) = dz (N, V) · W_ya (V, H).
         rk_sgemm(1, 0, Int32(V), Int32(H), Int32(N), ws.logits, Int32(V), a, Int32(H), 0, g + layout.headWeight.offset, Int32(H))
         (g + layout.headBias.offset).update(repeating: 0, count: V)
         rk_column_sums(Int32(N), Int32(V), ws.logits, g + layout.headBias.offset)
-        rk_sgemm(0, 0, Int32(N), Int32(H), Int32(V), ws.logits, Int32(V), p + layout.headWeight.offset, Int32(H), 0, ws.dHidden, Int32(H))
+        rk_sgemm(0, 0, Int32(N), Int32(H), Int32(V), ws.logits, Int32(V), p + layout.headWeight.offset, Int32(H), 0, top.dHidden, Int32(H))
+        if dropoutActive { rk_multiply(N * H, top.dHidden, top.mask, top.dHidden) }   // through the top mask
         return loss
     }
 
-    // MARK: - Backward through time
+    // MARK: - Backward through layers and time
 
-    private func backward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+    /// Top layer first: each layer's sweep through time leaves dGates, from which its weight
+    /// gradients and the gradient of its input, dInput (N, X_l) = dGates (N, GH) · W_ih (GH, X_l)
+    /// (RNN eq. 4), follow; dInput times layer l−1's mask is dL/d(layer l−1's output).
+    func backward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
                           _ g: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>?) {
-        let T = ws.steps, B = ws.batchSize, X = config.inputSize, H = config.hiddenSize
+        let N = ws.steps * ws.batchSize, H = config.hiddenSize, GH = config.cell.gateCount * H
+        for l in stride(from: config.layers - 1, through: 0, by: -1) {
+            let lb = ws.layers[l], slots = layout.layers[l], X = slots.inputSize
+            backwardLayer(ws, lb, slots, p, g, layerInput(ws, l, x))
+            guard let dInput = l > 0 ? ws.layers[l - 1].dHidden : dx else { continue }
+            rk_sgemm(0, 0, Int32(N), Int32(X), Int32(GH), lb.gates, Int32(GH), p + slots.weightIH.offset, Int32(X), 0, dInput, Int32(X))
+            if l > 0, dropoutActive { rk_multiply(N * H, dInput, ws.layers[l - 1].mask, dInput) }
+        }
+    }
+
+    private func backwardLayer(_ ws: Workspace, _ lb: LayerBuffers, _ slots: LayerSlots, _ p: UnsafePointer<Float>,
+                               _ g: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>) {
+        let T = ws.steps, B = ws.batchSize, X = slots.inputSize, H = config.hiddenSize
         let GH = config.cell.gateCount * H, N = T * B
-        let wHH = p + layout.weightHH.offset
-        let dBias = g + layout.bias.offset
+        let wHH = p + slots.weightHH.offset
+        let dBias = g + slots.bias.offset
         dBias.update(repeating: 0, count: GH)
+        if let s = slots.biasHH { (g + s.offset).update(repeating: 0, count: GH) }
         ws.daNext.update(repeating: 0, count: B * H)
         ws.dcNext.update(repeating: 0, count: B * H)
         packed.packBackward(wHH)
         let w = packed.backwardFirst
         for t in stride(from: T - 1, through: 0, by: -1) {
             // (B, GH) block of step t: the gate activations in, their gradients dgates out (in place).
-            let dgt = ws.gates + t * B * GH
-            let hPrev = ws.hidden + t * B * H
-            // da = dL/da⟨t⟩ (seed LSTM eq. 12): dHidden row block t holds the head's part, and
+            let dgt = lb.gates + t * B * GH
+            let hPrev = lb.hidden + t * B * H
+            // da = dL/da⟨t⟩ (seed LSTM eq. 12): dHidden row block t holds the part from above, and
             // step t+1 has already added da_next into it. Step t adds its da⟨t−1⟩ into row
             // block t−1 the same way. The initial state's gradient (t = 0) is not needed: its
             // GEMM is skipped, and the GRU's element-wise terms go to the daNext sink.
-            let da = ws.dHidden + t * B * H
-            let daPrev = t > 0 ? ws.dHidden + (t - 1) * B * H : ws.daNext
+            let da = lb.dHidden + t * B * H
+            let daPrev = t > 0 ? lb.dHidden + (t - 1) * B * H : ws.daNext
             switch config.cell {
             case .rnn:
                 rk_rnn_backward(Int32(B), Int32(H), dgt, Int32(GH), da)          // RNN eqs. 1-5
@@ -236,34 +307,41 @@ public final class Model {
                 rk_gru_backward_reset(Int32(B), Int32(H), dgt, hPrev, ws.dcNext, daPrev)
                 // dc⟨t−1⟩ += dpre_[r,u] (B, 2H) · W_hh[r,u] (2H, H)
                 if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
+            case .gruResetAfter:
+                // Input side → dgt, recurrent side → gh (in place); da⟨t−1⟩ += da·z + dgh (B, 3H) · W_hh (3H, H).
+                let gh = lb.recurrent + t * B * GH
+                rk_gru_ra_backward(Int32(B), Int32(H), dgt, gh, p + slots.biasHH!.offset, hPrev, da, daPrev)
+                if t > 0 { w.multiply(gh, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
+                rk_column_sums(Int32(B), Int32(GH), gh, g + slots.biasHH!.offset)       // db_h += Σ_b dgh⟨t⟩
             case .lstm:
-                rk_lstm_backward(Int32(B), Int32(H), dgt, ws.cell + t * B * H, ws.extra + t * B * H, da, ws.dcNext)
+                rk_lstm_backward(Int32(B), Int32(H), dgt, lb.cell + t * B * H, lb.extra + t * B * H, da, ws.dcNext)
                 // da_prev (B, H) += dgates (B, 4H) · W_hh (4H, H)   (eq. 27)
                 if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
             }
             // db += Σ_b dgates⟨t⟩ while the step's (B, GH) block is still in cache (eqs. 19-26).
             rk_column_sums(Int32(B), Int32(GH), dgt, dBias)
         }
-        let dGates = ws.gates  // (N, GH): the sweep has replaced every step's activations by dgates
+        let dGates = lb.gates  // (N, GH): the sweep has replaced every step's activations by dgates
         // Weight gradients of all steps (eqs. 19-26), dW_ih and dW_hh of the same gate rows from
         // one pass over dGates^T, the large operand (packed once for both products):
-        //   dW_ih (rows, X) = dGates^T (rows, N) · x (N, X); dW_hh (rows, H) = dGates^T · s (N, H),
-        // s = a⟨t−1⟩ (ws.hidden row block t), except for the GRU's candidate rows: Γr·c⟨t−1⟩.
-        let dWIH = g + layout.weightIH.offset, dWHH = g + layout.weightHH.offset
+        //   dW_ih (rows, X_l) = dGates^T (rows, N) · input (N, X_l); dW_hh (rows, H) = dGates^T · s (N, H),
+        // s = a⟨t−1⟩ (lb.hidden row block t), except for the GRU's candidate rows: Γr·c⟨t−1⟩.
+        let dWIH = g + slots.weightIH.offset, dWHH = g + slots.weightHH.offset
         func weightGradients(rows: Range<Int>, states: UnsafePointer<Float>) {
             rk_sgemm_shared_a(1, Int32(rows.count), Int32(N), dGates + rows.lowerBound, Int32(GH),
-                              Int32(X), x, Int32(X), dWIH + rows.lowerBound * X, Int32(X),
+                              Int32(X), input, Int32(X), dWIH + rows.lowerBound * X, Int32(X),
                               Int32(H), states, Int32(H), dWHH + rows.lowerBound * H, Int32(H), 0)
         }
-        if config.cell == .gru {
-            weightGradients(rows: 0..<(2 * H), states: ws.hidden)
-            weightGradients(rows: (2 * H)..<GH, states: ws.extra)
-        } else {
-            weightGradients(rows: 0..<GH, states: ws.hidden)
-        }
-        if let dx {
-            // dx (N, X) = dGates (N, GH) · W_ih (GH, X)   (RNN eq. 4)
-            rk_sgemm(0, 0, Int32(N), Int32(X), Int32(GH), dGates, Int32(GH), p + layout.weightIH.offset, Int32(X), 0, dx, Int32(X))
+        switch config.cell {
+        case .gru:
+            weightGradients(rows: 0..<(2 * H), states: lb.hidden)
+            weightGradients(rows: (2 * H)..<GH, states: lb.extra)
+        case .gruResetAfter:
+            // The two sides have their own gradients: dW_ih = dGates^T · input, dW_hh = dgh^T · a⟨t−1⟩.
+            rk_sgemm(1, 0, Int32(GH), Int32(X), Int32(N), dGates, Int32(GH), input, Int32(X), 0, dWIH, Int32(X))
+            rk_sgemm(1, 0, Int32(GH), Int32(H), Int32(N), lb.recurrent, Int32(GH), lb.hidden, Int32(H), 0, dWHH, Int32(H))
+        case .rnn, .lstm:
+            weightGradients(rows: 0..<GH, states: lb.hidden)
         }
     }
 }

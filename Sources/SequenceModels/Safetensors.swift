@@ -1,8 +1,9 @@
-// Saving and loading a model as a safetensors file. For rnn and lstm the
-// tensor names, shapes and gate order are PyTorch's nn.RNN / nn.LSTM
-// state_dict (plus head.weight, head.bias), so a model trained here loads into
-// PyTorch with strict=True. The seed's GRU has no PyTorch twin and is saved
-// under names of its own (see README, "Weight layout").
+// Saving and loading a model as a safetensors file. For rnn, lstm and
+// gru_reset_after the tensor names, shapes and gate order are PyTorch's nn.RNN /
+// nn.LSTM / nn.GRU state_dict with num_layers = layers (weight_ih_l{k},
+// weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, plus head.weight, head.bias), so a
+// model trained here loads into PyTorch with strict=True. The seed's GRU has no
+// PyTorch twin and is saved under names of its own (see README, "Weight layout").
 //
 // Format: 8-byte little-endian header length, a JSON header
 // {"__metadata__": {...}, name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}},
@@ -33,22 +34,31 @@ public enum Safetensors {
     /// Metadata key holding the model configuration as JSON.
     public static let configKey = "runner.config"
 
+    /// The file names of layer k's tensors (weight_ih, weight_hh, the first bias, PyTorch's
+    /// bias_hh or nil): PyTorch's for rnn, lstm and gru_reset_after; the seed's GRU keeps
+    /// gru.weight_ih, gru.weight_hh, gru.bias (with _l{k} when there are several layers).
+    static func names(_ c: ModelConfig, layer k: Int) -> (String, String, String, String?) {
+        if c.cell == .gru {
+            let suffix = c.layers == 1 ? "" : "_l\(k)"
+            return ("gru.weight_ih" + suffix, "gru.weight_hh" + suffix, "gru.bias" + suffix, nil)
+        }
+        return ("weight_ih_l\(k)", "weight_hh_l\(k)", "bias_ih_l\(k)", "bias_hh_l\(k)")
+    }
+
     /// The file's tensors: (name, shape, values) in file order.
     static func tensors(of model: Model) -> [(String, [Int], [Float])] {
         let c = model.config, L = model.layout, p = model.parameters
         func values(_ s: TensorSlot) -> [Float] { Array(p[s.range]) }
-        var out: [(String, [Int], [Float])]
-        switch c.cell {
-        case .rnn, .lstm:
-            let gh = c.cell.gateCount * c.hiddenSize
-            out = [("weight_ih_l0", L.weightIH.shape, values(L.weightIH)),
-                   ("weight_hh_l0", L.weightHH.shape, values(L.weightHH)),
-                   ("bias_ih_l0", [gh], values(L.bias)),
-                   ("bias_hh_l0", [gh], [Float](repeating: 0, count: gh))]
-        case .gru:
-            out = [("gru.weight_ih", L.weightIH.shape, values(L.weightIH)),
-                   ("gru.weight_hh", L.weightHH.shape, values(L.weightHH)),
-                   ("gru.bias", L.bias.shape, values(L.bias))]
+        var out: [(String, [Int], [Float])] = []
+        for (k, layer) in L.layers.enumerated() {
+            let (wih, whh, bih, bhh) = names(c, layer: k)
+            out += [(wih, layer.weightIH.shape, values(layer.weightIH)),
+                    (whh, layer.weightHH.shape, values(layer.weightHH)),
+                    (bih, layer.bias.shape, values(layer.bias))]
+            if let bhh {
+                // rnn, lstm: the seed's single bias is PyTorch's bias_ih; bias_hh is zero.
+                out.append((bhh, layer.bias.shape, layer.biasHH.map(values) ?? [Float](repeating: 0, count: layer.bias.count)))
+            }
         }
         out.append(("head.weight", L.headWeight.shape, values(L.headWeight)))
         out.append(("head.bias", L.headBias.shape, values(L.headBias)))
@@ -125,18 +135,21 @@ public enum Safetensors {
         let L = ParameterLayout(config)
         var p = [Float](repeating: 0, count: L.totalCount)
         func put(_ slot: TensorSlot, _ values: [Float]) { p.replaceSubrange(slot.range, with: values) }
-        switch config.cell {
-        case .rnn, .lstm:
-            let gh = config.cell.gateCount * config.hiddenSize
-            put(L.weightIH, try read("weight_ih_l0", L.weightIH.shape))
-            put(L.weightHH, try read("weight_hh_l0", L.weightHH.shape))
-            // PyTorch has two biases where the seed has one: they add.
-            let bih = try read("bias_ih_l0", [gh]), bhh = try read("bias_hh_l0", [gh])
-            put(L.bias, zip(bih, bhh).map { $0 + $1 })
-        case .gru:
-            put(L.weightIH, try read("gru.weight_ih", L.weightIH.shape))
-            put(L.weightHH, try read("gru.weight_hh", L.weightHH.shape))
-            put(L.bias, try read("gru.bias", L.bias.shape))
+        for (k, layer) in L.layers.enumerated() {
+            let (wih, whh, bih, bhh) = names(config, layer: k)
+            put(layer.weightIH, try read(wih, layer.weightIH.shape))
+            put(layer.weightHH, try read(whh, layer.weightHH.shape))
+            let first = try read(bih, layer.bias.shape)
+            switch (bhh, layer.biasHH) {
+            case (let name?, let slot?):
+                put(layer.bias, first)
+                put(slot, try read(name, slot.shape))
+            case (let name?, nil):
+                // PyTorch has two biases where the seed has one: they add.
+                put(layer.bias, zip(first, try read(name, layer.bias.shape)).map { $0 + $1 })
+            default:
+                put(layer.bias, first)
+            }
         }
         put(L.headWeight, try read("head.weight", L.headWeight.shape))
         put(L.headBias, try read("head.bias", L.headBias.shape))

@@ -8,29 +8,32 @@ import CKernels
 public enum TrainingBenchmark {
     public struct Result: Sendable {
         public var cell: CellKind
-        public var hidden: Int, batch: Int, steps: Int, input: Int, classes: Int
+        public var hidden: Int, batch: Int, steps: Int, input: Int, classes: Int, layers: Int
         public var tokensPerSecond: Double
         public var gflops: Double
 
         /// The line format of torch_rnn_bench.py.
         public var line: String {
-            let name = cell.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
-            return name + " H=" + String(format: "%4d", hidden) + " B=\(batch) T=\(steps) X=\(input) V=\(classes): "
+            let name = cell.rawValue + String(repeating: " ", count: max(0, 5 - cell.rawValue.count))
+            return name + " H=" + String(format: "%4d", hidden) + (layers > 1 ? " L=\(layers)" : "") + " B=\(batch) T=\(steps) X=\(input) V=\(classes): "
                 + String(format: "%10.0f tok/s %7.1f GFLOP/s", tokensPerSecond, gflops)
         }
     }
 
-    /// torch_rnn_bench.py's flops(): forward GEMM work times three.
-    public static func flops(cell: CellKind, batch: Int, steps: Int, input: Int, hidden: Int, classes: Int) -> Double {
-        let forward = 2.0 * Double(batch * steps * (input + hidden) * cell.gateCount * hidden) + 2.0 * Double(batch * steps * hidden * classes)
+    /// torch_rnn_bench.py's flops(): forward GEMM work times three; layer 1 reads X inputs,
+    /// each further layer the H outputs of the one below.
+    public static func flops(cell: CellKind, batch: Int, steps: Int, input: Int, hidden: Int, classes: Int, layers: Int = 1) -> Double {
+        let recurrent = (input + hidden) + (layers - 1) * (hidden + hidden)
+        let forward = 2.0 * Double(batch * steps * recurrent * cell.gateCount * hidden) + 2.0 * Double(batch * steps * hidden * classes)
         return 3 * forward
     }
 
     /// The name of the GEMM path the kernels use on this CPU.
     public static var kernelPath: String { String(cString: rk_sgemm_path()) }
 
-    public static func run(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int, reps: Int) -> Result {
-        let model = Model(config: ModelConfig(cell: cell, inputSize: input, hiddenSize: hidden, outputSize: classes, seed: 0))
+    public static func run(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int, reps: Int,
+                           layers: Int = 1) -> Result {
+        let model = Model(config: ModelConfig(cell: cell, inputSize: input, hiddenSize: hidden, outputSize: classes, seed: 0, layers: layers))
         var rng = Xoshiro256(seed: 0)
         let x = (0..<(steps * batch * input)).map { _ in Float(rng.normal()) }
         let y = (0..<(steps * batch)).map { _ in Int32(rng.nextInt(below: classes)) }
@@ -45,8 +48,8 @@ public enum TrainingBenchmark {
         let start = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<reps { step() }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(reps)
-        let f = flops(cell: cell, batch: batch, steps: steps, input: input, hidden: hidden, classes: classes)
-        return Result(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes,
+        let f = flops(cell: cell, batch: batch, steps: steps, input: input, hidden: hidden, classes: classes, layers: layers)
+        return Result(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes, layers: layers,
                       tokensPerSecond: Double(batch * steps) / seconds, gflops: f / seconds / 1e9)
     }
 }

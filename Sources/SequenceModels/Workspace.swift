@@ -2,6 +2,43 @@
 // while (T, B) fits their capacity: no allocation inside the time loop, and
 // none for a short last batch or a shorter sequence.
 
+/// The buffers of one recurrent layer (N = T·B positions).
+final class LayerBuffers {
+    /// (N, G·H): input projections (no bias), then the gate activations; the backward sweep
+    /// replaces each step's block by the gates' pre-activation gradients dGates (for
+    /// gru_reset_after the input side's).
+    let gates: UnsafeMutablePointer<Float>
+    /// gru_reset_after only, (N, 3H): a⟨t−1⟩·W_hhᵀ (no bias) per step, then the recurrent
+    /// side's pre-activation gradients.
+    let recurrent: UnsafeMutablePointer<Float>
+    /// ((T+1)·B, H): hidden states a⟨0⟩...a⟨T⟩, a⟨0⟩ the initial state.
+    let hidden: UnsafeMutablePointer<Float>
+    /// ((T+1)·B, H): LSTM cell states c⟨0⟩...c⟨T⟩.
+    let cell: UnsafeMutablePointer<Float>
+    /// (N, H): LSTM tanh(c⟨t⟩), or GRU Γr·c⟨t−1⟩.
+    let extra: UnsafeMutablePointer<Float>
+    /// (N, H): dL/d(this layer's output a⟨t⟩) from above (the head or the next layer's input
+    /// projection); the backward sweep adds the gradient flowing back from step t+1 into row
+    /// block t before step t reads it.
+    let dHidden: UnsafeMutablePointer<Float>
+    /// With dropout, (N, H): this step's mask of the layer's output, and the output times it
+    /// (what the layer above or the head reads).
+    let mask: UnsafeMutablePointer<Float>
+    let dropped: UnsafeMutablePointer<Float>
+
+    init(config: ModelConfig, steps: Int, batchSize: Int, make: (Int) -> UnsafeMutablePointer<Float>) {
+        let n = steps * batchSize, h = config.hiddenSize, gh = config.cell.gateCount * h
+        gates = make(n * gh)
+        recurrent = make(config.cell == .gruResetAfter ? n * gh : 0)
+        hidden = make((steps + 1) * batchSize * h)
+        cell = make(config.cell == .lstm ? (steps + 1) * batchSize * h : 0)
+        extra = make(config.cell == .rnn || config.cell == .gruResetAfter ? 0 : n * h)
+        dHidden = make(n * h)
+        mask = make(config.dropout > 0 ? n * h : 0)
+        dropped = make(config.dropout > 0 ? n * h : 0)
+    }
+}
+
 final class Workspace {
     /// The shape of the batch being processed (at most the capacity).
     var steps: Int, batchSize: Int
@@ -14,20 +51,10 @@ final class Workspace {
         steps * batchSize <= positionCapacity && (steps + 1) * batchSize <= stateCapacity && batchSize <= batchCapacity
     }
 
-    /// (N, G·H) with N = T·B: input projections (no bias), then the gate activations; the
-    /// backward sweep replaces each step's block by the gates' pre-activation gradients dGates.
-    let gates: UnsafeMutablePointer<Float>
-    /// ((T+1)·B, H): hidden states a⟨0⟩...a⟨T⟩, a⟨0⟩ the initial state.
-    let hidden: UnsafeMutablePointer<Float>
-    /// ((T+1)·B, H): LSTM cell states c⟨0⟩...c⟨T⟩.
-    let cell: UnsafeMutablePointer<Float>
-    /// (N, H): LSTM tanh(c⟨t⟩), or GRU Γr·c⟨t−1⟩.
-    let extra: UnsafeMutablePointer<Float>
+    /// One per layer, bottom first.
+    let layers: [LayerBuffers]
     /// (N, V): head outputs; for softmax heads probabilities, then dL/dz.
     let logits: UnsafeMutablePointer<Float>
-    /// (N, H): dL/da⟨t⟩ from the head; the backward sweep adds the gradient flowing back
-    /// from step t+1 into row block t before step t reads it.
-    let dHidden: UnsafeMutablePointer<Float>
     /// (B, H): sink for the GRU kernels' terms of dL/da⟨0⟩ at step 0 (the initial state's
     /// gradient is not needed, so nothing reads it).
     let daNext: UnsafeMutablePointer<Float>
@@ -42,7 +69,7 @@ final class Workspace {
         stateCapacity = (steps + 1) * batchSize
         batchCapacity = batchSize
         capacitySteps = steps
-        let n = steps * batchSize, h = config.hiddenSize, gh = config.cell.gateCount * h, v = config.outputSize
+        let n = steps * batchSize, h = config.hiddenSize, v = config.outputSize
         var all: [UnsafeMutablePointer<Float>] = []
         func make(_ count: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
@@ -50,12 +77,8 @@ final class Workspace {
             all.append(p)
             return p
         }
-        gates = make(n * gh)
-        hidden = make((steps + 1) * batchSize * h)
-        cell = make(config.cell == .lstm ? (steps + 1) * batchSize * h : 0)
-        extra = make(config.cell == .rnn ? 0 : n * h)
+        layers = (0..<config.layers).map { _ in LayerBuffers(config: config, steps: steps, batchSize: batchSize, make: make) }
         logits = make(n * v)
-        dHidden = make(n * h)
         daNext = make(batchSize * h)
         dcNext = make(batchSize * h)
         self.all = all

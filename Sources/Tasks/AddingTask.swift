@@ -21,13 +21,16 @@ public struct AddingTask: SequenceTask {
     public let dataSeed: UInt64
     public let trainExamples: [Example]
     public let validationExamples: [Example]
+    /// The test split: `testSize` sequences (default `valSize`) from their own stream of `dataSeed`.
+    public let testExamples: [Example]
 
-    public init(length: Int, trainSize: Int, valSize: Int, dataSeed: UInt64) {
-        precondition(length >= 2 && trainSize > 0 && valSize > 0, "invalid adding parameters")
+    public init(length: Int, trainSize: Int, valSize: Int, testSize: Int? = nil, dataSeed: UInt64) {
+        precondition(length >= 2 && trainSize > 0 && valSize > 0 && (testSize ?? 1) >= 0, "invalid adding parameters")
         self.length = length
         self.dataSeed = dataSeed
         trainExamples = AddingTask.generate(count: trainSize, length: length, seed: mixSeed(dataSeed, 1))
         validationExamples = AddingTask.generate(count: valSize, length: length, seed: mixSeed(dataSeed, 2))
+        testExamples = AddingTask.generate(count: testSize ?? valSize, length: length, seed: mixSeed(dataSeed, 3))
     }
 
     static func generate(count: Int, length: Int, seed: UInt64) -> [Example] {
@@ -49,7 +52,8 @@ public struct AddingTask: SequenceTask {
     public var metricHigherIsBetter: Bool { false }
     public var baseline: TaskBaseline {
         TaskBaseline(loss: 1.0 / 6.0, metric: 1.0 / 6.0,
-                     explanation: "always predicting 1: expected MSE 1/6")
+                     explanation: "always predicting 1: expected MSE 1/6",
+                     testLoss: testExamples.isEmpty ? nil : 1.0 / 6.0, testMetric: testExamples.isEmpty ? nil : 1.0 / 6.0)
     }
 
     public var trainExampleCount: Int { trainExamples.count }
@@ -57,6 +61,8 @@ public struct AddingTask: SequenceTask {
 
     public func makeTrainBatch(examples: [Int]) -> Batch { makeBatch(examples.map { trainExamples[$0] }) }
     public func makeValidationBatch(examples: [Int]) -> Batch { makeBatch(examples.map { validationExamples[$0] }) }
+    public var testExampleCount: Int { testExamples.count }
+    public func makeTestBatch(examples: [Int]) -> Batch { makeBatch(examples.map { testExamples[$0] }) }
 
     func makeBatch(_ examples: [Example]) -> Batch {
         let batchSize = examples.count

@@ -27,13 +27,16 @@ public struct CopyMemoryTask: SequenceTask {
     /// The 10 symbols (each in 1...8) of each sequence.
     public let trainSymbols: [[Int32]]
     public let validationSymbols: [[Int32]]
+    /// The test split: `testSize` sequences (default `valSize`) from their own stream of `dataSeed`.
+    public let testSymbols: [[Int32]]
 
-    public init(length: Int, trainSize: Int, valSize: Int, dataSeed: UInt64) {
-        precondition(length >= 1 && trainSize > 0 && valSize > 0, "invalid copy parameters")
+    public init(length: Int, trainSize: Int, valSize: Int, testSize: Int? = nil, dataSeed: UInt64) {
+        precondition(length >= 1 && trainSize > 0 && valSize > 0 && (testSize ?? 1) >= 0, "invalid copy parameters")
         self.length = length
         self.dataSeed = dataSeed
         trainSymbols = CopyMemoryTask.generate(count: trainSize, seed: mixSeed(dataSeed, 1))
         validationSymbols = CopyMemoryTask.generate(count: valSize, seed: mixSeed(dataSeed, 2))
+        testSymbols = CopyMemoryTask.generate(count: testSize ?? valSize, seed: mixSeed(dataSeed, 3))
     }
 
     static func generate(count: Int, seed: UInt64) -> [[Int32]] {
@@ -53,8 +56,10 @@ public struct CopyMemoryTask: SequenceTask {
     public var metricName: String { "copy_accuracy" }
     public var metricHigherIsBetter: Bool { true }
     public var baseline: TaskBaseline {
-        TaskBaseline(loss: 10 * log(8.0) / Double(length + 20), metric: 1.0 / 8.0,
-                     explanation: "blanks predicted, then uniform over the 8 symbols: 10·ln 8/(T+20); accuracy 1/8")
+        let loss = 10 * log(8.0) / Double(length + 20)
+        return TaskBaseline(loss: loss, metric: 1.0 / 8.0,
+                            explanation: "blanks predicted, then uniform over the 8 symbols: 10·ln 8/(T+20); accuracy 1/8",
+                            testLoss: testSymbols.isEmpty ? nil : loss, testMetric: testSymbols.isEmpty ? nil : 1.0 / 8.0)
     }
 
     public var trainExampleCount: Int { trainSymbols.count }
@@ -62,6 +67,8 @@ public struct CopyMemoryTask: SequenceTask {
 
     public func makeTrainBatch(examples: [Int]) -> Batch { makeBatch(examples.map { trainSymbols[$0] }) }
     public func makeValidationBatch(examples: [Int]) -> Batch { makeBatch(examples.map { validationSymbols[$0] }) }
+    public var testExampleCount: Int { testSymbols.count }
+    public func makeTestBatch(examples: [Int]) -> Batch { makeBatch(examples.map { testSymbols[$0] }) }
 
     func makeBatch(_ sequences: [[Int32]]) -> Batch {
         let batchSize = sequences.count

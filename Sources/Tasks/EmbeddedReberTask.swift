@@ -103,20 +103,27 @@ public struct EmbeddedReberTask: SequenceTask {
     public let dataSeed: UInt64
     public let trainStrings: [[Int]]
     public let validationStrings: [[Int]]
+    /// The test split: `testSize` strings (default `valSize`) from their own stream of `dataSeed`.
+    public let testStrings: [[Int]]
     public let baseline: TaskBaseline
 
-    public init(trainSize: Int, valSize: Int, maxLength: Int, dataSeed: UInt64) {
-        precondition(trainSize > 0 && valSize > 0 && maxLength >= EmbeddedReberGrammar.minimumLength,
+    public init(trainSize: Int, valSize: Int, testSize: Int? = nil, maxLength: Int, dataSeed: UInt64) {
+        precondition(trainSize > 0 && valSize > 0 && (testSize ?? 1) >= 0 && maxLength >= EmbeddedReberGrammar.minimumLength,
                      "invalid reber parameters")
         self.maxLength = maxLength
         self.dataSeed = dataSeed
         trainStrings = EmbeddedReberTask.generate(count: trainSize, maxLength: maxLength, seed: mixSeed(dataSeed, 1))
         validationStrings = EmbeddedReberTask.generate(count: valSize, maxLength: maxLength, seed: mixSeed(dataSeed, 2))
+        testStrings = EmbeddedReberTask.generate(count: testSize ?? valSize, maxLength: maxLength, seed: mixSeed(dataSeed, 3))
         let loss = unigramCrossEntropy(train: trainStrings.map { $0.dropFirst() },
                                        validation: validationStrings.map { $0.dropFirst() },
                                        classes: EmbeddedReberGrammar.symbols.count)
+        let testLoss = testStrings.isEmpty ? nil
+            : unigramCrossEntropy(train: trainStrings.map { $0.dropFirst() }, validation: testStrings.map { $0.dropFirst() },
+                                  classes: EmbeddedReberGrammar.symbols.count)
         baseline = TaskBaseline(loss: loss, metric: 0.5,
-                                explanation: "loss: unigram frequencies of training symbols; metric: T or P at random")
+                                explanation: "loss: unigram frequencies of training symbols; metric: T or P at random",
+                                testLoss: testLoss, testMetric: testStrings.isEmpty ? nil : 0.5)
     }
 
     static func generate(count: Int, maxLength: Int, seed: UInt64) -> [[Int]] {
@@ -142,6 +149,8 @@ public struct EmbeddedReberTask: SequenceTask {
 
     public func makeTrainBatch(examples: [Int]) -> Batch { makeBatch(examples.map { trainStrings[$0] }) }
     public func makeValidationBatch(examples: [Int]) -> Batch { makeBatch(examples.map { validationStrings[$0] }) }
+    public var testExampleCount: Int { testStrings.count }
+    public func makeTestBatch(examples: [Int]) -> Batch { makeBatch(examples.map { testStrings[$0] }) }
 
     func makeBatch(_ strings: [[Int]]) -> Batch {
         let batchSize = strings.count

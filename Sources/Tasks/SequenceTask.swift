@@ -11,11 +11,16 @@ public struct TaskBaseline: Sendable, Equatable, Codable {
     public var metric: Double?
     /// One line saying which predictor the baseline is, for reports.
     public var explanation: String
+    /// The same predictor scored on the test split; nil without one.
+    public var testLoss: Double?
+    public var testMetric: Double?
 
-    public init(loss: Double?, metric: Double?, explanation: String) {
+    public init(loss: Double?, metric: Double?, explanation: String, testLoss: Double? = nil, testMetric: Double? = nil) {
         self.loss = loss
         self.metric = metric
         self.explanation = explanation
+        self.testLoss = testLoss
+        self.testMetric = testMetric
     }
 }
 
@@ -66,9 +71,19 @@ public protocol SequenceTask: Sendable {
     func makeTrainBatch(examples: [Int]) -> Batch
     /// Builds one validation batch from the given example indices, in that order.
     func makeValidationBatch(examples: [Int]) -> Batch
+    /// Number of test examples; 0 when the task has no test split.
+    var testExampleCount: Int { get }
+    /// Builds one test batch from the given example indices, in that order.
+    func makeTestBatch(examples: [Int]) -> Batch
 
     /// A fresh accumulator of the task's metric.
     func makeMetric() -> any TaskMetric
+
+    /// The batches of an epoch and of the held-out splits (default implementations below;
+    /// stateful tasks lay out contiguous windows whose state carries from batch to batch).
+    func trainBatches(batchSize: Int, epoch: Int, shuffleSeed: UInt64) -> BatchList
+    func validationBatches(batchSize: Int) -> BatchList
+    func testBatches(batchSize: Int) -> BatchList
 
     /// The character vocabulary, for tasks over text (charlm); nil otherwise.
     var characterVocabulary: CharVocabulary? { get }
@@ -79,6 +94,8 @@ public protocol SequenceTask: Sendable {
 
 extension SequenceTask {
     public var characterVocabulary: CharVocabulary? { nil }
+    public var testExampleCount: Int { 0 }
+    public func makeTestBatch(examples: [Int]) -> Batch { preconditionFailure("\(name) has no test split") }
 
     /// For tasks whose sequences all have one length: the length of the first training example.
     public var maxSequenceSteps: Int { trainExampleCount > 0 ? makeTrainBatch(examples: [0]).steps : 1 }
@@ -86,6 +103,11 @@ extension SequenceTask {
     /// The training batches of one epoch, built lazily (one batch in memory at a time
     /// when iterated). Deterministic in (data, epoch, shuffleSeed).
     public func trainBatches(batchSize: Int, epoch: Int, shuffleSeed: UInt64) -> BatchList {
+        statelessTrainBatches(batchSize: batchSize, epoch: epoch, shuffleSeed: shuffleSeed)
+    }
+
+    /// The shuffled training examples of an epoch in batches of `batchSize` (see the contract above).
+    func statelessTrainBatches(batchSize: Int, epoch: Int, shuffleSeed: UInt64) -> BatchList {
         precondition(batchSize > 0, "batch size must be positive")
         let order = epochOrder(count: trainExampleCount, epoch: epoch, shuffleSeed: shuffleSeed)
         var plan: [[Int]] = []
@@ -101,9 +123,15 @@ extension SequenceTask {
 
     /// The validation batches: every validation example once, in data order,
     /// the last batch possibly short.
-    public func validationBatches(batchSize: Int) -> BatchList {
+    public func validationBatches(batchSize: Int) -> BatchList { statelessHeldOutBatches(.validation, batchSize: batchSize) }
+
+    /// The test batches, like the validation ones; empty when the task has no test split.
+    public func testBatches(batchSize: Int) -> BatchList { statelessHeldOutBatches(.test, batchSize: batchSize) }
+
+    /// Every example of a held-out split once, in data order, in batches of `batchSize`.
+    func statelessHeldOutBatches(_ split: BatchList.Split, batchSize: Int) -> BatchList {
         precondition(batchSize > 0, "batch size must be positive")
-        let count = validationExampleCount
+        let count = split == .test ? testExampleCount : validationExampleCount
         var plan: [[Int]] = []
         var start = 0
         while start < count {
@@ -111,7 +139,7 @@ extension SequenceTask {
             plan.append(Array(start..<end))
             start = end
         }
-        return BatchList(task: self, split: .validation, batchExamples: plan)
+        return BatchList(task: self, split: split, batchExamples: plan)
     }
 
     /// Tokens a batch counts for tokens/s: every position the cell runs over,
@@ -139,20 +167,46 @@ func mixSeed(_ a: UInt64, _ b: UInt64) -> UInt64 {
 
 /// The batches of one split, each built on demand from its example indices.
 public struct BatchList: RandomAccessCollection, Sendable {
-    public enum Split: Sendable { case train, validation }
+    public enum Split: Sendable { case train, validation, test }
 
     public let task: any SequenceTask
     public let split: Split
     /// The example indices of each batch.
     public let batchExamples: [[Int]]
+    /// Stateful truncated BPTT: `continuesState[i]` is true when batch i starts from the
+    /// recurrent state batch i − 1 ended in (gradients cut at the edge); false: from zeros.
+    public let continuesState: [Bool]
+    /// Builds batch i when the task lays its batches out itself (stateful windows).
+    let builder: (@Sendable (Int) -> Batch)?
+
+    public init(task: any SequenceTask, split: Split, batchExamples: [[Int]]) {
+        self.task = task
+        self.split = split
+        self.batchExamples = batchExamples
+        continuesState = [Bool](repeating: false, count: batchExamples.count)
+        builder = nil
+    }
+
+    /// Batches built by `builder`, each continuing the previous one's state where `continuesState` says.
+    init(task: any SequenceTask, split: Split, batchExamples: [[Int]], continuesState: [Bool],
+         builder: @escaping @Sendable (Int) -> Batch) {
+        precondition(continuesState.count == batchExamples.count)
+        self.task = task
+        self.split = split
+        self.batchExamples = batchExamples
+        self.continuesState = continuesState
+        self.builder = builder
+    }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { batchExamples.count }
 
     public subscript(position: Int) -> Batch {
+        if let builder { return builder(position) }
         switch split {
         case .train: return task.makeTrainBatch(examples: batchExamples[position])
         case .validation: return task.makeValidationBatch(examples: batchExamples[position])
+        case .test: return task.makeTestBatch(examples: batchExamples[position])
         }
     }
 }

@@ -34,6 +34,9 @@ struct ParameterReader {
         report(field: field, value.map { "expected \(expected), got \(shortJSON($0))" } ?? "missing (expected \(expected))")
     }
 
+    /// Marks a field as known without reading it.
+    mutating func noteKnown(_ field: String) { knownFields.append(field) }
+
     /// A problem at `task.<field>`, or at `task` when it concerns several fields.
     mutating func report(field: String? = nil, _ message: String) {
         problems.append(TaskProblem(path: field.map { "task.\($0)" } ?? "task", message: message))

@@ -10,11 +10,15 @@ extension Runner {
             One step = forward over T steps, softmax cross-entropy at every step, backward through \
             time and a plain SGD update, on random dense inputs. Prints the same lines as \
             ../shared/reference/torch_rnn_bench.py (same FLOP formula), so run the two back to back \
-            and compare line by line. Use a release build: swift run -c release runner bench
+            and compare line by line (with --layers N, against torch_rnn_bench.py --layers N; its \
+            gru line is PyTorch's reset-after GRU, the like-for-like comparison for gru_reset_after). \
+            Use a release build: swift run -c release runner bench
             """)
 
-        @Option(help: "Comma-separated cells.")
-        var cells: String = "gru,lstm"
+        @Option(help: "Comma-separated cells (rnn, gru, gru_reset_after, lstm).")
+        var cells: String = "gru,gru_reset_after,lstm"
+        @Option(help: "Stacked recurrent layers (1-4).")
+        var layers: Int = 1
         @Option(help: "Comma-separated hidden sizes.")
         var hidden: String = "64,128,256,512"
         @Option(help: "Batch size B.")
@@ -30,7 +34,7 @@ extension Runner {
 
         func parsedCells() throws -> [CellKind] {
             try cells.split(separator: ",").map {
-                guard let c = CellKind(rawValue: String($0)) else { throw ValidationError("--cells: unknown cell '\($0)' (expected rnn, gru or lstm)") }
+                guard let c = CellKind(rawValue: String($0)) else { throw ValidationError("--cells: unknown cell '\($0)' (expected rnn, gru, gru_reset_after or lstm)") }
                 return c
             }
         }
@@ -48,12 +52,13 @@ extension Runner {
             for (name, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes), ("--reps", reps)] where v <= 0 {
                 throw ValidationError("\(name) must be positive, got \(v)")
             }
+            guard (1...4).contains(layers) else { throw ValidationError("--layers must be from 1 to 4, got \(layers)") }
             try SizeChecks.requireAtMost(65_536, [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes)]
                                          + parsedHidden().map { ("--hidden", $0) })
             try SizeChecks.requireAtMost(1_000_000, [("--reps", reps)])
             for cell in try parsedCells() {
                 for h in try parsedHidden() {
-                    try SizeChecks.requireFits(ModelConfig(cell: cell, inputSize: input, hiddenSize: h, outputSize: classes),
+                    try SizeChecks.requireFits(ModelConfig(cell: cell, inputSize: input, hiddenSize: h, outputSize: classes, layers: layers),
                                                steps: steps, batch: batch)
                 }
             }
@@ -63,7 +68,7 @@ extension Runner {
             print("runner: kernels=\(TrainingBenchmark.kernelPath) threads=1")
             for cell in try parsedCells() {
                 for h in try parsedHidden() {
-                    let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes, reps: reps)
+                    let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes, reps: reps, layers: layers)
                     print(r.line)
                 }
             }

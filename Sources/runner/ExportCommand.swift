@@ -1,5 +1,5 @@
 // `runner export --run ID`: a trained run's weights as a safetensors file
-// (PyTorch's state_dict names for rnn and lstm; see README, "Weight layout").
+// (PyTorch's state_dict names for rnn, lstm and gru_reset_after; see README, "Weight layout").
 import ArgumentParser
 import Experiments
 import Foundation
@@ -11,10 +11,12 @@ extension Runner {
         static let configuration = CommandConfiguration(
             abstract: "Write a run's trained weights as a safetensors file.",
             discussion: """
-            Takes the run's latest checkpoint from the database. rnn and lstm models use \
-            PyTorch's nn.RNN / nn.LSTM state_dict names (weight_ih_l0, weight_hh_l0, bias_ih_l0, \
-            bias_hh_l0) plus head.weight and head.bias, and load there with strict=True; the \
-            seed's GRU uses the names gru.weight_ih, gru.weight_hh, gru.bias (gate order r, u, c).
+            Takes the run's latest checkpoint from the database. rnn, lstm and gru_reset_after \
+            models use PyTorch's nn.RNN / nn.LSTM / nn.GRU state_dict names with num_layers = the \
+            run's layers (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}) plus \
+            head.weight and head.bias, and load there with strict=True; the seed's GRU uses the \
+            names gru.weight_ih, gru.weight_hh, gru.bias (gate order r, u, c; with _l{k} after \
+            each when the model has several layers).
             """)
 
         @OptionGroup var database: DatabasePathOption

@@ -60,7 +60,8 @@ final class SizeLimitTests: XCTestCase {
         let p = 4 * 4 * 2 + 4 * 4 * 4 + 4 * 4 + 1 * 4 + 1    // G·H·X + G·H·H + G·H + V·H + V
         let n = 10 * 2
         let floats = 2 * p + 2 * p + p + 2 * (p + 2 * p)      // weights, gradients, adam, packed, checkpoint
-            + n * 16 + 2 * (11 * 2 * 4) + 2 * n * 4 + n * 1 + 2 * 2 * 4 + n * (2 + 1)
+            + (2 * n * 16 + 2 * (11 * 2 * 4) + 4 * n * 4)         // one layer: gates, states, extras, masks
+            + n * 1 + 2 * 2 * 4 + n * (2 + 1)                     // logits, carried gradients, data
         let estimate = MemoryEstimate(config: config, task: task)
         XCTAssertEqual(estimate.bytes, 4 * floats)
         XCTAssertEqual(estimate.steps, 10)

@@ -44,7 +44,7 @@ final class SpecValidationTests: XCTestCase {
                        [#"random.lr: unknown field "loguniform"; did you mean 'log_uniform'?"#])
         // Nothing close: the valid names are listed instead.
         XCTAssertEqual(problems(spec(train: #"{"zzzzzzzz": 1}"#)), [
-            #"train: unknown field "zzzzzzzz" (valid: cell, hidden, lr, seed, batch, epochs, optimizer, momentum, clip_norm, clip_value, forget_bias)"#,
+            #"train: unknown field "zzzzzzzz" (valid: cell, hidden, lr, seed, batch, epochs, optimizer, momentum, clip_norm, clip_value, forget_bias, layers, dropout)"#,
         ])
     }
 
@@ -52,7 +52,7 @@ final class SpecValidationTests: XCTestCase {
         XCTAssertEqual(problems(spec(train: #"{"hidden": "32"}"#)), [#"train.hidden: expected a positive integer, got a string "32""#])
         XCTAssertEqual(problems(spec(train: #"{"hidden": 3.5}"#)), ["train.hidden: expected a positive integer, got 3.5"])
         XCTAssertEqual(problems(spec(train: #"{"lr": true}"#)), ["train.lr: expected a positive number, got a boolean true"])
-        XCTAssertEqual(problems(spec(train: #"{"cell": 3}"#)), ["train.cell: expected a string (rnn, gru or lstm), got a number 3"])
+        XCTAssertEqual(problems(spec(train: #"{"cell": 3}"#)), ["train.cell: expected a string (rnn, gru, gru_reset_after or lstm), got a number 3"])
         XCTAssertEqual(problems(spec(train: #"{"epochs": null}"#)), ["train.epochs: expected a positive integer, got null"])
         XCTAssertEqual(problems(spec(grid: #"{"lr": 0.1}"#)), ["grid.lr: expected a list of values (each a positive number), got a number 0.1"])
         XCTAssertEqual(problems(spec(grid: #"{"hidden": [8, "16"]}"#)), [#"grid.hidden[1]: expected a positive integer, got a string "16""#])
@@ -92,9 +92,9 @@ final class SpecValidationTests: XCTestCase {
 
     func testUnknownCellAndOptimizer() {
         XCTAssertEqual(problems(spec(grid: #"{"cell": ["gru", "grux"]}"#)),
-                       [#"grid.cell[1]: unknown cell "grux" (expected one of rnn, gru, lstm; did you mean 'gru'?)"#])
+                       [#"grid.cell[1]: unknown cell "grux" (expected one of rnn, gru, gru_reset_after, lstm; did you mean 'gru'?)"#])
         XCTAssertEqual(problems(spec(train: #"{"cell": "transformer"}"#)),
-                       [#"train.cell: unknown cell "transformer" (expected one of rnn, gru, lstm)"#])
+                       [#"train.cell: unknown cell "transformer" (expected one of rnn, gru, gru_reset_after, lstm)"#])
         XCTAssertEqual(problems(spec(train: #"{"optimizer": "adamw"}"#)),
                        [#"train.optimizer: unknown optimizer "adamw" (expected one of sgd, momentum, adam; did you mean 'adam'?)"#])
     }
@@ -154,7 +154,7 @@ final class SpecValidationTests: XCTestCase {
             #"train: unknown field "hiden"; did you mean 'hidden'?"#,
             "train.lr: must be a positive number, got -1",
             #"train.optimizer: unknown optimizer "adamw" (expected one of sgd, momentum, adam; did you mean 'adam'?)"#,
-            #"grid.cell[1]: unknown cell "lstn" (expected one of rnn, gru, lstm; did you mean 'lstm'?)"#,
+            #"grid.cell[1]: unknown cell "lstn" (expected one of rnn, gru, gru_reset_after, lstm; did you mean 'lstm'?)"#,
             "grid.seed: empty list (give at least one value, or remove the field)",
         ])
     }

@@ -14,14 +14,15 @@ final class SchemaTests: XCTestCase {
             XCTAssertEqual(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'view'"), ["run_summary"])
             XCTAssertEqual(try db.columns(in: "sweeps").map(\.name),
                            ["id", "name", "spec_json", "created_at", "task", "metric_name",
-                            "metric_higher_is_better", "baseline_loss", "baseline_metric"])
+                            "metric_higher_is_better", "baseline_loss", "baseline_metric",
+                            "baseline_test_loss", "baseline_test_metric"])
             XCTAssertEqual(try db.columns(in: "runs").map(\.name),
                            ["id", "sweep_id", "plan_index", "config_hash", "config_json", "task", "cell",
                             "hidden", "lr", "seed", "status", "param_count", "epochs_planned", "started_at",
                             "finished_at", "error", "worker", "heartbeat_at"])
             XCTAssertEqual(try db.columns(in: "epochs").map(\.name),
                            ["run_id", "epoch", "train_loss", "val_loss", "val_metric", "grad_norm",
-                            "seconds", "tokens_per_second", "val_details"])
+                            "seconds", "tokens_per_second", "val_details", "test_loss", "test_metric"])
             XCTAssertEqual(try db.columns(in: "checkpoints").map(\.name), ["run_id", "epoch", "state"])
             XCTAssertEqual(try db.columns(in: "run_summary").map(\.name),
                            ["run_id", "sweep", "cell", "hidden", "lr", "seed", "status", "epochs",

@@ -1,5 +1,6 @@
 // The `--dry-run` plan of every spec in experiments/, byte for byte: run index, config hash,
-// fields and parameter count. The charlm spec reads "../Sources"; here that folder holds a
+// fields and parameter count. The polyphony spec reads the committed experiments/data/polyphony.npz.
+// The charlm spec reads "../Sources"; here that folder holds a
 // fixed text written by the test, so the plan depends on the spec alone, not on the
 // repository's own sources.
 //
@@ -24,7 +25,10 @@ final class GoldenDryRunTests: XCTestCase {
             .write(to: corpus.appendingPathComponent("text.txt"), atomically: true, encoding: .utf8)
         let specs = try FileManager.default.contentsOfDirectory(atPath: Self.experimentsFolder.path)
             .filter { $0.hasSuffix(".json") }.sorted()
-        XCTAssertEqual(specs, ["adding.json", "charlm.json", "copy.json", "grid.json", "reber.json"])
+        XCTAssertEqual(specs, ["adding.json", "charlm.json", "copy.json", "grid.json", "polyphony.json", "reber.json"])
+        // The data the sequences spec reads (committed beside the specs).
+        try FileManager.default.copyItem(at: Self.experimentsFolder.appendingPathComponent("data"),
+                                         to: experiments.appendingPathComponent("data"))
         for spec in specs {
             try FileManager.default.copyItem(at: Self.experimentsFolder.appendingPathComponent(spec),
                                              to: experiments.appendingPathComponent(spec))

@@ -16,7 +16,7 @@ final class ForwardByHandTests: XCTestCase {
         var state = m.initialState(batchSize: 1)
         let fast = m.predict(inputs: [1, 2], steps: 2, state: &state)
         // Reference: a⟨t⟩ recovered from the forward steps.
-        let p = m.parameters.map(Double.init), L = m.layout
+        let p = m.parameters.map(Double.init), L = m.layout.layers[0]
         var a = [0.0, 0.0], c = [0.0, 0.0], ref: [Double] = []
         for x in [1.0, 2.0] {
             let s = ReferenceModel.forwardStep(m.config, L, p, x: [x], aPrev: a, cPrev: c)

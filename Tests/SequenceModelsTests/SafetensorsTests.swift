@@ -18,6 +18,26 @@ final class SafetensorsTests: XCTestCase {
         }
     }
 
+    func testStackedModelsRoundTripUnderPerLayerNames() throws {
+        for cell in CellKind.allCases {
+            let config = ModelConfig(cell: cell, inputSize: 3, hiddenSize: 4, outputSize: 5, seed: 2, layers: 3, dropout: 0.1)
+            let model = Model(config: config)
+            let data = try Safetensors.encode(model)
+            let loaded = try Safetensors.decode(data)
+            XCTAssertEqual(loaded.config, config)
+            XCTAssertEqual(loaded.parameters.map(\.bitPattern), model.parameters.map(\.bitPattern), "\(cell)")
+            let n = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + n))) as! [String: Any]
+            let names = Set(header.keys.filter { $0 != "__metadata__" })
+            let perLayer = cell == .gru ? ["gru.weight_ih_l", "gru.weight_hh_l", "gru.bias_l"] : ["weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"]
+            XCTAssertEqual(names, Set((0..<3).flatMap { k in perLayer.map { "\($0)\(k)" } } + ["head.weight", "head.bias"]), "\(cell)")
+            let g = cell.gateCount * 4
+            let shapes = header.filter { $0.key != "__metadata__" }.mapValues { ($0 as! [String: Any])["shape"] as! [Int] }
+            XCTAssertEqual(shapes[cell == .gru ? "gru.weight_ih_l0" : "weight_ih_l0"], [g, 3])
+            XCTAssertEqual(shapes[cell == .gru ? "gru.weight_ih_l2" : "weight_ih_l2"], [g, 4])
+        }
+    }
+
     func testPyTorchNamesAndShapes() throws {
         let config = ModelConfig(cell: .lstm, inputSize: 3, hiddenSize: 4, outputSize: 5)
         let data = try Safetensors.encode(Model(config: config))
@@ -80,6 +100,81 @@ final class SafetensorsTests: XCTestCase {
             let torchProbs = output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             XCTAssertEqual(torchProbs.count, probs.count, "\(cell)")
             for (a, b) in zip(probs, torchProbs) { XCTAssertEqual(Double(a), b, accuracy: 1e-5, "\(cell)") }
+        }
+    }
+
+    /// Stacked models in PyTorch with num_layers: nn.RNN, nn.LSTM and nn.GRU (for
+    /// gru_reset_after) load the file with strict=True and give the same probabilities and the
+    /// same validation loss (to 1e-5 relative), after some training here with dropout.
+    func testStackedModelsReproduceTheirLossInPyTorch() throws {
+        let home = FileManager.default.homeDirectoryForCurrentUser.path
+        let candidates = [ProcessInfo.processInfo.environment["RUNNER_TORCH_PYTHON"], "\(home)/torchref/bin/python", "/usr/bin/python3"].compactMap { $0 }
+        guard let python = candidates.first(where: { canImportTorch($0) }) else {
+            throw XCTSkip("PyTorch is not installed (tried \(candidates.joined(separator: ", "))): PyTorch loss check skipped")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runner-torch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // One Python process for every case (importing torch takes seconds): case i in folder dir/i.
+        let cases: [(CellKind, String, Int)] = [(.lstm, "LSTM", 2), (.gruResetAfter, "GRU", 2), (.rnn, "RNN", 2), (.gruResetAfter, "GRU", 1), (.lstm, "LSTM", 3)]
+        let (X, H, V, T, B) = (3, 6, 4, 7, 5)
+        var expected: [(loss: Double, outputs: [Float])] = []
+        for (i, (cell, torchClass, layers)) in cases.enumerated() {
+            let config = ModelConfig(cell: cell, inputSize: X, hiddenSize: H, outputSize: V, seed: 5, layers: layers, dropout: 0.2)
+            let model = Model(config: config)
+            var rng = Xoshiro256(seed: 9)
+            let batch = Batch(steps: T, batchSize: B, inputSize: X, inputs: (0..<(T * B * X)).map { _ in Float(rng.normal()) },
+                              targets: .classes((0..<(T * B)).map { _ in rng.nextDouble() < 0.2 ? -1 : Int32(rng.nextInt(below: V)) }))
+            // A few training steps (with dropout) so every tensor, PyTorch's bias_hh included, has moved off its initialisation.
+            var optimizer = Optimizer(settings: OptimizerSettings(kind: .adam, learningRate: 0.05), parameterCount: model.parameters.count)
+            var grads = [Float]()
+            for step in 1...5 {
+                model.lossAndGradients(batch: batch, gradients: &grads, dropout: DropoutKey(seed: 5, epoch: 1, step: step))
+                optimizer.update(parameters: &model.parameters, gradients: grads)
+            }
+            expected.append(model.evaluate(batch: batch))
+            let sub = dir.appendingPathComponent("\(i)")
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            try Safetensors.save(model, to: sub.appendingPathComponent("m.safetensors"))
+            guard case .classes(let y) = batch.targets else { return XCTFail() }
+            try batch.inputs.map { "\($0)" }.joined(separator: " ").write(to: sub.appendingPathComponent("x.txt"), atomically: true, encoding: .utf8)
+            try y.map { "\($0)" }.joined(separator: " ").write(to: sub.appendingPathComponent("y.txt"), atomically: true, encoding: .utf8)
+            try "\(torchClass) \(layers)".write(to: sub.appendingPathComponent("net.txt"), atomically: true, encoding: .utf8)
+        }
+        let py = """
+        import json, struct, sys, torch, torch.nn as nn
+        for i in range(\(cases.count)):
+            d = sys.argv[1] + '/' + str(i)
+            kind, layers = open(d + '/net.txt').read().split(); layers = int(layers)
+            raw = open(d + '/m.safetensors', 'rb').read()
+            n = struct.unpack('<Q', raw[:8])[0]; hdr = json.loads(raw[8:8+n]); sd = {}
+            for k, v in hdr.items():
+                if k == '__metadata__': continue
+                b, e = v['data_offsets']
+                sd[k] = torch.frombuffer(bytearray(raw[8+n+b:8+n+e]), dtype=torch.float32).reshape(v['shape'])
+            class Net(getattr(nn, kind)):
+                def __init__(self):
+                    super().__init__(\(X), \(H), num_layers=layers, dropout=0.2)
+                    self.head = nn.Linear(\(H), \(V))
+            net = Net(); net.load_state_dict(sd, strict=True); net.eval()
+            x = torch.tensor([float(t) for t in open(d + '/x.txt').read().split()]).reshape(\(T), \(B), \(X))
+            y = torch.tensor([int(t) for t in open(d + '/y.txt').read().split()])
+            with torch.no_grad():
+                out, _ = net(x); z = net.head(out).reshape(-1, \(V))
+                loss = nn.functional.cross_entropy(z.double(), y, ignore_index=-1)
+                p = torch.softmax(z, -1)
+            print(repr(float(loss)))
+            print(' '.join(repr(float(v)) for v in p.reshape(-1)))
+        """
+        let lines = try runPython(python, script: py, argument: dir.path).split(separator: "\n")
+        XCTAssertEqual(lines.count, 2 * cases.count, "\(lines)")
+        for (i, (cell, _, layers)) in cases.enumerated() where 2 * i + 1 < lines.count {
+            let what = "\(cell) layers=\(layers)"
+            guard let torchLoss = Double(lines[2 * i]) else { XCTFail("\(what): unexpected output \(lines[2 * i])"); continue }
+            XCTAssertEqual(torchLoss, expected[i].loss, accuracy: 1e-5 * abs(expected[i].loss), what)
+            let torchProbs = lines[2 * i + 1].split(separator: " ").compactMap { Double($0) }
+            XCTAssertEqual(torchProbs.count, expected[i].outputs.count, what)
+            for (a, b) in zip(expected[i].outputs, torchProbs) { XCTAssertEqual(Double(a), b, accuracy: 1e-5, what) }
         }
     }
 

@@ -26,8 +26,8 @@ final class TaskFactoryTests: XCTestCase {
         let reber = try TaskFactory.make(name: "reber", parameters: ["train_size": .number(10), "max_length": .number(12)],
                                          specDirectory: here)
         XCTAssertEqual((reber as? EmbeddedReberTask)?.maxLength, 12)
-        XCTAssertEqual(Set(TaskFactory.knownTasks), ["adding", "copy", "reber", "charlm"])
-        for name in TaskFactory.knownTasks where name != "charlm" {
+        XCTAssertEqual(Set(TaskFactory.knownTasks), ["adding", "copy", "reber", "charlm", "sequences"])
+        for name in TaskFactory.knownTasks where name != "charlm" && name != "sequences" {
             XCTAssertEqual(problems(name, ["length": .number(5)].filter { _ in name != "reber" }), [], name)
         }
     }
@@ -61,10 +61,12 @@ final class TaskFactoryTests: XCTestCase {
 
     func testDataTooLargeForMemoryIsRefused() {
         XCTAssertEqual(problems("adding", ["length": .number(1_000_000), "train_size": .number(1000), "val_size": .number(10)]),
-                       ["task: train_size + val_size = 1010 sequences of up to 1000000 steps make 1010000000 steps; expected at most 100000000"])
-        XCTAssertEqual(problems("copy", ["length": .number(99980), "train_size": .number(999), "val_size": .number(1)]), [],
+                       ["task: train_size + val_size + test_size = 1020 sequences of up to 1000000 steps make 1020000000 steps; expected at most 100000000"])
+        XCTAssertEqual(problems("copy", ["length": .number(99980), "train_size": .number(999), "val_size": .number(1), "test_size": .number(0)]), [],
                        "exactly at the limit")
-        XCTAssertEqual(problems("copy", ["length": .number(99981), "train_size": .number(999), "val_size": .number(1)]).count, 1)
+        XCTAssertEqual(problems("copy", ["length": .number(99981), "train_size": .number(999), "val_size": .number(1), "test_size": .number(0)]).count, 1)
+        XCTAssertEqual(problems("copy", ["length": .number(99980), "train_size": .number(999), "val_size": .number(1)]).count, 1,
+                       "the test split (default val_size) counts too")
     }
 
     func testMissingRequiredFieldAndWrongTypes() {
@@ -87,14 +89,14 @@ final class TaskFactoryTests: XCTestCase {
         XCTAssertEqual(problems("copy", ["length": .number(5), "trainsize": .number(5)]),
                        ["task.trainsize: unknown field of task copy; did you mean 'train_size'?"])
         XCTAssertEqual(problems("reber", ["colour": .string("red")]),
-                       ["task.colour: unknown field of task reber; known fields: train_size, val_size, max_length, data_seed"])
+                       ["task.colour: unknown field of task reber; known fields: train_size, val_size, test_size, max_length, data_seed"])
     }
 
     func testUnknownTaskNameSuggestsTheClosestTask() {
         XCTAssertEqual(problems("addng", [:]),
-                       ["task.name: unknown task \"addng\" (expected one of adding, copy, reber, charlm; did you mean 'adding'?)"])
+                       ["task.name: unknown task \"addng\" (expected one of adding, copy, reber, charlm, sequences; did you mean 'adding'?)"])
         XCTAssertEqual(problems("translation", [:]),
-                       ["task.name: unknown task \"translation\" (expected one of adding, copy, reber, charlm)"])
+                       ["task.name: unknown task \"translation\" (expected one of adding, copy, reber, charlm, sequences)"])
     }
 
     func testValFractionOutsideTheOpenUnitInterval() throws {

@@ -29,6 +29,22 @@ void rk_gru_backward_candidate(int B, int H, float *gates, const float *hPrev, c
 /// place, and adds drc*r to dhPrev.
 void rk_gru_backward_reset(int B, int H, float *gates, const float *hPrev, const float *drc, float *dhPrev);
 
+// ---- GRU, PyTorch's reset-after form (nn.GRU), gate blocks [r, z, n] -----------------
+/// gates (B,3H): x*W_ih^T (no bias) in, activations r, z, n out; gh (B,3H): hPrev*W_hh^T (no
+/// bias), read only. r = sig(gi_r + b_ir + gh_r + b_hr), z likewise, n = tanh(gi_n + b_in +
+/// r*(gh_n + b_hn)), h (B,H) = (1-z)*n + z*hPrev.
+void rk_gru_ra_forward(int B, int H, float *gates, const float *gh, const float *bih, const float *bhh,
+                       const float *hPrev, float *h);
+/// From dh (B,H), the total dL/dh<t>: in place, gates (activations in) receives the input-side
+/// pre-activation gradients [dr, dz, dn] and gh (hPrev*W_hh^T in) the recurrent-side ones
+/// [dr, dz, dn*r]; adds dh*z to dhPrev.
+void rk_gru_ra_backward(int B, int H, float *gates, float *gh, const float *bhh, const float *hPrev,
+                        const float *dh, float *dhPrev);
+
+// ---- Dropout ----------------------------------------------------------------------
+/// out[i] = x[i] * mask[i] for i < n (out may be x).
+void rk_multiply(long n, const float *x, const float *mask, float *out);
+
 // ---- LSTM (seed LSTM eqs. 1-7 and 12-18, 28), gate blocks [u, f, c, o] --------------
 /// gates (B,4H) pre-activation in, activations of pre + bias out; c, tanhC, h (B,H) out (eqs. 6-7).
 void rk_lstm_forward(int B, int H, float *gates, const float *bias, const float *cPrev, float *c, float *tanhC, float *h);

@@ -1,0 +1,64 @@
+// The .npz format: a zip archive of .npy members, one per array, as NumPy writes
+// it with np.savez (stored) and np.savez_compressed (deflated), read through
+// ZIPFoundation (which also reads the ZIP64 fields NumPy always writes).
+import Foundation
+import ZIPFoundation
+
+public enum NPZReader {
+    /// Every array of the archive by name (the member's path without ".npy").
+    /// `file` names the archive in errors.
+    public static func read(_ url: URL, file: String? = nil) throws -> [String: NumPyArray] {
+        let name = file ?? url.path
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
+            throw NumPyError(file: name, array: nil, problem: "no such file, or it cannot be read")
+        }
+        let archive: Archive
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            throw NumPyError(file: name, array: nil, problem: "not a .npz file (not a readable zip archive)")
+        }
+        var arrays: [String: NumPyArray] = [:]
+        for entry in archive where entry.type == .file {
+            let member = entry.path
+            guard member.hasSuffix(".npy") else { continue }   // NumPy writes only .npy members
+            let arrayName = String(member.dropLast(4))
+            var data = Data()
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+            } catch {
+                throw NumPyError(file: name, array: arrayName, problem: "its zip member cannot be extracted (\(error))")
+            }
+            arrays[arrayName] = try NPYReader.parse(data, file: name, array: arrayName)
+        }
+        return arrays
+    }
+}
+
+/// Reads a data set's arrays: a .npz archive, or a folder of .npy files (one per array, named
+/// like the archive's members).
+public enum NumPyFiles {
+    public static func readArrays(at url: URL, shownAs file: String) throws -> [String: NumPyArray] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw NumPyError(file: file, array: nil, problem: "no such file or folder")
+        }
+        guard isDirectory.boolValue else {
+            if url.pathExtension == "npy" {
+                throw NumPyError(file: file, array: nil, problem: "a single .npy holds one array; expected a .npz archive (np.savez) or a folder of .npy files named x_train.npy, y_train.npy, ...")
+            }
+            return try NPZReader.read(url, file: file)
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        var arrays: [String: NumPyArray] = [:]
+        for member in names.sorted() where member.hasSuffix(".npy") {
+            let arrayName = String(member.dropLast(4))
+            let data: Data
+            do { data = try Data(contentsOf: url.appendingPathComponent(member)) } catch {
+                throw NumPyError(file: file + "/" + member, array: nil, problem: "cannot be read")
+            }
+            arrays[arrayName] = try NPYReader.parse(data, file: file + "/" + member, array: nil)
+        }
+        return arrays
+    }
+}

@@ -92,7 +92,7 @@ public enum TaskFactory {
                 definition = .reber(trainSize: trainSize, valSize: valSize, testSize: testSize, maxLength: maxLength, dataSeed: UInt64(dataSeed))
             }
         case "charlm":
-            let path = reader.string("path", default: nil, expected: "a path to a UTF-8 text file or folder")
+            let path = reader.path("path", expected: "a path to a UTF-8 text file or folder")
             let valFraction = reader.number("val_fraction", default: 0.1, openRange: (0, 1))
             let seqLen = reader.integer("seq_len", default: 64, minimum: 1)
             let maxChars = reader.integer("max_chars", default: Int.max, minimum: 2)  // Int.max: the whole text
@@ -119,7 +119,7 @@ public enum TaskFactory {
                         }
                     }
                 } catch {
-                    reader.report(field: "path", "cannot read \"\(path)\": \(error)")
+                    reader.report(field: "path", "cannot read \(shortJSON(.string(path))): \(error)")
                 }
             }
         case "sequences":

@@ -37,17 +37,22 @@ public struct TextCorpus: Sendable {
         case rootFolder
 
 
+        /// A path as messages show it: whole up to 200 characters, else its two ends.
+        static func shown(_ path: String) -> String {
+            path.count <= 200 ? path : String(path.prefix(97)) + "..." + String(path.suffix(100))
+        }
+
         public var description: String {
             switch self {
-            case .missing(let path): return "\"\(path)\" does not exist; expected a UTF-8 text file or a folder of them"
-            case .unreadable(let path, let reason): return "\"\(path)\" cannot be read (\(reason))"
-            case .empty(let path): return "\"\(path)\" is empty; expected UTF-8 text"
-            case .notUTF8(let path): return "\"\(path)\" is not UTF-8 text (invalid UTF-8 or NUL bytes)"
-            case .noTextFiles(let path): return "folder \"\(path)\" contains no non-empty UTF-8 text file"
+            case .missing(let path): return "\"\(ReadError.shown(path))\" does not exist; expected a UTF-8 text file or a folder of them"
+            case .unreadable(let path, let reason): return "\"\(ReadError.shown(path))\" cannot be read (\(reason))"
+            case .empty(let path): return "\"\(ReadError.shown(path))\" is empty; expected UTF-8 text"
+            case .notUTF8(let path): return "\"\(ReadError.shown(path))\" is not UTF-8 text (invalid UTF-8 or NUL bytes)"
+            case .noTextFiles(let path): return "folder \"\(ReadError.shown(path))\" contains no non-empty UTF-8 text file"
             case .notAFile(let path, let kind):
-                return "\"\(path)\" is \(kind), not a text file; expected a UTF-8 text file or a folder of them"
+                return "\"\(ReadError.shown(path))\" is \(kind), not a text file; expected a UTF-8 text file or a folder of them"
             case .tooLarge(let path, let limit):
-                return "\"\(path)\" holds more than \(limit); expected at most that much text (it is read into memory)"
+                return "\"\(ReadError.shown(path))\" holds more than \(limit); expected at most that much text (it is read into memory)"
             case .rootFolder:
                 return "\"/\" is the root of the file system, not a folder of text; expected a UTF-8 text file or a folder of them"
             }

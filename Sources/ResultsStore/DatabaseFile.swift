@@ -1,6 +1,7 @@
 // How runner recognises its own database files before it touches them: the SQLite header,
 // the application id and schema version it stamps, and the migrations a file has applied.
-// Everything here reads; nothing writes, creates a side file or changes a byte.
+// Everything here reads: no byte of the file changes (a read-only connection to a WAL-mode
+// file may create its -shm beside it, as any reader does).
 import Foundation
 import GRDB
 

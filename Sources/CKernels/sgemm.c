@@ -383,6 +383,23 @@ void rk_sgemm_pack_b(int transB, int K, int N, const float *B, int ldb, float *p
     if (K > 0 && N > 0) pack_b(p, transB, B, ldb, 0, 0, K, N, packed + packed_header_floats, (long)K * p->nr);
 }
 
+void rk_sgemm_pack_b_part(int transB, int K, int N, const float *B, int ldb, float *packed, int part, int parts) {
+    const rk_sgemm_path_desc *p = active_path();
+    if (part == 0) {
+        packed_header h = {packed_magic, 0, K, N};
+        for (int i = 0; i < path_count; i++)
+            if (all_paths[i] == p) h.path_index = i;
+        memcpy(packed, &h, sizeof h);
+    }
+    if (K <= 0 || N <= 0 || parts < 1) return;
+    const int nr = p->nr;
+    const long panels = (N + nr - 1) / nr;
+    const int j0 = (int)(panels * part / parts) * nr, j1 = (int)(panels * (part + 1) / parts) * nr;
+    const int jend = j1 < N ? j1 : N;
+    if (jend > j0)
+        pack_b(p, transB, B, ldb, 0, j0, K, jend - j0, packed + packed_header_floats + (long)(j0 / nr) * K * nr, (long)K * nr);
+}
+
 int rk_sgemm_packed(int transA, int M, int N, int K, const float *A, int lda,
                     const float *packed, float beta, float *C, int ldc) {
     packed_header h;

@@ -1,8 +1,10 @@
 // The scheduler: fans the runs of a plan out over `jobs` workers on a Dispatch
 // concurrent queue. Each worker claims a run in a database transaction, builds
 // its own Trainer (model, optimiser, data iterator) and records every epoch
-// with its checkpoint. Several processes may share one database: claims are
-// transactional, heartbeats show who is alive, dead holders are taken over.
+// with its checkpoint. Cores no run holds are lent to running runs step by step
+// (CoreLending.swift), up to `threadsPerRun` threads a run. Several processes may
+// share one database: claims are transactional, heartbeats show who is alive,
+// dead holders are taken over.
 
 import Foundation
 import JSON
@@ -11,8 +13,15 @@ import SequenceModels
 import Tasks
 
 public struct SchedulerOptions: Sendable {
-    /// Number of runs trained at once (one thread each).
+    /// Number of runs trained at once (one thread each, plus lent cores).
     public var jobs: Int
+    /// The most threads one run's training step uses; 1 turns lending off.
+    public var threadsPerRun: Int
+    /// The cores runs and lent threads share.
+    public var cores: Int
+    /// For tests: below this much work per thread a phase stays on one thread (nil:
+    /// `ThreadTeam`'s default); set, it also lets a thread take a single batch row.
+    public var minWorkPerThread: Int?
     /// A run held by a worker whose heartbeat is older than this is taken over.
     public var staleAfter: TimeInterval
     /// How often workers refresh the heartbeats of their runs.
@@ -20,9 +29,12 @@ public struct SchedulerOptions: Sendable {
     /// A run whose ``MemoryEstimate`` is above this many bytes is marked failed, not built.
     public var memoryLimit: Int
 
-    public init(jobs: Int, staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5,
+    public init(jobs: Int, threadsPerRun: Int = 1, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+                staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5,
                 memoryLimit: Int = MemoryEstimate.defaultLimit) {
         self.jobs = jobs
+        self.threadsPerRun = max(1, threadsPerRun)
+        self.cores = max(1, cores)
         self.staleAfter = staleAfter
         self.heartbeatInterval = heartbeatInterval
         self.memoryLimit = memoryLimit
@@ -36,7 +48,16 @@ public struct SchedulerSummary: Sendable {
     public var wallSeconds = 0.0
     /// CPU time spent in database calls, summed over threads.
     public var databaseSeconds = 0.0
+    /// CPU time of the whole process (training, lent threads, SQLite) and the cores it had:
+    /// coreSeconds / (cores × wallSeconds) is how busy the machine was kept.
+    public var coreSeconds = 0.0
+    public var cores = 1
+    /// Training steps that ran on lent cores.
+    public var stepsOnLentCores = 0
     public var cancelled = false
+
+    /// The share of the cores' time this process used, 0...1.
+    public var coreUtilisation: Double { coreSeconds / max(Double(cores) * wallSeconds, 1e-9) }
 }
 
 public final class Scheduler: @unchecked Sendable {
@@ -60,6 +81,7 @@ public final class Scheduler: @unchecked Sendable {
     /// recomputes with the same bits.
     private let writer = DispatchQueue(label: "runner.database-writer")
     private let entryByHash: [String: PlanEntry]
+    private let lender: CoreLender
 
     public init(sweepId: Int64, entries: [PlanEntry], task: any SequenceTask, database: ResultsDatabase,
                 options: SchedulerOptions, progress: ProgressSink) {
@@ -71,6 +93,7 @@ public final class Scheduler: @unchecked Sendable {
         self.progress = progress
         self.workerPrefix = "\(Scheduler.hostName):\(getpid())"
         self.entryByHash = Dictionary(entries.map { ($0.configHash, $0) }, uniquingKeysWith: { a, _ in a })
+        self.lender = CoreLender(cores: options.cores)
     }
 
     static var hostName: String { ProcessInfo.processInfo.hostName }
@@ -112,7 +135,7 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Trains every claimable run of `entries` and returns when none is left (or on cancel).
     public func run() throws -> SchedulerSummary {
-        let start = Date()
+        let start = Date(), startCPU = processCPUSeconds()
         try releaseRunsOfDeadLocalProcesses()
         let hashes = entries.configHashes
         let totalEpochs = entries.reduce(0) { $0 + $1.config.epochs }
@@ -141,6 +164,9 @@ public final class Scheduler: @unchecked Sendable {
         if let first = locked({ workerErrors.first }) { throw first }
         return locked {
             summary.wallSeconds = Date().timeIntervalSince(start)
+            summary.coreSeconds = processCPUSeconds() - startCPU
+            summary.cores = options.cores
+            summary.stepsOnLentCores = lender.stepsOnLentCores
             summary.cancelled = cancelled
             return summary
         }
@@ -208,7 +234,14 @@ public final class Scheduler: @unchecked Sendable {
             count(.failed)
             return
         }
-        let trainer = Trainer(config: config, task: task)
+        let trainer = Trainer(config: config, task: task, threads: options.threadsPerRun)
+        if options.threadsPerRun > 1 { trainer.threadBudget = lender.budget() }
+        if let work = options.minWorkPerThread {
+            trainer.model.team.minWorkPerThread = work
+            trainer.model.team.minRecurrenceRows = 1
+        }
+        lender.runStarted()
+        defer { lender.runEnded() }
         do {
             if claimed.run.paramCount == nil {
                 try timedStoreCall { try database.setParamCount(runId: runId, paramCount: trainer.model.parameters.count) }

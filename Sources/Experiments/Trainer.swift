@@ -1,5 +1,6 @@
 // Trains one run, one epoch at a time: its own model, optimiser and data
-// iterator (no state shared with other runs), single-threaded kernels.
+// iterator (no state shared with other runs); each step on the threads its
+// budget grants (the same bits on any number).
 
 import Foundation
 import SequenceModels
@@ -38,6 +39,9 @@ public final class Trainer {
     /// Epochs completed so far (the next epoch to train is `completedEpochs + 1`).
     public private(set) var completedEpochs = 0
     private var gradients: [Float]
+    /// Grants each step its threads (at most the model team's capacity); without one, every
+    /// step uses the team's `activeThreads`.
+    public var threadBudget: ThreadBudget?
 
     /// The model configuration a run config describes on a task.
     public static func modelConfig(_ config: RunConfig, task: any SequenceTask) -> ModelConfig {
@@ -46,10 +50,12 @@ public final class Trainer {
                     layers: config.layers, dropout: Float(config.dropout))
     }
 
-    public init(config: RunConfig, task: any SequenceTask) {
+    /// `threads`: the most threads one step may use (see `threadBudget`).
+    public init(config: RunConfig, task: any SequenceTask, threads: Int = 1) {
         self.config = config
         self.task = task
         self.model = Model(config: Trainer.modelConfig(config, task: task))
+        if threads > 1 { model.team = ThreadTeam(capacity: threads) }
         self.optimizer = Optimizer(settings: OptimizerSettings(kind: config.optimizer, learningRate: config.lr, momentum: config.momentum),
                                    parameterCount: model.parameters.count)
         self.gradients = [Float](repeating: 0, count: model.parameters.count)
@@ -80,6 +86,8 @@ public final class Trainer {
         var state: RecurrentState?   // carried between batches of stateful tasks
         for (index, batch) in batches.enumerated() {
             if isCancelled() { return .cancelled }
+            let threads = beginStep()
+            defer { threadBudget?.release(threads) }
             // Dropout masks from (seed, epoch, step) alone: the same bits under any --jobs and after a resume.
             let key = DropoutKey(seed: UInt64(bitPattern: Int64(config.seed)), epoch: epoch, step: index + 1)
             let loss: Double
@@ -91,10 +99,10 @@ public final class Trainer {
                 loss = model.lossAndGradients(batch: batch, gradients: &gradients, dropout: key)
             }
             guard loss.isFinite else { return .diverged(epoch: epoch, step: index + 1, loss: loss) }
-            let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0) }
-                ?? GradientClipping.globalNorm(gradients)
+            let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0, team: model.team) }
+                ?? GradientClipping.globalNorm(gradients, team: model.team)
             if let limit = config.clipValue { GradientClipping.clipByValue(&gradients, limit: Float(limit)) }
-            optimizer.update(parameters: &model.parameters, gradients: gradients)
+            optimizer.update(parameters: &model.parameters, gradients: gradients, team: model.team)
             lossSum += loss
             normSum += norm
             tokens += task.tokenCount(of: batch)
@@ -112,6 +120,14 @@ public final class Trainer {
                                       tokensPerSecond: Double(tokens) / max(trainSeconds, 1e-9)))
     }
 
+    /// Sets the team's threads for the next step from the budget; returns them.
+    private func beginStep() -> Int {
+        guard let budget = threadBudget else { return model.team.activeThreads }
+        let threads = budget.acquire(upTo: model.team.capacity)
+        model.team.activeThreads = threads
+        return threads
+    }
+
     /// Mean validation loss (weighted by each batch's targeted positions), the task's metric
     /// and its secondary metrics.
     public func validate() -> (loss: Double, metric: Double, details: [String: Double]) {
@@ -126,7 +142,9 @@ public final class Trainer {
         var state: RecurrentState?
         for (index, batch) in batches.enumerated() {
             var carried = batches.continuesState[index] ? state! : model.initialState(batchSize: batch.batchSize)
+            let threads = beginStep()
             let (loss, outputs) = model.evaluate(batch: batch, state: &carried)
+            threadBudget?.release(threads)
             state = carried
             let n = max(batch.targetCount, 1)
             weighted += loss * Double(n)

@@ -17,7 +17,8 @@ public struct RecurrentState: Sendable {
 }
 
 /// One model instance: parameters plus its own workspace. Not thread-safe:
-/// every run of a sweep builds its own.
+/// every run of a sweep builds its own. Its passes run on `team` (see ThreadTeam.swift
+/// for the partitioning rules that keep the bits independent of the thread count).
 public final class Model {
     public let config: ModelConfig
     public let layout: ParameterLayout
@@ -28,6 +29,10 @@ public final class Model {
     private lazy var packed = PackedWeights(config: config)
     /// Whether the last forward pass applied dropout masks (training with dropout > 0).
     private var dropoutActive = false
+    /// The threads the passes run on (one by default).
+    public var team = ThreadTeam.single()
+    /// Each row's softmax loss term (see `softmaxCrossEntropy`).
+    var rowLosses: [Double] = []
 
     public init(config: ModelConfig) {
         self.config = config
@@ -158,7 +163,10 @@ public final class Model {
             if dropoutActive, let key {
                 // dropped (N, H) = a⟨1..T⟩ · mask_l: the non-recurrent connection only.
                 DropoutMask.fill(lb.mask, count: NH, p: config.dropout, key: key, connection: l)
-                rk_multiply(NH, lb.hidden + B * H, lb.mask, lb.dropped)
+                team.run(work: NH, items: NH) { tid, n in      // element-wise: split by ranges
+                    let r = Partition.range(NH, part: tid, of: n, align: 16)
+                    rk_multiply(r.count, lb.hidden + B * H + r.lowerBound, lb.mask + r.lowerBound, lb.dropped + r.lowerBound)
+                }
             }
         }
     }
@@ -169,35 +177,46 @@ public final class Model {
         let T = ws.steps, B = ws.batchSize, X = slots.inputSize, H = config.hiddenSize
         let GH = config.cell.gateCount * H, N = T * B
         let wIH = p + slots.weightIH.offset, wHH = p + slots.weightHH.offset, bias = p + slots.bias.offset
-        // Input projections of all steps in one GEMM: gates (N, GH) = input (N, X_l) · W_ih^T; the
-        // gate loops add the bias b as they read the pre-activations.
-        rk_sgemm(0, 1, Int32(N), Int32(GH), Int32(X), input, Int32(X), wIH, Int32(X), 0, lb.gates, Int32(GH))
-        packed.packForward(wHH)
+        let packed = self.packed  // made here: the lazy property must not be first touched by two threads
+        // Input projections of all steps in one GEMM: gates (N, GH) = input (N, X_l) · W_ih^T, split
+        // by rows of N (W_hh packed meanwhile); the gate loops add the bias b as they read the pre-activations.
+        team.run(work: N * GH * X, items: N) { tid, n in
+            packed.packForward(wHH, part: tid, of: n)
+            let rows = Partition.range(N, part: tid, of: n)
+            rk_sgemm(0, 1, Int32(rows.count), Int32(GH), Int32(X), input + rows.lowerBound * X, Int32(X), wIH, Int32(X), 0,
+                     lb.gates + rows.lowerBound * GH, Int32(GH))
+        }
         let wT = packed.forwardFirst
 
-        for t in 0..<T {
-            let g = lb.gates + t * B * GH                 // (B, GH) gates of step t
-            let hPrev = lb.hidden + t * B * H, hNext = lb.hidden + (t + 1) * B * H
-            switch config.cell {
-            case .rnn:
-                wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, H) += a⟨t−1⟩ · W_hhᵀ
-                rk_rnn_forward(Int32(B), Int32(H), g, Int32(GH), bias, hNext)
-            case .gru:
-                // Gates r, u: (B, 2H) += c⟨t−1⟩ (B, H) · W_hh[r,u]^T; then the candidate on Γr·c⟨t−1⟩.
-                let rc = lb.extra + t * B * H
-                wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)
-                rk_gru_forward_gates(Int32(B), Int32(H), g, bias, hPrev, rc)
-                packed.forwardSecond!.multiply(rc, m: B, lda: H, beta: 1, into: g + 2 * H, ldc: GH)
-                rk_gru_forward_candidate(Int32(B), Int32(H), g, bias, hPrev, hNext)
-            case .gruResetAfter:
-                // gh (B, 3H) = a⟨t−1⟩ (B, H) · W_hhᵀ, kept apart from the input side: n needs W_hn a + b_hn alone.
-                let gh = lb.recurrent + t * B * GH
-                wT.multiply(hPrev, m: B, lda: H, beta: 0, into: gh, ldc: GH)
-                rk_gru_ra_forward(Int32(B), Int32(H), g, gh, bias, p + slots.biasHH!.offset, hPrev, hNext)
-            case .lstm:
-                wT.multiply(hPrev, m: B, lda: H, beta: 1, into: g, ldc: GH)      // (B, 4H) += a⟨t−1⟩ · W_hhᵀ
-                rk_lstm_forward(Int32(B), Int32(H), g, bias, lb.cell + t * B * H, lb.cell + (t + 1) * B * H,
-                                lb.extra + t * B * H, hNext)
+        // The recurrence, split by batch rows: a row's state depends only on its own earlier
+        // states, so each thread runs all T steps of its rows [b0, b0 + m) with no synchronisation.
+        team.run(limit: recurrenceThreads(B, steps: T)) { tid, n in
+            let rows = Partition.range(B, part: tid, of: n), b0 = rows.lowerBound, m = rows.count
+            guard m > 0 else { return }
+            for t in 0..<T {
+                let g = lb.gates + (t * B + b0) * GH      // (m, GH) gates of step t
+                let hPrev = lb.hidden + (t * B + b0) * H, hNext = lb.hidden + ((t + 1) * B + b0) * H
+                switch config.cell {
+                case .rnn:
+                    wT.multiply(hPrev, m: m, lda: H, beta: 1, into: g, ldc: GH)      // (m, H) += a⟨t−1⟩ · W_hhᵀ
+                    rk_rnn_forward(Int32(m), Int32(H), g, Int32(GH), bias, hNext)
+                case .gru:
+                    // Gates r, u: (m, 2H) += c⟨t−1⟩ (m, H) · W_hh[r,u]^T; then the candidate on Γr·c⟨t−1⟩.
+                    let rc = lb.extra + (t * B + b0) * H
+                    wT.multiply(hPrev, m: m, lda: H, beta: 1, into: g, ldc: GH)
+                    rk_gru_forward_gates(Int32(m), Int32(H), g, bias, hPrev, rc)
+                    packed.forwardSecond!.multiply(rc, m: m, lda: H, beta: 1, into: g + 2 * H, ldc: GH)
+                    rk_gru_forward_candidate(Int32(m), Int32(H), g, bias, hPrev, hNext)
+                case .gruResetAfter:
+                    // gh (m, 3H) = a⟨t−1⟩ (m, H) · W_hhᵀ, kept apart from the input side: n needs W_hn a + b_hn alone.
+                    let gh = lb.recurrent + (t * B + b0) * GH
+                    wT.multiply(hPrev, m: m, lda: H, beta: 0, into: gh, ldc: GH)
+                    rk_gru_ra_forward(Int32(m), Int32(H), g, gh, bias, p + slots.biasHH!.offset, hPrev, hNext)
+                case .lstm:
+                    wT.multiply(hPrev, m: m, lda: H, beta: 1, into: g, ldc: GH)      // (m, 4H) += a⟨t−1⟩ · W_hhᵀ
+                    rk_lstm_forward(Int32(m), Int32(H), g, bias, lb.cell + (t * B + b0) * H, lb.cell + ((t + 1) * B + b0) * H,
+                                    lb.extra + (t * B + b0) * H, hNext)
+                }
             }
         }
     }
@@ -205,10 +224,13 @@ public final class Model {
     /// logits (N, V) = top (N, H) · W_ya^T + b_y (seed eq. 8), top = the top layer's output (dropped while training).
     private func computeHead(_ ws: Workspace, _ p: UnsafePointer<Float>) {
         let N = ws.steps * ws.batchSize, H = config.hiddenSize, V = config.outputSize
-        let bY = p + layout.headBias.offset
-        for n in 0..<N { (ws.logits + n * V).update(from: bY, count: V) }
-        rk_sgemm(0, 1, Int32(N), Int32(V), Int32(H), output(ws, of: config.layers - 1), Int32(H),
-                 p + layout.headWeight.offset, Int32(H), 1, ws.logits, Int32(V))
+        let bY = p + layout.headBias.offset, a = output(ws, of: config.layers - 1)
+        team.run(work: N * V * H, items: N) { tid, n in      // split by rows of N
+            let rows = Partition.range(N, part: tid, of: n)
+            for r in rows { (ws.logits + r * V).update(from: bY, count: V) }
+            rk_sgemm(0, 1, Int32(rows.count), Int32(V), Int32(H), a + rows.lowerBound * H, Int32(H),
+                     p + layout.headWeight.offset, Int32(H), 1, ws.logits + rows.lowerBound * V, Int32(V))
+        }
     }
 
     /// Head and loss; with `gradients`, writes dL/dz into logits, the head's weight
@@ -223,7 +245,7 @@ public final class Model {
         case (.softmax, .classes(let y)):
             // In place: logits → probabilities → (p − onehot)/count (seed eq. 11).
             loss = y.withUnsafeBufferPointer {
-                rk_softmax_xent(Int32(N), Int32(V), ws.logits, $0.baseAddress!, 1 / Float(count), dz)
+                softmaxCrossEntropy(N, V, ws.logits, $0.baseAddress!, 1 / Float(count), dz)
             } / Double(count)
         case (.linear, .values(let y, let mask, let width)):
             precondition(width == V, "target width \(width) != head width \(V)")
@@ -247,12 +269,24 @@ public final class Model {
         }
         guard let g = gradients else { return loss }
         let a = output(ws, of: config.layers - 1), top = ws.layers[config.layers - 1]
-        // dW_ya (V, H) = dz^T (V, N) · a (N, H); db_y = Σ_n dz; dL/da (N, H) = dz (N, V) · W_ya (V, H).
-        rk_sgemm(1, 0, Int32(V), Int32(H), Int32(N), ws.logits, Int32(V), a, Int32(H), 0, g + layout.headWeight.offset, Int32(H))
-        (g + layout.headBias.offset).update(repeating: 0, count: V)
-        rk_column_sums(Int32(N), Int32(V), ws.logits, g + layout.headBias.offset)
-        rk_sgemm(0, 0, Int32(N), Int32(H), Int32(V), ws.logits, Int32(V), p + layout.headWeight.offset, Int32(H), 0, top.dHidden, Int32(H))
-        if dropoutActive { rk_multiply(N * H, top.dHidden, top.mask, top.dHidden) }   // through the top mask
+        let dropped = dropoutActive
+        // dW_ya (V, H) = dz^T (V, N) · a (N, H), split by columns of H; db_y = Σ_n dz (last thread);
+        // dL/da (N, H) = dz (N, V) · W_ya (V, H), split by rows of N, then through the top mask.
+        team.run(work: 2 * N * V * H, items: H) { tid, n in
+            let cols = Partition.range(H, part: tid, of: n, align: 16), rows = Partition.range(N, part: tid, of: n)
+            if !cols.isEmpty {
+                rk_sgemm(1, 0, Int32(V), Int32(cols.count), Int32(N), ws.logits, Int32(V), a + cols.lowerBound, Int32(H), 0,
+                         g + layout.headWeight.offset + cols.lowerBound, Int32(H))
+            }
+            if tid == n - 1 {
+                (g + layout.headBias.offset).update(repeating: 0, count: V)
+                rk_column_sums(Int32(N), Int32(V), ws.logits, g + layout.headBias.offset)
+            }
+            let da = top.dHidden + rows.lowerBound * H
+            rk_sgemm(0, 0, Int32(rows.count), Int32(H), Int32(V), ws.logits + rows.lowerBound * V, Int32(V),
+                     p + layout.headWeight.offset, Int32(H), 0, da, Int32(H))
+            if dropped { rk_multiply(rows.count * H, da, top.mask + rows.lowerBound * H, da) }
+        }
         return loss
     }
 
@@ -263,63 +297,65 @@ public final class Model {
     /// (RNN eq. 4), follow; dInput times layer l−1's mask is dL/d(layer l−1's output).
     func backward(_ ws: Workspace, _ p: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
                           _ g: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>?) {
-        let N = ws.steps * ws.batchSize, H = config.hiddenSize, GH = config.cell.gateCount * H
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
-            let lb = ws.layers[l], slots = layout.layers[l], X = slots.inputSize
-            backwardLayer(ws, lb, slots, p, g, layerInput(ws, l, x))
-            guard let dInput = l > 0 ? ws.layers[l - 1].dHidden : dx else { continue }
-            rk_sgemm(0, 0, Int32(N), Int32(X), Int32(GH), lb.gates, Int32(GH), p + slots.weightIH.offset, Int32(X), 0, dInput, Int32(X))
-            if l > 0, dropoutActive { rk_multiply(N * H, dInput, ws.layers[l - 1].mask, dInput) }
+            let dInput = l > 0 ? ws.layers[l - 1].dHidden : dx
+            backwardLayer(ws, ws.layers[l], layout.layers[l], p, g, layerInput(ws, l, x), dInput: dInput,
+                          inputMask: l > 0 && dropoutActive ? UnsafePointer(ws.layers[l - 1].mask) : nil)
         }
     }
 
+    /// With `dInput`, also dInput (N, X_l) = dGates · W_ih, times `inputMask` when given.
     private func backwardLayer(_ ws: Workspace, _ lb: LayerBuffers, _ slots: LayerSlots, _ p: UnsafePointer<Float>,
-                               _ g: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>) {
+                               _ g: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>,
+                               dInput: UnsafeMutablePointer<Float>?, inputMask: UnsafePointer<Float>?) {
         let T = ws.steps, B = ws.batchSize, X = slots.inputSize, H = config.hiddenSize
         let GH = config.cell.gateCount * H, N = T * B
         let wHH = p + slots.weightHH.offset
-        let dBias = g + slots.bias.offset
-        dBias.update(repeating: 0, count: GH)
-        if let s = slots.biasHH { (g + s.offset).update(repeating: 0, count: GH) }
-        ws.daNext.update(repeating: 0, count: B * H)
-        ws.dcNext.update(repeating: 0, count: B * H)
-        packed.packBackward(wHH)
+        let dBias = g + slots.bias.offset, dBiasHH = slots.biasHH.map { g + $0.offset }
+        let packed = self.packed
+        team.run(work: GH * H, items: H / 16) { tid, n in packed.packBackward(wHH, part: tid, of: n) }   // by column panels
         let w = packed.backwardFirst
-        for t in stride(from: T - 1, through: 0, by: -1) {
-            // (B, GH) block of step t: the gate activations in, their gradients dgates out (in place).
-            let dgt = lb.gates + t * B * GH
-            let hPrev = lb.hidden + t * B * H
-            // da = dL/da⟨t⟩ (seed LSTM eq. 12): dHidden row block t holds the part from above, and
-            // step t+1 has already added da_next into it. Step t adds its da⟨t−1⟩ into row
-            // block t−1 the same way. The initial state's gradient (t = 0) is not needed: its
-            // GEMM is skipped, and the GRU's element-wise terms go to the daNext sink.
-            let da = lb.dHidden + t * B * H
-            let daPrev = t > 0 ? lb.dHidden + (t - 1) * B * H : ws.daNext
-            switch config.cell {
-            case .rnn:
-                rk_rnn_backward(Int32(B), Int32(H), dgt, Int32(GH), da)          // RNN eqs. 1-5
-                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }  // da⟨t−1⟩ += dgates · W_hh
-            case .gru:
-                // dc = da (a = c); candidate and update gates, then the reset gate through Γr·c⟨t−1⟩.
-                rk_gru_backward_candidate(Int32(B), Int32(H), dgt, hPrev, da, daPrev)
-                // d(Γr·c⟨t−1⟩) (B, H) = dpre_c (B, H) · W_hh[c] (H, H)   (dcNext: scratch here)
-                packed.backwardSecond!.multiply(dgt + 2 * H, m: B, lda: GH, beta: 0, into: ws.dcNext, ldc: H)
-                rk_gru_backward_reset(Int32(B), Int32(H), dgt, hPrev, ws.dcNext, daPrev)
-                // dc⟨t−1⟩ += dpre_[r,u] (B, 2H) · W_hh[r,u] (2H, H)
-                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
-            case .gruResetAfter:
-                // Input side → dgt, recurrent side → gh (in place); da⟨t−1⟩ += da·z + dgh (B, 3H) · W_hh (3H, H).
-                let gh = lb.recurrent + t * B * GH
-                rk_gru_ra_backward(Int32(B), Int32(H), dgt, gh, p + slots.biasHH!.offset, hPrev, da, daPrev)
-                if t > 0 { w.multiply(gh, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
-                rk_column_sums(Int32(B), Int32(GH), gh, g + slots.biasHH!.offset)       // db_h += Σ_b dgh⟨t⟩
-            case .lstm:
-                rk_lstm_backward(Int32(B), Int32(H), dgt, lb.cell + t * B * H, lb.extra + t * B * H, da, ws.dcNext)
-                // da_prev (B, H) += dgates (B, 4H) · W_hh (4H, H)   (eq. 27)
-                if t > 0 { w.multiply(dgt, m: B, lda: GH, beta: 1, into: daPrev, ldc: H) }
+        // The sweep back through time, split by batch rows like the forward recurrence (each
+        // thread reads and writes only rows [b0, b0 + m) of every buffer).
+        team.run(limit: recurrenceThreads(B, steps: T)) { tid, n in
+            let rows = Partition.range(B, part: tid, of: n), b0 = rows.lowerBound, m = rows.count
+            guard m > 0 else { return }
+            let daSink = ws.daNext + b0 * H, dcRows = ws.dcNext + b0 * H
+            daSink.update(repeating: 0, count: m * H)
+            dcRows.update(repeating: 0, count: m * H)
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                // (m, GH) block of step t: the gate activations in, their gradients dgates out (in place).
+                let dgt = lb.gates + (t * B + b0) * GH
+                let hPrev = lb.hidden + (t * B + b0) * H
+                // da = dL/da⟨t⟩ (seed LSTM eq. 12): dHidden row block t holds the part from above, and
+                // step t+1 has already added da_next into it. Step t adds its da⟨t−1⟩ into row
+                // block t−1 the same way. The initial state's gradient (t = 0) is not needed: its
+                // GEMM is skipped, and the GRU's element-wise terms go to the daNext sink.
+                let da = lb.dHidden + (t * B + b0) * H
+                let daPrev = t > 0 ? lb.dHidden + ((t - 1) * B + b0) * H : daSink
+                switch config.cell {
+                case .rnn:
+                    rk_rnn_backward(Int32(m), Int32(H), dgt, Int32(GH), da)          // RNN eqs. 1-5
+                    if t > 0 { w.multiply(dgt, m: m, lda: GH, beta: 1, into: daPrev, ldc: H) }  // da⟨t−1⟩ += dgates · W_hh
+                case .gru:
+                    // dc = da (a = c); candidate and update gates, then the reset gate through Γr·c⟨t−1⟩.
+                    rk_gru_backward_candidate(Int32(m), Int32(H), dgt, hPrev, da, daPrev)
+                    // d(Γr·c⟨t−1⟩) (m, H) = dpre_c (m, H) · W_hh[c] (H, H)   (dcNext: scratch here)
+                    packed.backwardSecond!.multiply(dgt + 2 * H, m: m, lda: GH, beta: 0, into: dcRows, ldc: H)
+                    rk_gru_backward_reset(Int32(m), Int32(H), dgt, hPrev, dcRows, daPrev)
+                    // dc⟨t−1⟩ += dpre_[r,u] (m, 2H) · W_hh[r,u] (2H, H)
+                    if t > 0 { w.multiply(dgt, m: m, lda: GH, beta: 1, into: daPrev, ldc: H) }
+                case .gruResetAfter:
+                    // Input side → dgt, recurrent side → gh (in place); da⟨t−1⟩ += da·z + dgh (m, 3H) · W_hh (3H, H).
+                    let gh = lb.recurrent + (t * B + b0) * GH
+                    rk_gru_ra_backward(Int32(m), Int32(H), dgt, gh, p + slots.biasHH!.offset, hPrev, da, daPrev)
+                    if t > 0 { w.multiply(gh, m: m, lda: GH, beta: 1, into: daPrev, ldc: H) }
+                case .lstm:
+                    rk_lstm_backward(Int32(m), Int32(H), dgt, lb.cell + (t * B + b0) * H, lb.extra + (t * B + b0) * H, da, dcRows)
+                    // da_prev (m, H) += dgates (m, 4H) · W_hh (4H, H)   (eq. 27)
+                    if t > 0 { w.multiply(dgt, m: m, lda: GH, beta: 1, into: daPrev, ldc: H) }
+                }
             }
-            // db += Σ_b dgates⟨t⟩ while the step's (B, GH) block is still in cache (eqs. 19-26).
-            rk_column_sums(Int32(B), Int32(GH), dgt, dBias)
         }
         let dGates = lb.gates  // (N, GH): the sweep has replaced every step's activations by dgates
         // Weight gradients of all steps (eqs. 19-26), dW_ih and dW_hh of the same gate rows from
@@ -328,20 +364,46 @@ public final class Model {
         // s = a⟨t−1⟩ (lb.hidden row block t), except for the GRU's candidate rows: Γr·c⟨t−1⟩.
         let dWIH = g + slots.weightIH.offset, dWHH = g + slots.weightHH.offset
         func weightGradients(rows: Range<Int>, states: UnsafePointer<Float>) {
+            guard !rows.isEmpty else { return }
             rk_sgemm_shared_a(1, Int32(rows.count), Int32(N), dGates + rows.lowerBound, Int32(GH),
                               Int32(X), input, Int32(X), dWIH + rows.lowerBound * X, Int32(X),
                               Int32(H), states, Int32(H), dWHH + rows.lowerBound * H, Int32(H), 0)
         }
-        switch config.cell {
-        case .gru:
-            weightGradients(rows: 0..<(2 * H), states: lb.hidden)
-            weightGradients(rows: (2 * H)..<GH, states: lb.extra)
-        case .gruResetAfter:
-            // The two sides have their own gradients: dW_ih = dGates^T · input, dW_hh = dgh^T · a⟨t−1⟩.
-            rk_sgemm(1, 0, Int32(GH), Int32(X), Int32(N), dGates, Int32(GH), input, Int32(X), 0, dWIH, Int32(X))
-            rk_sgemm(1, 0, Int32(GH), Int32(H), Int32(N), lb.recurrent, Int32(GH), lb.hidden, Int32(H), 0, dWHH, Int32(H))
-        case .rnn, .lstm:
-            weightGradients(rows: 0..<GH, states: lb.hidden)
+        /// Σ over steps T−1 down to 0, rows in order (as the sweep visits them), of columns `cols` of m (N, GH).
+        func biasGradient(_ out: UnsafeMutablePointer<Float>, _ m: UnsafePointer<Float>, cols: Range<Int>) {
+            (out + cols.lowerBound).update(repeating: 0, count: cols.count)
+            for t in stride(from: T - 1, through: 0, by: -1) {
+                rk_column_sums_ld(Int32(B), Int32(cols.count), m + t * B * GH + cols.lowerBound, Int32(GH), out + cols.lowerBound)
+            }
+        }
+        // Split by gate rows (of dW and of db), and dInput by rows of N: every element's sum
+        // over the N positions is computed whole by one thread.
+        team.run(work: N * GH * (X + H), items: GH) { tid, n in
+            let mine = Partition.range(GH, part: tid, of: n, align: 16)
+            switch config.cell {
+            case .gru:
+                weightGradients(rows: (0..<(2 * H)).clamped(to: mine), states: lb.hidden)
+                weightGradients(rows: ((2 * H)..<GH).clamped(to: mine), states: lb.extra)
+            case .gruResetAfter:
+                // The two sides have their own gradients: dW_ih = dGates^T · input, dW_hh = dgh^T · a⟨t−1⟩.
+                if !mine.isEmpty {
+                    rk_sgemm(1, 0, Int32(mine.count), Int32(X), Int32(N), dGates + mine.lowerBound, Int32(GH), input, Int32(X), 0,
+                             dWIH + mine.lowerBound * X, Int32(X))
+                    rk_sgemm(1, 0, Int32(mine.count), Int32(H), Int32(N), lb.recurrent + mine.lowerBound, Int32(GH), lb.hidden, Int32(H), 0,
+                             dWHH + mine.lowerBound * H, Int32(H))
+                }
+            case .rnn, .lstm:
+                weightGradients(rows: mine, states: lb.hidden)
+            }
+            biasGradient(dBias, dGates, cols: mine)                            // db = Σ dgates⟨t⟩ (eqs. 19-26)
+            if let dBiasHH { biasGradient(dBiasHH, lb.recurrent, cols: mine) }  // db_h = Σ dgh⟨t⟩
+            if let dInput {
+                // dInput (N, X_l) = dGates (N, GH) · W_ih (GH, X_l)   (RNN eq. 4), then through the mask below.
+                let rows = Partition.range(N, part: tid, of: n), di = dInput + rows.lowerBound * X
+                rk_sgemm(0, 0, Int32(rows.count), Int32(X), Int32(GH), dGates + rows.lowerBound * GH, Int32(GH),
+                         p + slots.weightIH.offset, Int32(X), 0, di, Int32(X))
+                if let inputMask { rk_multiply(rows.count * X, di, inputMask + rows.lowerBound * X, di) }
+            }
         }
     }
 }

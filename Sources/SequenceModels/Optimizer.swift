@@ -61,45 +61,45 @@ public struct Optimizer: Sendable {
     /// - momentum: v ← μ v + g;  θ ← θ − η v   (PyTorch's form)
     /// - adam:     m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;
     ///             θ ← θ − η m̂ / (√v̂ + ε), with m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ)
-    public mutating func update(parameters: inout [Float], gradients: [Float]) {
+    /// Element i of the result depends on element i of the inputs only, so `team` splits
+    /// the buffer into contiguous ranges without changing any bit.
+    public mutating func update(parameters: inout [Float], gradients: [Float], team: ThreadTeam? = nil) {
         precondition(parameters.count == gradients.count, "parameters and gradients differ in size")
         state.step += 1
         let n = parameters.count
         let lr = Float(settings.learningRate)
-        switch settings.kind {
-        case .sgd:
-            parameters.withUnsafeMutableBufferPointer { p in
-                gradients.withUnsafeBufferPointer { g in
-                    for i in 0..<n { p[i] -= lr * g[i] }
-                }
-            }
-        case .momentum:
-            let mu = Float(settings.momentum)
-            parameters.withUnsafeMutableBufferPointer { p in
-                gradients.withUnsafeBufferPointer { g in
-                    state.first.withUnsafeMutableBufferPointer { v in
-                        for i in 0..<n {
-                            v[i] = mu * v[i] + g[i]
-                            p[i] -= lr * v[i]
-                        }
-                    }
-                }
-            }
-        case .adam:
-            let b1 = Float(settings.beta1), b2 = Float(settings.beta2), eps = Float(settings.epsilon)
-            let t = Double(state.step)
-            let c1 = Float(1 - pow(settings.beta1, t)), c2 = Float(1 - pow(settings.beta2, t))
-            let stepSize = lr / c1
-            let c2Root = c2.squareRoot()
-            parameters.withUnsafeMutableBufferPointer { p in
-                gradients.withUnsafeBufferPointer { g in
-                    state.first.withUnsafeMutableBufferPointer { m in
-                        state.second.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<n {
-                                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                p[i] -= stepSize * m[i] / (v[i].squareRoot() / c2Root + eps)
+        let kind = settings.kind
+        let mu = Float(settings.momentum)
+        let b1 = Float(settings.beta1), b2 = Float(settings.beta2), eps = Float(settings.epsilon)
+        let t = Double(state.step)
+        let c1 = Float(1 - pow(settings.beta1, t)), c2 = Float(1 - pow(settings.beta2, t))
+        let stepSize = lr / c1
+        let c2Root = c2.squareRoot()
+        parameters.withUnsafeMutableBufferPointer { pb in
+            gradients.withUnsafeBufferPointer { gb in
+                state.first.withUnsafeMutableBufferPointer { mb in
+                    state.second.withUnsafeMutableBufferPointer { vb in
+                        let p = pb.baseAddress!, g = gb.baseAddress!, m = mb.baseAddress, v = vb.baseAddress
+                        let apply = { (range: Range<Int>) in
+                            switch kind {
+                            case .sgd:
+                                for i in range { p[i] -= lr * g[i] }
+                            case .momentum:
+                                for i in range {
+                                    m![i] = mu * m![i] + g[i]
+                                    p[i] -= lr * m![i]
+                                }
+                            case .adam:
+                                for i in range {
+                                    m![i] = b1 * m![i] + (1 - b1) * g[i]
+                                    v![i] = b2 * v![i] + (1 - b2) * g[i] * g[i]
+                                    p[i] -= stepSize * m![i] / (v![i].squareRoot() / c2Root + eps)
+                                }
                             }
+                        }
+                        guard let team else { apply(0..<n); return }
+                        team.run(work: 4 * n, items: n) { tid, count in
+                            apply(Partition.range(n, part: tid, of: count, align: 16))
                         }
                     }
                 }

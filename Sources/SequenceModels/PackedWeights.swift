@@ -24,6 +24,11 @@ final class PackedOperand {
         rk_sgemm_pack_b(transposed ? 1 : 0, Int32(k), Int32(n), b, Int32(ldb), buffer)
     }
 
+    /// Part `part` of `parts` of `pack` (column panels): all parts together, from any threads, pack it whole.
+    func pack(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, part: Int, of parts: Int) {
+        rk_sgemm_pack_b_part(transposed ? 1 : 0, Int32(k), Int32(n), b, Int32(ldb), buffer, Int32(part), Int32(parts))
+    }
+
     /// C (M × N, ldc) = beta·C + A (M × K, lda) · this operand.
     func multiply(_ a: UnsafePointer<Float>, m: Int, lda: Int, beta: Float, into c: UnsafeMutablePointer<Float>, ldc: Int) {
         let ok = rk_sgemm_packed(0, Int32(m), Int32(n), Int32(k), a, Int32(lda), buffer, beta, c, Int32(ldc))
@@ -61,13 +66,14 @@ final class PackedWeights {
         }
     }
 
-    func packForward(_ wHH: UnsafePointer<Float>) {
-        forwardFirst.pack(wHH, ldb: hidden, transposed: true)
-        forwardSecond?.pack(wHH + 2 * hidden * hidden, ldb: hidden, transposed: true)
+    /// The forward (or backward) forms, or part `part` of `parts` of each (see `PackedOperand.pack`).
+    func packForward(_ wHH: UnsafePointer<Float>, part: Int = 0, of parts: Int = 1) {
+        forwardFirst.pack(wHH, ldb: hidden, transposed: true, part: part, of: parts)
+        forwardSecond?.pack(wHH + 2 * hidden * hidden, ldb: hidden, transposed: true, part: part, of: parts)
     }
 
-    func packBackward(_ wHH: UnsafePointer<Float>) {
-        backwardFirst.pack(wHH, ldb: hidden, transposed: false)
-        backwardSecond?.pack(wHH + 2 * hidden * hidden, ldb: hidden, transposed: false)
+    func packBackward(_ wHH: UnsafePointer<Float>, part: Int = 0, of parts: Int = 1) {
+        backwardFirst.pack(wHH, ldb: hidden, transposed: false, part: part, of: parts)
+        backwardSecond?.pack(wHH + 2 * hidden * hidden, ldb: hidden, transposed: false, part: part, of: parts)
     }
 }

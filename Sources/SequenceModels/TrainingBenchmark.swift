@@ -31,9 +31,15 @@ public enum TrainingBenchmark {
     /// The name of the GEMM path the kernels use on this CPU.
     public static var kernelPath: String { String(cString: rk_sgemm_path()) }
 
+    /// One configuration on `threads` threads (the model's team; the update runs on it too).
     public static func run(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int, reps: Int,
-                           layers: Int = 1) -> Result {
+                           layers: Int = 1, threads: Int = 1, minWorkPerThread: Int? = nil) -> Result {
         let model = Model(config: ModelConfig(cell: cell, inputSize: input, hiddenSize: hidden, outputSize: classes, seed: 0, layers: layers))
+        model.team = ThreadTeam(capacity: threads)
+        if let minWorkPerThread {   // measuring the crossover: split phases smaller than the default does
+            model.team.minWorkPerThread = minWorkPerThread
+            model.team.minRecurrenceRows = 1
+        }
         var rng = Xoshiro256(seed: 0)
         let x = (0..<(steps * batch * input)).map { _ in Float(rng.normal()) }
         let y = (0..<(steps * batch)).map { _ in Int32(rng.nextInt(below: classes)) }
@@ -42,7 +48,7 @@ public enum TrainingBenchmark {
         var grads = [Float](repeating: 0, count: model.parameters.count)
         func step() {
             model.lossAndGradients(batch: data, gradients: &grads)
-            optimizer.update(parameters: &model.parameters, gradients: grads)
+            optimizer.update(parameters: &model.parameters, gradients: grads, team: model.team)
         }
         for _ in 0..<3 { step() }
         let start = DispatchTime.now().uptimeNanoseconds

@@ -5,14 +5,15 @@ import SequenceModels
 extension Runner {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Time one training step per configuration (single thread), like torch_rnn_bench.py.",
+            abstract: "Time one training step per configuration, like torch_rnn_bench.py.",
             discussion: """
             One step = forward over T steps, softmax cross-entropy at every step, backward through \
             time and a plain SGD update, on random dense inputs. Prints the same lines as \
             ../shared/reference/torch_rnn_bench.py (same FLOP formula), so run the two back to back \
-            and compare line by line (with --layers N, against torch_rnn_bench.py --layers N; its \
-            gru line is PyTorch's reset-after GRU, the like-for-like comparison for gru_reset_after). \
-            Use a release build: swift run -c release runner bench
+            and compare line by line (give both the same --threads; with --layers N, against \
+            torch_rnn_bench.py --layers N; its gru line is PyTorch's reset-after GRU, the \
+            like-for-like comparison for gru_reset_after). Use a release build: \
+            swift run -c release runner bench
             """)
 
         @Option(help: "Comma-separated cells (rnn, gru, gru_reset_after, lstm).")
@@ -31,6 +32,10 @@ extension Runner {
         var classes: Int = 64
         @Option(help: "Timed repetitions per configuration (after 3 warm-up steps).")
         var reps: Int = 10
+        @Option(help: "Threads one training step runs on (results are the same bits for any number).")
+        var threads: Int = 1
+        @Option(help: ArgumentHelp("Split phases of at least this many multiply-adds per thread (default: the measured crossover); to measure the crossover.", visibility: .hidden))
+        var splitThreshold: Int?
 
         func parsedCells() throws -> [CellKind] {
             try cells.split(separator: ",").map {
@@ -49,7 +54,7 @@ extension Runner {
         func validate() throws {
             _ = try parsedCells()
             _ = try parsedHidden()
-            for (name, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes), ("--reps", reps)] where v <= 0 {
+            for (name, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes), ("--reps", reps), ("--threads", threads)] where v <= 0 {
                 throw ValidationError("\(name) must be positive, got \(v)")
             }
             guard (1...4).contains(layers) else { throw ValidationError("--layers must be from 1 to 4, got \(layers)") }
@@ -65,10 +70,12 @@ extension Runner {
         }
 
         func run() throws {
-            print("runner: kernels=\(TrainingBenchmark.kernelPath) threads=1")
+            print("runner: kernels=\(TrainingBenchmark.kernelPath) threads=\(threads)")
             for cell in try parsedCells() {
                 for h in try parsedHidden() {
-                    let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes, reps: reps, layers: layers)
+                    let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes,
+                                                  reps: reps, layers: layers, threads: threads,
+                                                  minWorkPerThread: splitThreshold)
                     print(r.line)
                 }
             }

@@ -23,8 +23,9 @@ extension Runner {
             discussion: """
             The spec (JSON) names a task, training defaults and a grid (or random search) of \
             model and training fields; the runs are their product. The plan is written to the \
-            database first, then --jobs workers train the runs, one model per thread, and every \
-            epoch is recorded with a checkpoint.
+            database first, then --jobs workers train the runs, one model each, and every \
+            epoch is recorded with a checkpoint. Cores no run holds are lent to the running runs \
+            (up to --threads-per-run threads each), without changing any result.
 
             Running the same command again continues: finished runs are skipped, an interrupted \
             run resumes from its last epoch with the same bits. Several processes may share one \
@@ -38,6 +39,9 @@ extension Runner {
 
         @Option(name: .long, help: "Runs trained at once (default: the number of active processors).")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(name: .long, help: "The most threads one run uses: cores no run holds (a sweep's tail, --jobs below the core count) are lent to running runs, up to this many threads each; results are the same bits whatever the lending (default: the number of active processors; 1 turns lending off).")
+        var threadsPerRun: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @OptionGroup var database: DatabasePathOption
 
@@ -55,6 +59,7 @@ extension Runner {
 
         func validate() throws {
             if jobs <= 0 { throw ValidationError("--jobs must be positive, got \(jobs)") }
+            if threadsPerRun <= 0 { throw ValidationError("--threads-per-run must be positive, got \(threadsPerRun)") }
         }
 
         func run() throws {
@@ -78,7 +83,7 @@ extension Runner {
             }
             let progress: ProgressSink = isatty(STDERR_FILENO) != 0 ? TerminalProgress() : LogProgress()
             let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: results,
-                                      options: SchedulerOptions(jobs: jobs), progress: progress)
+                                      options: SchedulerOptions(jobs: jobs, threadsPerRun: threadsPerRun), progress: progress)
             let interrupts = InterruptHandler {
                 scheduler.cancel()
                 progress.message("stopping: running epochs are dropped and their runs marked interrupted; Ctrl-C again exits at once")
@@ -96,9 +101,11 @@ extension Runner {
                 throw fail("closing \(database.path): \(error)", code: 1)
             }
             let counts = summary.counts
-            writeLine(String(format: "sweep %@: %d finished, %d diverged, %d failed, %d interrupted in this process; %d epochs in %.1fs; SQLite %.2f CPU-s (%.2f%% of the workers' time)",
+            writeLine(String(format: "sweep %@: %d finished, %d diverged, %d failed, %d interrupted in this process; %d epochs in %.1fs; cores %.0f%% busy (%.1f CPU-s / (%d cores × %.1fs)); SQLite %.2f CPU-s (%.2f%% of the workers' time)",
                              setup.spec.name, counts[.finished] ?? 0, counts[.diverged] ?? 0, counts[.failed] ?? 0,
-                             counts[.interrupted] ?? 0, summary.epochsTrained, summary.wallSeconds, summary.databaseSeconds,
+                             counts[.interrupted] ?? 0, summary.epochsTrained, summary.wallSeconds,
+                             100 * summary.coreUtilisation, summary.coreSeconds, summary.cores, summary.wallSeconds,
+                             summary.databaseSeconds,
                              100 * summary.databaseSeconds / max(summary.wallSeconds * Double(jobs), 1e-9)))
             if summary.cancelled {
                 writeLine("interrupted: run the same command again to continue")

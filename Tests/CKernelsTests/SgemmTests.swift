@@ -270,6 +270,32 @@ final class SgemmTests: XCTestCase {
         }
     }
 
+    /// Packing B in column parts (as a thread team does, one part per thread) writes exactly the
+    /// buffer one whole packing writes, for any number of parts, including more parts than panels.
+    func testPackingInPartsEqualsPackingWhole() {
+        for path in supportedPaths() {
+            XCTAssertEqual(rk_sgemm_force_path(path), 1)
+            for (k, n) in [(64, 96), (600, 45), (3, 17), (40, 130)] {
+                for transB in [false, true] {
+                    let b = PaddedMatrix(rows: transB ? n : k, cols: transB ? k : n, padding: 3) { r, c in Float(r * 31 + c) / 7 }
+                    let size = rk_sgemm_packed_b_size(Int32(k), Int32(n))
+                    var whole = [Float](repeating: .nan, count: size)
+                    b.storage.withUnsafeBufferPointer { rk_sgemm_pack_b(transB ? 1 : 0, Int32(k), Int32(n), $0.baseAddress, Int32(b.ld), &whole) }
+                    for parts in 1...5 {
+                        var split = [Float](repeating: .nan, count: size)
+                        for part in (0..<parts).reversed() {
+                            b.storage.withUnsafeBufferPointer {
+                                rk_sgemm_pack_b_part(transB ? 1 : 0, Int32(k), Int32(n), $0.baseAddress, Int32(b.ld), &split, Int32(part), Int32(parts))
+                            }
+                        }
+                        XCTAssertEqual(split.map(\.bitPattern), whole.map(\.bitPattern), "\(path) \(k)x\(n) tB=\(transB) in \(parts) parts")
+                    }
+                }
+            }
+        }
+        rk_sgemm_force_path("auto")
+    }
+
     /// Two products sharing op(A) (A packed once) equal the two separate rk_sgemm calls bit for
     /// bit (those are held to the Float64 reference above), padding included, on shapes with one
     /// and several blocks of A, ragged panels, an empty product and several K blocks.

@@ -38,15 +38,16 @@ func smallSpec(name: String = "small", cells: [String] = ["rnn", "gru", "lstm"],
 
 /// Writes the spec, registers it (or one shard of it) in the database at `dbPath` and runs it with `jobs` workers.
 @discardableResult
+/// `options` replaces the default options of `jobs` workers.
 func runSweep(spec text: String, in folder: URL, dbPath: String, jobs: Int, shard: (index: Int, count: Int)? = nil,
-              configure: (Scheduler) -> Void = { _ in }) throws -> SchedulerSummary {
+              options: SchedulerOptions? = nil, configure: (Scheduler) -> Void = { _ in }) throws -> SchedulerSummary {
     let specURL = folder.appendingPathComponent("spec.json")
     try text.write(to: specURL, atomically: true, encoding: .utf8)
     let setup = try SweepSetup.load(specPath: specURL.path, shard: shard)
     let database = try ResultsDatabase.open(path: dbPath)
     let sweep = try setup.register(in: database, fresh: false)
     let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: database,
-                              options: SchedulerOptions(jobs: jobs), progress: SilentProgress())
+                              options: options ?? SchedulerOptions(jobs: jobs), progress: SilentProgress())
     configure(scheduler)
     return try scheduler.run()
 }

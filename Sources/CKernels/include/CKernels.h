@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 #include "cells.h"
+#include "partitioned.h"
+#include "team.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -56,6 +58,11 @@ size_t rk_sgemm_packed_b_size(int K, int N);
 /// Recurrence use: W is (G*H x H); rk_sgemm_pack_b(1, H, G*H, W, H, packedWT) packs W^T for
 /// gates = h * W^T, and rk_sgemm_pack_b(0, G*H, H, W, H, packedW) packs W for dh = dgates * W.
 void rk_sgemm_pack_b(int transB, int K, int N, const float *B, int ldb, float *packed);
+
+/// Part `part` of `parts` of rk_sgemm_pack_b: the panels of columns in that share (part 0 also
+/// writes the header). Calling it for every part in [0, parts), from any threads, gives the
+/// same packed buffer as rk_sgemm_pack_b; the buffer is ready when all parts have returned.
+void rk_sgemm_pack_b_part(int transB, int K, int N, const float *B, int ldb, float *packed, int part, int parts);
 
 /// C = beta*C + op(A) * Bpacked, same rules as rk_sgemm, with Bpacked from rk_sgemm_pack_b
 /// for this K and N. Gives the same bits as rk_sgemm with the unpacked B on the path that

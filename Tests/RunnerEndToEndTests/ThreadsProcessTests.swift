@@ -1,0 +1,52 @@
+// `--threads-per-run` and `bench --threads` as a user runs them: lent cores give the
+// same epochs table as one thread per run, and the sweep's last line says how busy
+// the cores were.
+import XCTest
+import Foundation
+
+final class ThreadsProcessTests: XCTestCase, TemporaryFolderTest {
+    var folder: URL!
+    override func setUpWithError() throws { folder = try makeTemporaryFolder() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    /// Two runs whose LSTM step (H = 48, B = 32) is large enough to split across threads.
+    let spec = """
+    {
+      "name": "threads",
+      "task": {"name": "adding", "length": 20, "train_size": 256, "val_size": 64, "data_seed": 5},
+      "train": {"epochs": 2, "batch": 32, "optimizer": "adam", "clip_norm": 1.0, "hidden": 48, "cell": "lstm"},
+      "grid": {"seed": [1, 2]}
+    }
+    """
+
+    func testLentThreadsGiveTheSameEpochsAndTheLastLineReportsCoreUse() throws {
+        try spec.write(to: folder.appendingPathComponent("spec.json"), atomically: true, encoding: .utf8)
+        let single = try RunnerBinary.run(["sweep", "spec.json", "--db", "one.db", "--jobs", "2", "--threads-per-run", "1", "--no-report"], in: folder)
+        XCTAssertEqual(single.status, 0, single.stderr)
+        // One worker on (at least) two cores: every step may take the idle core.
+        let lent = try RunnerBinary.run(["sweep", "spec.json", "--db", "lent.db", "--jobs", "1", "--threads-per-run", "3", "--no-report"], in: folder)
+        XCTAssertEqual(lent.status, 0, lent.stderr)
+        XCTAssertEqual(try epochs("lent.db"), try epochs("one.db"))
+        XCTAssertEqual(try epochs("one.db").count, 4)
+        let last = lent.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(last.contains("% busy (") && last.contains(" cores × "), last)
+    }
+
+    func testBadThreadCountsExitWithOneLineNamingTheFlag() throws {
+        try spec.write(to: folder.appendingPathComponent("spec.json"), atomically: true, encoding: .utf8)
+        let sweep = try RunnerBinary.run(["sweep", "spec.json", "--db", "x.db", "--threads-per-run", "0"], in: folder)
+        XCTAssertNotEqual(sweep.status, 0)
+        XCTAssertTrue(sweep.stderr.contains("--threads-per-run must be positive"), sweep.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.db").path), "nothing written")
+        let bench = try RunnerBinary.run(["bench", "--threads", "0"], in: folder)
+        XCTAssertNotEqual(bench.status, 0)
+        XCTAssertTrue(bench.stderr.contains("--threads must be positive"), bench.stderr)
+    }
+
+    func testBenchRunsOnTheThreadsItIsGiven() throws {
+        let r = try RunnerBinary.run(["bench", "--threads", "2", "--cells", "lstm", "--hidden", "16", "--steps", "4", "--reps", "1"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("threads=2"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("lstm  H=  16 B=32 T=4"), r.stdout)
+    }
+}

@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // MARK: - Library targets
@@ -33,9 +34,12 @@ let package = Package(
         .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["ResultsStore", "JSON"]),
         .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "JSON"]),
+        // The .proto files are the source of Generated/ (see README, "TensorBoard"); SwiftPM does not compile them.
+        .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Protos"]),
         // MARK: - Executable
         .executableTarget(name: "runner", dependencies: [
-            "SequenceModels", "Tasks", "Experiments", "ResultsStore", "Reports", "JSON",
+            "SequenceModels", "Tasks", "Experiments", "ResultsStore", "Reports", "JSON", "TensorBoard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // MARK: - Tests
@@ -48,6 +52,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Golden"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", "JSON", "NumPyFiles", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", "NumPyFiles", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Golden"]),
     ],

@@ -1,12 +1,13 @@
-// A run's checkpoint after a completed epoch: weights, optimiser state and the
-// model configuration, so an interrupted run resumes with the same bits.
+// A run's checkpoint after a completed epoch: weights, optimiser state, learning-rate
+// schedule state and the model configuration, so an interrupted run resumes with the same bits.
 //
 // The run has no other random state: a training epoch's batch order is drawn
 // from (run seed, epoch) alone (Tasks.epochOrder), and the data from the
-// task's data_seed, so weights + optimiser state + epoch are the whole state.
+// task's data_seed, so weights + optimiser state + schedule state + epoch are the whole state.
 //
 // Layout: "RKPT" magic, UInt32 version, UInt32 header length, a JSON header
-// (epoch, model configuration, optimiser step and array sizes, vocabulary),
+// (epoch, model configuration, optimiser step and array sizes, schedule state when the
+// schedule has one (absent in older checkpoints and for constant, step and cosine), vocabulary),
 // then the little-endian Float32 arrays: parameters, optimiser first and second moments.
 
 import Foundation
@@ -18,6 +19,8 @@ public struct Checkpoint: Equatable, Sendable {
     public var model: ModelConfig
     public var parameters: [Float]
     public var optimizer: OptimizerState
+    /// Reduce-on-plateau's state after `epoch`; nil for schedules without state.
+    public var schedule: LearningRateScheduleState?
     /// The character vocabulary of a charlm run (so `runner sample` can decode), else nil.
     public var vocabulary: CharVocabulary?
 
@@ -28,23 +31,26 @@ public struct Checkpoint: Equatable, Sendable {
         var parameterCount: Int
         var firstCount: Int
         var secondCount: Int
+        var schedule: LearningRateScheduleState?
         var vocabulary: CharVocabulary?
     }
 
     static let magic = Array("RKPT".utf8)
     static let version: UInt32 = 1
 
-    public init(epoch: Int, model: ModelConfig, parameters: [Float], optimizer: OptimizerState, vocabulary: CharVocabulary? = nil) {
+    public init(epoch: Int, model: ModelConfig, parameters: [Float], optimizer: OptimizerState,
+                schedule: LearningRateScheduleState? = nil, vocabulary: CharVocabulary? = nil) {
         self.epoch = epoch
         self.model = model
         self.parameters = parameters
         self.optimizer = optimizer
+        self.schedule = schedule
         self.vocabulary = vocabulary
     }
 
     public func encoded() throws -> Data {
         let header = Header(epoch: epoch, model: model, optimizerStep: optimizer.step, parameterCount: parameters.count,
-                            firstCount: optimizer.first.count, secondCount: optimizer.second.count, vocabulary: vocabulary)
+                            firstCount: optimizer.first.count, secondCount: optimizer.second.count, schedule: schedule, vocabulary: vocabulary)
         let json = try JSONEncoder.sorted.encode(header)
         var data = Data(Checkpoint.magic)
         func append(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
@@ -85,7 +91,7 @@ public struct Checkpoint: Equatable, Sendable {
         let second = try floats(header.secondCount)
         guard at == bytes.count else { throw DecodeError(reason: "\(bytes.count - at) trailing bytes") }
         self.init(epoch: header.epoch, model: header.model, parameters: parameters,
-                  optimizer: OptimizerState(step: header.optimizerStep, first: first, second: second),
+                  optimizer: OptimizerState(step: header.optimizerStep, first: first, second: second), schedule: header.schedule,
                   vocabulary: header.vocabulary)
     }
 }

@@ -11,7 +11,7 @@ import Tasks
 /// sequence and B = the batch size, N = T·B, all in Float32 (4 bytes):
 ///
 ///     parameters, gradients        2·P
-///     optimiser state              adam 2·P, momentum P, sgd 0
+///     optimiser state              adam, adamw 2·P; rmsprop at most 2·P; momentum P; sgd 0
 ///     packed weights, checkpoint   P + 2·(P + optimiser state)   (packed recurrent weights; a checkpoint and its encoding)
 ///     workspace over T × B         per layer 2·N·G·H + 2·(T+1)·B·H + 4·N·H   (gates and recurrent
 ///                                  projections, states and cells, extras, dL/da, dropout masks),
@@ -46,7 +46,7 @@ public struct MemoryEstimate: Sendable, Equatable {
         self.batch = batch
         let p = model.checkedParameterCount
         let optimizer: Int? = switch kind {
-        case .adam: CheckedInt.product([2, p])
+        case .adam, .adamw, .rmsprop: CheckedInt.product([2, p])   // rmsprop: P, and P more with its momentum
         case .momentum: p
         case .sgd: 0
         }

@@ -67,6 +67,8 @@ public final class Scheduler: @unchecked Sendable {
     public let database: ResultsDatabase
     public let options: SchedulerOptions
     public let progress: ProgressSink
+    /// Told of runs and epochs after they are written (see ``SweepObserver``).
+    public let observer: SweepObserver?
     /// This process's worker names are "<host>:<pid>:<n>".
     public let workerPrefix: String
 
@@ -84,13 +86,14 @@ public final class Scheduler: @unchecked Sendable {
     private let lender: CoreLender
 
     public init(sweepId: Int64, entries: [PlanEntry], task: any SequenceTask, database: ResultsDatabase,
-                options: SchedulerOptions, progress: ProgressSink) {
+                options: SchedulerOptions, progress: ProgressSink, observer: SweepObserver? = nil) {
         self.sweepId = sweepId
         self.entries = entries
         self.task = task
         self.database = database
         self.options = options
         self.progress = progress
+        self.observer = observer
         self.workerPrefix = "\(Scheduler.hostName):\(getpid())"
         self.entryByHash = Dictionary(entries.map { ($0.configHash, $0) }, uniquingKeysWith: { a, _ in a })
         self.lender = CoreLender(cores: options.cores)
@@ -186,10 +189,13 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Queues a write of a run's results on the writer. A run taken over by another
     /// process (its heartbeat went stale) stops being trained here; other errors end the sweep.
-    private func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void) {
+    /// `then` runs after a successful write (outside the time counted as SQLite's).
+    private func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void,
+                       then: ((SweepObserver) -> Void)? = nil) {
         writer.async {
             do {
                 try self.timedStoreCall { try body(self.database) }
+                if let observer = self.observer { then?(observer) }
             } catch ResultsStoreError.runNotOwned(_, _, let owner) {
                 self.locked { self.active[runId]?.lost = true }
                 self.progress.runEnded(runId: runId, label: label, status: "taken over", detail: owner.map { "by \($0)" })
@@ -212,8 +218,13 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
+    /// `gru h=64 lr=0.003 seed=1`, then the optimiser, weight decay and schedule where they are not the defaults.
     private func label(_ c: RunConfig) -> String {
-        String(format: "%@ h=%d lr=%g seed=%d", c.cell.rawValue, c.hidden, c.lr, c.seed)
+        var text = String(format: "%@ h=%d lr=%g seed=%d", c.cell.rawValue, c.hidden, c.lr, c.seed)
+        if c.optimizer != .adam { text += " \(c.optimizer.rawValue)" }
+        if c.weightDecay != 0 { text += String(format: " wd=%g", c.weightDecay) }
+        if c.lrSchedule != .constant { text += " \(c.lrSchedule.name)" }
+        return text
     }
 
     /// Trains one claimed run to its last epoch, or until it diverges, fails or is cancelled.
@@ -254,11 +265,13 @@ public final class Scheduler: @unchecked Sendable {
             }
         } catch {
             try timedStoreCall { try database.markRun(runId, status: .failed, error: "\(error)", worker: worker) }
+            if let observer { writer.async { observer.runStarted(claimed.run, config: config); observer.runEnded(claimed.run, status: .failed) } }
             progress.runEnded(runId: runId, label: name, status: "failed", detail: "\(error)")
             count(.failed)
             return
         }
         progress.runStarted(runId: runId, label: name, fromEpoch: trainer.completedEpochs + 1, epochs: config.epochs)
+        if let observer { writer.async { observer.runStarted(claimed.run, config: config) } }
 
         while trainer.completedEpochs < config.epochs {
             let outcome = trainer.trainEpoch(isCancelled: { self.isCancelled || self.locked { self.active[runId]?.lost ?? false } })
@@ -269,14 +282,16 @@ public final class Scheduler: @unchecked Sendable {
                                          seconds: r.seconds, tokensPerSecond: r.tokensPerSecond,
                                          valDetails: detailsJSON(r.valDetails),
                                          testLoss: r.testLoss.flatMap { $0.isFinite ? $0 : nil },
-                                         testMetric: r.testMetric.flatMap { $0.isFinite ? $0 : nil })
+                                         testMetric: r.testMetric.flatMap { $0.isFinite ? $0 : nil }, lr: r.lr)
                 let state = try trainer.checkpoint().encoded()
-                write(runId: runId, label: name) { try $0.recordEpoch(record, checkpoint: state, worker: worker) }
+                write(runId: runId, label: name, { try $0.recordEpoch(record, checkpoint: state, worker: worker) },
+                      then: { $0.epochRecorded(record, run: claimed.run) })
                 locked { summary.epochsTrained += 1 }
                 progress.epochFinished(runId: runId, label: name, result: r, epochs: config.epochs)
             case .diverged(let epoch, let step, let loss):
                 let why = "loss became \(loss) at epoch \(epoch), step \(step)"
-                write(runId: runId, label: name) { try $0.markRun(runId, status: .diverged, error: why, worker: worker) }
+                write(runId: runId, label: name, { try $0.markRun(runId, status: .diverged, error: why, worker: worker) },
+                      then: { $0.runEnded(claimed.run, status: .diverged) })
                 progress.runEnded(runId: runId, label: name, status: "diverged", detail: why)
                 count(.diverged)
                 return
@@ -285,13 +300,15 @@ public final class Scheduler: @unchecked Sendable {
                     progress.runEnded(runId: runId, label: name, status: "taken over", detail: nil)
                     return
                 }
-                write(runId: runId, label: name) { try $0.markRun(runId, status: .interrupted, error: nil, worker: worker) }
+                write(runId: runId, label: name, { try $0.markRun(runId, status: .interrupted, error: nil, worker: worker) },
+                      then: { $0.runEnded(claimed.run, status: .interrupted) })
                 progress.runEnded(runId: runId, label: name, status: "interrupted", detail: "at epoch \(trainer.completedEpochs + 1)")
                 count(.interrupted)
                 return
             }
         }
-        write(runId: runId, label: name) { try $0.markRun(runId, status: .finished, error: nil, worker: worker) }
+        write(runId: runId, label: name, { try $0.markRun(runId, status: .finished, error: nil, worker: worker) },
+              then: { $0.runEnded(claimed.run, status: .finished) })
         progress.runEnded(runId: runId, label: name, status: "finished", detail: nil)
         count(.finished)
     }

@@ -106,7 +106,15 @@ private struct SpecReader {
         problems.append(SpecProblem(path: path, message: message))
     }
 
+    mutating func problem(_ message: SpecProblemMessage, at path: String) {
+        problems.append(contentsOf: message.problems(at: path))
+    }
+
     mutating func unknownField(_ path: String, _ key: String, validNames: [String]) {
+        if validNames.contains(RunField.lrSchedule.rawValue), let owner = LearningRateSchedule.owner(ofParameter: key) {
+            problem(path, "unknown field \"\(key)\" (a parameter of the \(owner) schedule: write it inside lr_schedule, e.g. \(LearningRateSchedule.example(owner)))")
+            return
+        }
         let hint = suggestion(for: key, among: validNames)
         let listing = hint.isEmpty ? " (valid: \(validNames.joined(separator: ", ")))" : ""
         problem(path, "unknown field \(shortJSON(.string(key)))\(hint)\(listing)")
@@ -134,6 +142,7 @@ private struct SpecReader {
         if let train = members["train"] { readTrain(train, into: &base) }
         let grid = members["grid"].map { readGrid($0) } ?? []
         let random = members["random"].flatMap { readRandom($0, gridFields: Set(grid.map(\.field))) }
+        checkOptimizerOnlyFields(members, base: base, grid: grid, random: random)
 
         // The plan's size from the axes' lengths, before anything is expanded.
         let runs = CheckedInt.product([random?.samples ?? 1] + grid.map { $0.values.count })
@@ -145,6 +154,30 @@ private struct SpecReader {
         }
         guard let task else { return nil }
         return Spec(name: name, task: task, base: base, grid: grid, random: random, sourceJSON: sourceJSON)
+    }
+
+    /// A field that one optimiser alone reads (rmsprop_momentum) is a problem where it is set
+    /// but no run of the spec trains with that optimiser; so is `momentum` set for rmsprop runs
+    /// when no run uses the momentum optimiser (rmsprop's own is rmsprop_momentum).
+    mutating func checkOptimizerOnlyFields(_ members: [String: JSONValue], base: RunConfig, grid: [GridAxis], random: RandomSearch?) {
+        var optimizers: [RunFieldValue] = [.optimizer(base.optimizer)]
+        if let axis = grid.first(where: { $0.field == .optimizer }) { optimizers = axis.values }
+        if case .choice(let values)? = random?.fields.first(where: { $0.field == .optimizer })?.distribution { optimizers = values }
+        let used = optimizers.compactMap { if case .optimizer(let o) = $0 { return o } else { return nil } }
+        func blocksSetting(_ field: RunField) -> [String] {
+            ["train", "grid", "random"].filter { block in
+                if case .object(let fields)? = members[block] { return fields[field.rawValue] != nil } else { return false }
+            }
+        }
+        if !used.contains(.rmsprop) {
+            for block in blocksSetting(.rmspropMomentum) {
+                problem("\(block).rmsprop_momentum", "only used by the rmsprop optimizer, and no run here uses it (optimizer: \(used.map(\.rawValue).joined(separator: ", ")))")
+            }
+        } else if !used.contains(.momentum) {
+            for block in blocksSetting(.momentum) {
+                problem("\(block).momentum", "only used by the momentum optimizer; rmsprop's momentum is the field rmsprop_momentum")
+            }
+        }
     }
 
     mutating func readTask(_ value: JSONValue?, taskValidator: Spec.TaskValidator) -> TaskSpec? {
@@ -181,7 +214,7 @@ private struct SpecReader {
             }
             switch field.check(members[key]!) {
             case .success(let checked): base.set(field, to: checked)
-            case .failure(let message): problem("train.\(key)", message.text)
+            case .failure(let message): problem(message, at: "train.\(key)")
             }
         }
     }
@@ -216,7 +249,7 @@ private struct SpecReader {
                     } else {
                         values.append(checked)
                     }
-                case .failure(let message): problem("\(path)[\(index)]", message.text)
+                case .failure(let message): problem(message, at: "\(path)[\(index)]")
                 }
             }
             if values.count == elements.count { axes.append(GridAxis(field: field, values: values)) }
@@ -298,7 +331,7 @@ private struct SpecReader {
             for (index, element) in elements.enumerated() {
                 switch field.check(element) {
                 case .success(let checked): values.append(checked)
-                case .failure(let message): problem("\(distributionPath)[\(index)]", message.text)
+                case .failure(let message): problem(message, at: "\(distributionPath)[\(index)]")
                 }
             }
             return values.count == elements.count ? .choice(values) : nil
@@ -331,7 +364,7 @@ private struct SpecReader {
                 continue
             }
             if case .failure(let message) = field.check(element) {
-                problem("\(distributionPath)[\(index)]", message.text)
+                problem(message, at: "\(distributionPath)[\(index)]")
                 continue
             }
             bounds.append(number)

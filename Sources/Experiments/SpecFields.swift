@@ -16,15 +16,18 @@ public enum RunField: String, CaseIterable, Sendable {
     case clipValue = "clip_value"
     case forgetBias = "forget_bias"
     case layers, dropout
+    case weightDecay = "weight_decay"
+    case rmspropMomentum = "rmsprop_momentum"
+    case lrSchedule = "lr_schedule"
 
     /// What the field holds, for choosing which random distributions fit it.
     enum Kind { case text, integer, real }
 
     var kind: Kind {
         switch self {
-        case .cell, .optimizer: return .text
+        case .cell, .optimizer, .lrSchedule: return .text
         case .hidden, .seed, .batch, .epochs, .layers: return .integer
-        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout: return .real
+        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout, .weightDecay, .rmspropMomentum: return .real
         }
     }
 
@@ -50,6 +53,7 @@ public enum RunFieldValue: Sendable, Hashable {
     case optimizer(OptimizerChoice)
     case integer(Int)
     case real(Double)
+    case schedule(LearningRateSchedule)
     /// An optional field explicitly set to null.
     case unset
 }
@@ -72,9 +76,11 @@ extension RunField {
         case .optimizer:
             guard case .string(let text) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             guard let optimizer = OptimizerChoice(rawValue: text) else {
-                return .failure(.init("unknown optimizer \(shortJSON(value)) (expected one of sgd, momentum, adam\(suggestion(for: text, among: OptimizerChoice.allCases.map(\.rawValue))))"))
+                return .failure(.init("unknown optimizer \(shortJSON(value)) (expected one of \(OptimizerChoice.allCases.map(\.rawValue).joined(separator: ", "))\(suggestion(for: text, among: OptimizerChoice.allCases.map(\.rawValue))))"))
             }
             return .success(.optimizer(optimizer))
+        case .lrSchedule:
+            return LearningRateSchedule.check(value).map { .schedule($0) }
         case .hidden, .batch, .epochs, .seed, .layers:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             guard number == number.rounded(), abs(number) <= largestExactInteger else {
@@ -91,12 +97,14 @@ extension RunField {
                 return .failure(.init("must be at most \(upperBound), got \(shortJSON(value))"))
             }
             return .success(.integer(Int(number)))
-        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout:
+        case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout, .weightDecay, .rmspropMomentum:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
             switch self {
             case .lr, .clipNorm, .clipValue:
                 guard number > 0 else { return .failure(.init("must be a positive number, got \(shortJSON(value))")) }
-            case .momentum, .dropout:
+            case .weightDecay:
+                guard number >= 0 else { return .failure(.init("must be a non-negative number, got \(shortJSON(value))")) }
+            case .momentum, .dropout, .rmspropMomentum:
                 guard number >= 0, number < 1 else { return .failure(.init("must be in [0, 1), got \(shortJSON(value))")) }
             default:
                 break
@@ -113,11 +121,13 @@ extension RunField {
     var expectation: String {
         switch self {
         case .cell: return "a string (rnn, gru, gru_reset_after or lstm)"
-        case .optimizer: return "a string (sgd, momentum or adam)"
+        case .optimizer: return "a string (sgd, momentum, adam, adamw or rmsprop)"
+        case .lrSchedule: return LearningRateSchedule.expectation
         case .hidden, .batch, .epochs: return "a positive integer"
         case .seed: return "a non-negative integer"
         case .lr: return "a positive number"
-        case .momentum, .dropout: return "a number in [0, 1)"
+        case .momentum, .dropout, .rmspropMomentum: return "a number in [0, 1)"
+        case .weightDecay: return "a non-negative number"
         case .clipNorm, .clipValue: return "a positive number or null"
         case .forgetBias: return "a number"
         case .layers: return "an integer from 1 to 4"
@@ -125,10 +135,22 @@ extension RunField {
     }
 }
 
-/// The text of a problem before its path is known.
+/// The problems of one value before its path is known: one line each, with the path below
+/// the value's own (`gamma` for a problem inside `train.lr_schedule`; "" for the value itself).
 struct SpecProblemMessage: Error, Equatable {
-    var text: String
-    init(_ text: String) { self.text = text }
+    struct Line: Equatable {
+        var subpath: String
+        var text: String
+    }
+    var lines: [Line]
+
+    init(_ text: String) { lines = [Line(subpath: "", text: text)] }
+    init(lines: [Line]) { self.lines = lines }
+
+    /// The lines as `path: text`, under the value's path.
+    func problems(at path: String) -> [SpecProblem] {
+        lines.map { SpecProblem(path: $0.subpath.isEmpty ? path : "\(path).\($0.subpath)", message: $0.text) }
+    }
 }
 
 // MARK: - Suggestions
@@ -142,6 +164,9 @@ let fieldAliases: [String: String] = [
     "clipnorm": "clip_norm", "clip-norm": "clip_norm", "clipvalue": "clip_value", "forget_gate_bias": "forget_bias",
     "forget-bias": "forget_bias", "forgetbias": "forget_bias", "random_seed": "seed",
     "num_layers": "layers", "n_layers": "layers", "depth": "layers", "dropout_rate": "dropout", "p_dropout": "dropout",
+    "wd": "weight_decay", "l2": "weight_decay", "weightdecay": "weight_decay", "weight-decay": "weight_decay",
+    "schedule": "lr_schedule", "scheduler": "lr_schedule", "lr_scheduler": "lr_schedule", "lr_decay": "lr_schedule",
+    "learning_rate_schedule": "lr_schedule",
 ]
 
 /// "; did you mean 'x'?" for the valid name closest to `name` (edit distance, ignoring

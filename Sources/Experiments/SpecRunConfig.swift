@@ -63,11 +63,19 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     public var layers: Int
     /// Inverted dropout on the non-recurrent connections while training, in [0, 1).
     public var dropout: Double
+    /// λ: PyTorch's `weight_decay` (L2 added to the gradient; decoupled for adamw). 0: none.
+    public var weightDecay: Double
+    /// RMSProp's momentum (PyTorch's `momentum` argument of RMSprop); used by rmsprop only.
+    public var rmspropMomentum: Double
+    /// How the learning rate changes over the epochs (constant: always `lr`).
+    public var lrSchedule: LearningRateSchedule
     public var task: TaskSpec
 
     public init(cell: CellKind, hidden: Int, lr: Double, seed: Int, batch: Int, epochs: Int,
                 optimizer: OptimizerChoice, momentum: Double = 0.9, clipNorm: Double? = nil,
-                clipValue: Double? = nil, forgetBias: Double = 1.0, layers: Int = 1, dropout: Double = 0, task: TaskSpec) {
+                clipValue: Double? = nil, forgetBias: Double = 1.0, layers: Int = 1, dropout: Double = 0,
+                weightDecay: Double = 0, rmspropMomentum: Double = 0, lrSchedule: LearningRateSchedule = .constant,
+                task: TaskSpec) {
         self.cell = cell
         self.hidden = hidden
         self.lr = lr
@@ -81,12 +89,16 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         self.forgetBias = forgetBias
         self.layers = layers
         self.dropout = dropout
+        self.weightDecay = weightDecay
+        self.rmspropMomentum = rmspropMomentum
+        self.lrSchedule = lrSchedule
         self.task = task
     }
 
     /// The defaults where a spec is silent: cell `lstm`, hidden 32, lr 0.001, seed 1,
     /// batch 32, epochs 10, optimizer `adam`, momentum 0.9, no clipping (clip_norm and
-    /// clip_value unset), forget_bias 1.0, layers 1, dropout 0.
+    /// clip_value unset), forget_bias 1.0, layers 1, dropout 0, weight_decay 0, rmsprop_momentum 0,
+    /// lr_schedule constant.
     public static func defaults(task: TaskSpec) -> RunConfig {
         RunConfig(cell: .lstm, hidden: 32, lr: 0.001, seed: 1, batch: 32, epochs: 10, optimizer: .adam,
                   momentum: 0.9, clipNorm: nil, clipValue: nil, forgetBias: 1.0, task: task)
@@ -97,9 +109,13 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         case clipNorm = "clip_norm"
         case clipValue = "clip_value"
         case forgetBias = "forget_bias"
+        case weightDecay = "weight_decay"
+        case rmspropMomentum = "rmsprop_momentum"
+        case lrSchedule = "lr_schedule"
     }
 
-    /// Configurations written before `layers` and `dropout` existed read as 1 layer, no dropout.
+    /// Reads `config_json`; the fields added after the first release (layers, dropout,
+    /// weight_decay, rmsprop_momentum, lr_schedule) are absent at their defaults.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(cell: try c.decode(CellKind.self, forKey: .cell), hidden: try c.decode(Int.self, forKey: .hidden),
@@ -112,7 +128,23 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                   forgetBias: try c.decode(Double.self, forKey: .forgetBias),
                   layers: try c.decodeIfPresent(Int.self, forKey: .layers) ?? 1,
                   dropout: try c.decodeIfPresent(Double.self, forKey: .dropout) ?? 0,
+                  weightDecay: try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? 0,
+                  rmspropMomentum: try c.decodeIfPresent(Double.self, forKey: .rmspropMomentum) ?? 0,
                   task: try c.decode(TaskSpec.self, forKey: .task))
+        if let schedule = try c.decodeIfPresent(JSONValue.self, forKey: .lrSchedule) {
+            switch LearningRateSchedule.check(schedule) {
+            case .success(let checked): lrSchedule = checked
+            case .failure(let message):
+                throw DecodingError.dataCorruptedError(forKey: .lrSchedule, in: c,
+                    debugDescription: message.problems(at: "lr_schedule").map(\.description).joined(separator: "; "))
+            }
+        }
+    }
+
+    /// Writes ``jsonValue``.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(jsonValue)
     }
 
     /// Sets one field to a checked value (see ``RunField/check(_:)``).
@@ -133,13 +165,17 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         case (.forgetBias, .real(let x)): forgetBias = x
         case (.layers, .integer(let n)): layers = n
         case (.dropout, .real(let x)): dropout = x
+        case (.weightDecay, .real(let x)): weightDecay = x
+        case (.rmspropMomentum, .real(let x)): rmspropMomentum = x
+        case (.lrSchedule, .schedule(let schedule)): lrSchedule = schedule
         default: preconditionFailure("value \(value) does not fit field \(field.rawValue)")
         }
     }
 
     /// The flat JSON object of `config_json`: every field by its spec name (clip_norm and
-    /// clip_value absent when unset; layers and dropout absent at their defaults 1 and 0, so
-    /// configurations from before they existed keep their hashes) and `"task": {"name": ..., params...}`.
+    /// clip_value absent when unset; layers, dropout, weight_decay, rmsprop_momentum and
+    /// lr_schedule absent at their defaults 1, 0, 0, 0 and constant, so configurations from
+    /// before they existed keep their hashes) and `"task": {"name": ..., params...}`.
     public var jsonValue: JSONValue {
         var members: [String: JSONValue] = [
             "cell": .string(cell.rawValue), "hidden": .number(Double(hidden)), "lr": .number(lr),
@@ -151,6 +187,9 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         if let clipValue { members["clip_value"] = .number(clipValue) }
         if layers != 1 { members["layers"] = .number(Double(layers)) }
         if dropout != 0 { members["dropout"] = .number(dropout) }
+        if weightDecay != 0 { members["weight_decay"] = .number(weightDecay) }
+        if rmspropMomentum != 0 { members["rmsprop_momentum"] = .number(rmspropMomentum) }
+        if lrSchedule != .constant { members["lr_schedule"] = lrSchedule.jsonValue }
         return .object(members)
     }
 

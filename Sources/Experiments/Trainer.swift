@@ -19,6 +19,8 @@ public struct EpochResult: Sendable {
     public var testMetric: Double?
     /// Mean global gradient norm (before clipping) over the epoch's steps.
     public var gradNorm: Double
+    /// The learning rate this epoch trained with (the schedule's rate for the epoch).
+    public var lr: Double
     public var seconds: Double
     public var tokensPerSecond: Double
 }
@@ -36,6 +38,8 @@ public final class Trainer {
     public let task: any SequenceTask
     public let model: Model
     public private(set) var optimizer: Optimizer
+    /// Gives each epoch's learning rate; takes each epoch's validation loss.
+    public private(set) var schedule: LearningRateScheduler
     /// Epochs completed so far (the next epoch to train is `completedEpochs + 1`).
     public private(set) var completedEpochs = 0
     private var gradients: [Float]
@@ -56,8 +60,10 @@ public final class Trainer {
         self.task = task
         self.model = Model(config: Trainer.modelConfig(config, task: task))
         if threads > 1 { model.team = ThreadTeam(capacity: threads) }
-        self.optimizer = Optimizer(settings: OptimizerSettings(kind: config.optimizer, learningRate: config.lr, momentum: config.momentum),
+        self.optimizer = Optimizer(settings: OptimizerSettings(kind: config.optimizer, learningRate: config.lr, momentum: config.momentum,
+                                                               weightDecay: config.weightDecay, rmspropMomentum: config.rmspropMomentum),
                                    parameterCount: model.parameters.count)
+        self.schedule = LearningRateScheduler(schedule: config.lrSchedule, baseLearningRate: config.lr, epochs: config.epochs)
         self.gradients = [Float](repeating: 0, count: model.parameters.count)
     }
 
@@ -66,6 +72,12 @@ public final class Trainer {
         guard checkpoint.model == model.config, checkpoint.parameters.count == model.parameters.count else {
             throw Checkpoint.DecodeError(reason: "it belongs to another model configuration")
         }
+        if schedule.state != nil, checkpoint.epoch > 0 {
+            guard let saved = checkpoint.schedule else {
+                throw Checkpoint.DecodeError(reason: "it has no state for the \(config.lrSchedule.name) learning-rate schedule")
+            }
+            schedule.state = saved
+        }
         model.parameters = checkpoint.parameters
         optimizer.state = checkpoint.optimizer
         completedEpochs = checkpoint.epoch
@@ -73,13 +85,14 @@ public final class Trainer {
 
     public func checkpoint() -> Checkpoint {
         Checkpoint(epoch: completedEpochs, model: model.config, parameters: model.parameters,
-                   optimizer: optimizer.state, vocabulary: task.characterVocabulary)
+                   optimizer: optimizer.state, schedule: schedule.state, vocabulary: task.characterVocabulary)
     }
 
     /// Trains the next epoch, then evaluates on the validation data.
     /// `isCancelled` is polled between batches.
     public func trainEpoch(isCancelled: () -> Bool = { false }) -> EpochOutcome {
         let epoch = completedEpochs + 1
+        let lr = schedule.learningRate(epoch: epoch)
         let start = DispatchTime.now().uptimeNanoseconds
         var lossSum = 0.0, normSum = 0.0, tokens = 0, steps = 0
         let batches = task.trainBatches(batchSize: config.batch, epoch: epoch, shuffleSeed: UInt64(bitPattern: Int64(config.seed)))
@@ -102,7 +115,7 @@ public final class Trainer {
             let norm = config.clipNorm.map { GradientClipping.clipByGlobalNorm(&gradients, maxNorm: $0, team: model.team) }
                 ?? GradientClipping.globalNorm(gradients, team: model.team)
             if let limit = config.clipValue { GradientClipping.clipByValue(&gradients, limit: Float(limit)) }
-            optimizer.update(parameters: &model.parameters, gradients: gradients, team: model.team)
+            optimizer.update(parameters: &model.parameters, gradients: gradients, learningRate: lr, team: model.team)
             lossSum += loss
             normSum += norm
             tokens += task.tokenCount(of: batch)
@@ -113,10 +126,12 @@ public final class Trainer {
         guard valLoss.isFinite else { return .diverged(epoch: epoch, step: steps, loss: valLoss) }
         let test = task.testExampleCount > 0 ? evaluate(task.testBatches(batchSize: config.batch)) : nil
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        schedule.epochEnded(validationLoss: valLoss)
         completedEpochs = epoch
         return .completed(EpochResult(epoch: epoch, trainLoss: lossSum / Double(max(steps, 1)), valLoss: valLoss,
                                       valMetric: valMetric, valDetails: valDetails,
-                                      testLoss: test?.loss, testMetric: test?.metric, gradNorm: normSum / Double(max(steps, 1)), seconds: seconds,
+                                      testLoss: test?.loss, testMetric: test?.metric, gradNorm: normSum / Double(max(steps, 1)),
+                                      lr: lr, seconds: seconds,
                                       tokensPerSecond: Double(tokens) / max(trainSeconds, 1e-9)))
     }
 

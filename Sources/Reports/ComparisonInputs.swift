@@ -60,8 +60,8 @@ func cellOrder(_ a: String, _ b: String) -> Bool {
 
 /// Axes in reading order: model and training fields first, then the task's, then the rest.
 func axisOrder(_ a: String, _ b: String) -> Bool {
-    let known = ["cell", "hidden", "lr", "batch", "epochs", "optimizer", "momentum", "clip_norm",
-                 "clip_value", "forget_bias", "seed"]
+    let known = ["cell", "hidden", "lr", "lr_schedule", "batch", "epochs", "optimizer", "momentum", "rmsprop_momentum",
+                 "weight_decay", "clip_norm", "clip_value", "forget_bias", "seed"]
     switch (known.firstIndex(of: a), known.firstIndex(of: b)) {
     case let (x?, y?): return x < y
     case (_?, nil): return true

@@ -80,6 +80,14 @@ public struct ConfigurationResult: Sendable, Equatable, Codable {
     /// True when |winner − runner-up| < √(sd_winner² + sd_runnerUp²): the difference is
     /// within seed noise. `nil` when either has fewer than 2 seeds.
     public var withinNoise: Bool?
+    /// Welch's t-test of the winner's against the runner-up's ranking quantity over their
+    /// finished seeds (`nil` with fewer than 2 seeds on a side, or no spread).
+    public var test: WelchResult? = nil
+    /// `test`'s p-value adjusted by Holm-Bonferroni over every configuration with a test.
+    public var adjustedPValue: Double? = nil
+    /// Adjusted p-value below 5%: a win beyond seed noise after counting how many
+    /// configurations were compared.
+    public var significant: Bool? = nil
 }
 
 /// Head to head, per cell over all configurations.
@@ -88,6 +96,8 @@ public struct CellStanding: Sendable, Equatable, Codable {
     /// Configurations where the cell was ranked (it and at least one other cell have a value).
     public var configurations: Int
     public var wins: Int
+    /// Wins whose Holm-adjusted p-value is below 5% (see ``ConfigurationResult/significant``).
+    public var significantWins: Int = 0
     /// Mean over those configurations of the cell's rank (1 = best, ties share the average rank).
     public var meanRank: Double?
     /// Median over finished runs of seconds per epoch.
@@ -106,6 +116,12 @@ public struct PairedComparison: Sendable, Equatable, Codable {
     public var bBetter: Int
     /// Median of (A − B) of the ranking quantity.
     public var medianDifference: Double?
+    /// That median with its 95% percentile bootstrap interval over the pairs
+    /// (``BootstrapSettings/standard``: 10,000 resamples, a fixed seed).
+    public var medianDifferenceInterval: IntervalEstimate? = nil
+    /// The relative effect: the median over pairs of (A − B) / |B| (pairs with B = 0 left
+    /// out), with its bootstrap interval from the same resamples.
+    public var relativeEffect: IntervalEstimate? = nil
     /// Wilcoxon signed-rank test on d = metric(A) − metric(B) (`nil` without metrics).
     public var metricTest: WilcoxonResult?
     /// Wilcoxon signed-rank test on d = valLoss(A) − valLoss(B).

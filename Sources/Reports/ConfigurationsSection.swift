@@ -1,9 +1,13 @@
 // Section 1 of the comparison: per configuration (every grid axis but cell and seed), each
-// cell's statistics over its finished seeds, the winner, the margin and whether it is within noise.
+// cell's statistics over its finished seeds, the winner, the margin and whether it is within noise,
+// and Welch's test of winner against runner-up with p-values adjusted over the configurations.
 import Foundation
 import ResultsStore
 
 extension ComparisonInputs {
+    /// Family-wise level of the per-configuration tests (after Holm's adjustment).
+    static let configurationLevel = 0.05
+
     /// One result per configuration in key order, and each configuration's cells by name.
     func configurations() -> (results: [ConfigurationResult], cellsByKey: [[ConfigValue]: [String: CellResult]]) {
         var configurations: [ConfigurationResult] = []
@@ -54,8 +58,16 @@ extension ComparisonInputs {
                 configuration.relativeDifference = runnerUp.mean == 0 ? nil
                     : abs(winner.mean - runnerUp.mean) / abs(runnerUp.mean)
                 configuration.withinNoise = withinNoise(winner, runnerUp)
+                let seeds = { (cell: String) in group.filter { $0.run.cell == cell && $0.run.status == .finished }.compactMap { $0.value(rankedBy) } }
+                configuration.test = welchTTest(seeds(competing[0].cell), seeds(competing[1].cell))
             }
             configurations.append(configuration)
+        }
+        // Holm-Bonferroni over the configurations that have a test.
+        let tested = configurations.indices.filter { configurations[$0].test != nil }
+        for (index, adjusted) in zip(tested, holmAdjusted(tested.map { configurations[$0].test!.pValue })) {
+            configurations[index].adjustedPValue = adjusted
+            configurations[index].significant = adjusted < Self.configurationLevel
         }
         return (configurations, cellResultsByKey)
     }

@@ -1,6 +1,7 @@
 // Section 2 of the comparison, head to head: each cell's wins and mean rank over the
 // configurations, and every pair of cells compared run against run on the same configuration
-// and seed (sign counts, Wilcoxon signed-rank tests, speed ratio).
+// and seed (sign counts, median difference and relative effect with bootstrap intervals,
+// Wilcoxon signed-rank tests, speed ratio).
 import Foundation
 import ResultsStore
 
@@ -8,9 +9,12 @@ extension ComparisonInputs {
     /// Per cell: configurations ranked in, wins, mean rank, median speed.
     func standings(_ configurations: [ConfigurationResult]) -> [CellStanding] {
         var rankSums: [String: (sum: Double, count: Int)] = [:]
-        var wins: [String: Int] = [:]
+        var wins: [String: Int] = [:], significantWins: [String: Int] = [:]
         for configuration in configurations {
-            if let winner = configuration.winner { wins[winner, default: 0] += 1 }
+            if let winner = configuration.winner {
+                wins[winner, default: 0] += 1
+                if configuration.significant == true { significantWins[winner, default: 0] += 1 }
+            }
             let competing = configuration.cells.compactMap { result -> (String, Double)? in
                 guard let stat = rankedBy == .metric ? result.metric : result.valLoss else { return nil }
                 return (result.cell, orientedLowerIsBetter(stat.mean))
@@ -25,7 +29,7 @@ extension ComparisonInputs {
             let runs = finished.filter { $0.run.cell == cell }
             let ranks = rankSums[cell]
             return CellStanding(
-                cell: cell, configurations: ranks?.count ?? 0, wins: wins[cell] ?? 0,
+                cell: cell, configurations: ranks?.count ?? 0, wins: wins[cell] ?? 0, significantWins: significantWins[cell] ?? 0,
                 meanRank: ranks.map { $0.sum / Double($0.count) },
                 medianSecondsPerEpoch: median(runs.compactMap(\.secondsPerEpoch)),
                 medianTokensPerSecond: median(runs.compactMap(\.tokensPerSecond)),
@@ -56,11 +60,18 @@ extension ComparisonInputs {
                 guard let x = a.secondsPerEpoch, let y = b.secondsPerEpoch, x > 0 else { return nil }
                 return y / x
             }
+            let differences = rankingPairs.map { $0.0 - $0.1 }
+            let relative = rankingPairs.filter { $0.1 != 0 }.map { ($0.0 - $0.1) / abs($0.1) }
+            // One bootstrap for both when no pair has B = 0 (the usual case): the same resamples.
+            let intervals = relative.count == differences.count ? bootstrapMedians([differences, relative])
+                : bootstrapMedians([differences]).map { $0 + (bootstrapMedians([relative]) ?? []) }
             paired.append(PairedComparison(
                 cellA: cellA, cellB: cellB, pairs: rankingPairs.count,
                 aBetter: rankingPairs.filter { better($0.0, $0.1) }.count,
                 bBetter: rankingPairs.filter { better($0.1, $0.0) }.count,
-                medianDifference: median(rankingPairs.map { $0.0 - $0.1 }),
+                medianDifference: median(differences),
+                medianDifferenceInterval: intervals?.first,
+                relativeEffect: (intervals?.count ?? 0) > 1 ? intervals![1] : nil,
                 metricTest: metricDifferences.isEmpty ? nil : wilcoxonSignedRank(metricDifferences),
                 valLossTest: lossDifferences.isEmpty ? nil : wilcoxonSignedRank(lossDifferences),
                 speedRatio: median(speed)))

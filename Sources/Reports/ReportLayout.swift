@@ -104,35 +104,49 @@ extension ComparisonReport {
                     .number(result.secondsPerEpoch?.mean, field: "seconds_per_epoch", digits: 3),
                     .number(result.tokensPerSecond?.mean, field: "tokens_per_second", digits: 4),
                     .integer(result.paramCount, field: "param_count"), baseline, verdict,
-                ]))
+                ] + testCells(configuration, isWinner: configuration.winner == result.cell)))
             }
         }
         return ReportTable(
             id: "configurations",
             headers: ["configuration", "cell", "n", lossLabel, metricHeader, "best epoch", "s/epoch",
-                      "tokens/s", "params", "vs baseline", "verdict"],
+                      "tokens/s", "params", "vs baseline", "verdict", "p (Welch)", "p (Holm)"],
             rows: rows,
             notes: [
                 "winner: best mean \(metricLabel); \"by x%\" is |winner − runner-up| / |runner-up|.",
                 "≈ noise: the lead is within seed noise, |mean difference| < √(sd₁² + sd₂²); ?: fewer than 2 seeds, noise unknown.",
                 "n: finished runs (seeds); +k div: diverged runs, +k unf: failed, interrupted or not yet run (not in the means).",
+                "p (Welch): two-sided Welch t-test of the winner's against the runner-up's \(metricLabel) over their seeds; p (Holm): adjusted by Holm-Bonferroni over the \(configurations.filter { $0.adjustedPValue != nil }.count) configurations with a test; * marks adjusted p < 0.05, the wins the verdict counts.",
             ])
+    }
+
+    /// The winner's row carries its configuration's test; the other rows are blank.
+    private func testCells(_ configuration: ConfigurationResult, isWinner: Bool) -> [TableCell] {
+        guard isWinner, let test = configuration.test, let adjusted = configuration.adjustedPValue else { return [.label(""), .label("")] }
+        var raw = TableCell.number(test.pValue, field: "welch_p_value", digits: 3)
+        raw.fields += [("welch_t", .number(test.t)), ("welch_df", .number(test.degreesOfFreedom))]
+        var holm = TableCell.number(adjusted, field: "holm_p_value", digits: 3)
+        holm.fields.append(("significant_after_holm", .number(configuration.significant == true ? 1 : 0)))
+        if configuration.significant == true { holm.text += " *" }
+        return [raw, holm]
     }
 
     private func standingsTable() -> ReportTable {
         ReportTable(
             id: "standings",
-            headers: ["cell", "configurations", "wins", "mean rank", "median s/epoch", "median tokens/s", "finished runs"],
+            headers: ["cell", "configurations", "wins", "wins (Holm)", "mean rank", "median s/epoch", "median tokens/s", "finished runs"],
             rows: standings.map { standing in
                 TableRow(cell: standing.cell, cells: [
                     .label(standing.cell), .integer(standing.configurations, field: "configurations"),
-                    .integer(standing.wins, field: "wins"), .number(standing.meanRank, field: "mean_rank", digits: 3),
+                    .integer(standing.wins, field: "wins"), .integer(standing.significantWins, field: "wins_holm"),
+                    .number(standing.meanRank, field: "mean_rank", digits: 3),
                     .number(standing.medianSecondsPerEpoch, field: "median_seconds_per_epoch", digits: 3),
                     .number(standing.medianTokensPerSecond, field: "median_tokens_per_second", digits: 4),
                     .integer(standing.finishedRuns, field: "finished_runs"),
                 ])
             },
-            notes: ["mean rank: rank by mean \(metricLabel) within each configuration (1 = best, ties share ranks)."])
+            notes: ["mean rank: rank by mean \(metricLabel) within each configuration (1 = best, ties share ranks).",
+                    "wins (Holm): wins with Holm-adjusted p < 0.05 (see p (Holm) per configuration)."])
     }
 
     private func testCell(_ test: WilcoxonResult?, field: String) -> TableCell {
@@ -147,22 +161,39 @@ extension ComparisonReport {
         return TableCell(text: text, fields: fields, isNumeric: false)
     }
 
+    /// "[low, high]" (or "estimate [low, high]" as percentages for a relative effect).
+    private func intervalCell(_ interval: IntervalEstimate?, field: String, withEstimate: Bool) -> TableCell {
+        guard let interval else { return .label("–") }
+        var fields: [(String, FieldValue)] = [("\(field)_low", .number(interval.low)), ("\(field)_high", .number(interval.high))]
+        let text: String
+        if withEstimate {
+            fields.insert(("\(field)", .number(interval.estimate)), at: 0)
+            text = "\(formatPercent(interval.estimate)) [\(formatPercent(interval.low)), \(formatPercent(interval.high))]"
+        } else {
+            text = "[\(formatNumber(interval.low, digits: 3)), \(formatNumber(interval.high, digits: 3))]"
+        }
+        return TableCell(text: text, fields: fields, isNumeric: false)
+    }
+
     private func pairedTable() -> ReportTable {
         ReportTable(
             id: "paired",
-            headers: ["A vs B", "pairs", "A better", "B better", "median A−B", "Wilcoxon on \(metricHeader)",
+            headers: ["A vs B", "pairs", "A better", "B better", "median A−B", "95% CI", "(A−B)/|B| [95% CI]", "Wilcoxon on \(metricHeader)",
                       "Wilcoxon on \(lossLabel)", "speed ratio"],
             rows: paired.map { pair in
                 TableRow(subject: "\(pair.cellA) vs \(pair.cellB)", cells: [
                     .label("\(pair.cellA) vs \(pair.cellB)"), .integer(pair.pairs, field: "pairs"),
                     .integer(pair.aBetter, field: "a_better"), .integer(pair.bBetter, field: "b_better"),
                     .number(pair.medianDifference, field: "median_difference"),
+                    intervalCell(pair.medianDifferenceInterval, field: "median_difference", withEstimate: false),
+                    intervalCell(pair.relativeEffect, field: "relative_effect", withEstimate: true),
                     testCell(pair.metricTest, field: "\(metricField)_wilcoxon"), testCell(pair.valLossTest, field: "\(lossField)_wilcoxon"),
                     .number(pair.speedRatio, field: "speed_ratio", digits: 3),
                 ])
             },
             notes: [
                 "Pairs: runs of A and B with the same configuration and seed, both finished; d = A − B.",
+                "95% CI: percentile bootstrap of the median of d over the pairs (10,000 resamples of the pairs, fixed seed, so the report is reproducible). (A−B)/|B|: the median over pairs of d / |B|, the relative effect, with its interval from the same resamples.",
                 "Wilcoxon signed-rank, two-sided: W+ sums the ranks of |d| where A > B; exact distribution for n ≤ 25, else normal approximation with tie and continuity corrections; zero differences dropped.",
                 "speed ratio: median over pairs of B's seconds per epoch / A's (above 1: A is faster).",
             ])

@@ -147,6 +147,8 @@ public struct SweepData: Sendable, Equatable {
 
 /// Parses a run's `config_json` into flat keys; nested objects get dotted keys
 /// (`{"task": {"name": "adding"}}` becomes `task.name`), lists become one text value.
+/// `lr_schedule` stays one value, its name with its parameters (`step(gamma=0.5,step_epochs=3)`),
+/// and reads `constant` where config_json leaves it out.
 public func parseRunConfig(_ json: String) throws -> [String: ConfigValue] {
     guard case .object(let members) = try JSONParser.parse(json) else { throw ConfigParseError.notAnObject }
     var flat: [String: ConfigValue] = [:]
@@ -162,11 +164,20 @@ public func parseRunConfig(_ json: String) throws -> [String: ConfigValue] {
         case .null: flat[prefix] = .null
         }
     }
-    for (key, value) in members { add(key, value) }
+    for (key, value) in members where key != "lr_schedule" { add(key, value) }
+    if let schedule = members["lr_schedule"] { flat["lr_schedule"] = .string(scheduleLabel(schedule)) }
     // Fields that config_json leaves out at their defaults (so runs recorded before they
     // existed keep their hashes) read as those defaults, not as unset.
     for (key, value) in omittedDefaults where flat[key] == nil { flat[key] = value }
     return flat
+}
+
+/// `name(key=value,...)` of a schedule object, parameters sorted by key; the name alone without parameters.
+private func scheduleLabel(_ value: JSONValue) -> String {
+    guard case .object(var members) = value else { return listText(value) }
+    let name = members.removeValue(forKey: "name").map(listText) ?? "?"
+    if members.isEmpty { return name }
+    return name + "(" + members.keys.sorted().map { "\($0)=\(listText(members[$0]!))" }.joined(separator: ",") + ")"
 }
 
 /// A list in a configuration, as a table shows it: `[1,2]`, nested values in ``ConfigValue``'s
@@ -182,8 +193,10 @@ private func listText(_ value: JSONValue) -> String {
     }
 }
 
-/// Run fields absent from config_json at their default values: `layers` 1, `dropout` 0.
-let omittedDefaults: [String: ConfigValue] = ["layers": .number(1), "dropout": .number(0)]
+/// Run fields absent from config_json at their default values: `layers` 1, `dropout` 0,
+/// `weight_decay` 0, `rmsprop_momentum` 0, `lr_schedule` constant.
+let omittedDefaults: [String: ConfigValue] = ["layers": .number(1), "dropout": .number(0), "weight_decay": .number(0),
+                                              "rmsprop_momentum": .number(0), "lr_schedule": .string("constant")]
 
 enum ConfigParseError: Error, CustomStringConvertible {
     case notAnObject

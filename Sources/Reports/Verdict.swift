@@ -31,6 +31,23 @@ extension ComparisonReport {
                 line += "."
             }
             lines.append(line)
+            if let interval = pair.medianDifferenceInterval {
+                var effect = "Effect size: the median \(pair.cellA.uppercased()) − \(pair.cellB.uppercased()) difference in \(label) is \(formatNumber(interval.estimate, digits: 3)) "
+                    + "(95% bootstrap interval \(formatNumber(interval.low, digits: 3)) to \(formatNumber(interval.high, digits: 3)) over the pairs"
+                    + (interval.excludesZero ? ", excluding 0)" : ", including 0)")
+                if let relative = pair.relativeEffect {
+                    effect += "; relative to \(pair.cellB.uppercased()), \(signedPercent(relative.estimate)) (interval \(signedPercent(relative.low)) to \(signedPercent(relative.high)))"
+                }
+                lines.append(effect + ".")
+            }
+            let tested = configurations.filter { $0.adjustedPValue != nil && Set([$0.winner, $0.runnerUp]) == ["gru", "lstm"] }
+            if !tested.isEmpty {
+                let gruWins = tested.filter { $0.significant == true && $0.winner == "gru" }.count
+                let lstmWins = tested.filter { $0.significant == true && $0.winner == "lstm" }.count
+                lines.append("Per configuration (Welch's t-test over seeds, p-values Holm-adjusted over the \(configurations.filter { $0.adjustedPValue != nil }.count) configurations tested): "
+                             + "GRU wins \(gruWins) and LSTM \(lstmWins) of \(tested.count) at the 5% level; "
+                             + "\(tested.count - gruWins - lstmWins) are not settled by these seeds.")
+            }
             // speedRatio: B's seconds per epoch / A's; above 1, A is faster.
             let gruSpeedup = pair.speedRatio.map { gruIsA ? $0 : 1 / $0 }
             if let gruSpeedup {
@@ -71,6 +88,11 @@ extension ComparisonReport {
         }
         if inProgress { lines.append("The sweep is still running: this verdict covers the finished runs only.") }
         return lines
+    }
+
+    /// A fraction as a signed percentage: -0.853 → "-85.3%".
+    private func signedPercent(_ fraction: Double) -> String {
+        (fraction < 0 ? "-" : "+") + formatPercent(abs(fraction))
     }
 
     /// The configuration where `cell` has its best mean ranking quantity.

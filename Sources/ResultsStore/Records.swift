@@ -189,11 +189,13 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     /// Loss and metric on the task's test split at this epoch; nil without a test split.
     public var testLoss: Double?
     public var testMetric: Double?
+    /// The learning rate the epoch trained with; nil in epochs recorded before it was kept.
+    public var lr: Double?
 
     public init(runId: Int64, epoch: Int, trainLoss: Double? = nil, valLoss: Double? = nil,
                 valMetric: Double? = nil, gradNorm: Double? = nil, seconds: Double? = nil,
                 tokensPerSecond: Double? = nil, valDetails: String? = nil,
-                testLoss: Double? = nil, testMetric: Double? = nil) {
+                testLoss: Double? = nil, testMetric: Double? = nil, lr: Double? = nil) {
         self.runId = runId
         self.epoch = epoch
         self.trainLoss = trainLoss
@@ -205,10 +207,11 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.valDetails = valDetails
         self.testLoss = testLoss
         self.testMetric = testMetric
+        self.lr = lr
     }
 
     public enum CodingKeys: String, CodingKey {
-        case epoch, seconds
+        case epoch, seconds, lr
         case valDetails = "val_details"
         case testLoss = "test_loss"
         case testMetric = "test_metric"
@@ -232,6 +235,7 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         public static let valDetails = Column(CodingKeys.valDetails)
         public static let testLoss = Column(CodingKeys.testLoss)
         public static let testMetric = Column(CodingKeys.testMetric)
+        public static let lr = Column(CodingKeys.lr)
     }
 }
 

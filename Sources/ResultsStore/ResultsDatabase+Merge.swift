@@ -312,6 +312,9 @@ extension ResultsDatabase {
                 ("val_metric", mine.valMetric, epoch.valMetric), ("grad_norm", mine.gradNorm, epoch.gradNorm),
                 ("test_loss", mine.testLoss, epoch.testLoss), ("test_metric", mine.testMetric, epoch.testMetric),
             ]
+            // The learning rate is compared where both copies recorded it (databases from
+            // before the epochs.lr column have none).
+            + (mine.lr != nil && epoch.lr != nil ? [("lr", mine.lr, epoch.lr)] : [])
             for (field, a, b) in fields where a?.bitPattern != b?.bitPattern {
                 return (epoch.epoch, field, a.map { "\($0)" } ?? "NULL", b.map { "\($0)" } ?? "NULL")
             }

@@ -295,6 +295,11 @@ public final class ResultsDatabase: @unchecked Sendable {
             try db.execute(sql: "ALTER TABLE sweeps ADD COLUMN baseline_test_loss REAL")
             try db.execute(sql: "ALTER TABLE sweeps ADD COLUMN baseline_test_metric REAL")
         }
+        // The learning rate each epoch trained with (its schedule's rate); NULL for epochs
+        // recorded before the column existed.
+        migrator.registerMigration("epoch-learning-rate") { db in
+            try db.execute(sql: "ALTER TABLE epochs ADD COLUMN lr REAL")
+        }
         return migrator
     }
 

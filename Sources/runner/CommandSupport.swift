@@ -1,13 +1,44 @@
-// The pieces every subcommand shares: the `--db` option, the exit with one line per
-// problem, aligned columns, text on one line, and the Ctrl-C handler.
+// The pieces every subcommand shares: the `--db` option, the `--tensorboard` options
+// (sweep and export), the exit with one line per problem, aligned columns, text on one
+// line, and the Ctrl-C handler.
 import ArgumentParser
 import Foundation
 import ResultsStore
+import TensorBoard
 
 /// The `--db PATH` option shared by the commands that read or write the results database.
 struct DatabasePathOption: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp("Results database file (folders are created when it is written).", valueName: "PATH"))
     var path: String = "results/results.db"
+}
+
+/// `--tensorboard DIR [--tensorboard-append]` of `runner sweep` and `runner export`.
+struct TensorBoardOptions: ParsableArguments {
+    @Option(name: .customLong("tensorboard"),
+            help: ArgumentHelp("Write TensorBoard event files here: DIR/<sweep>/<run>/ per run, and the HParams experiment (folders are created).", valueName: "DIR"))
+    var directory: String?
+
+    @Flag(name: .customLong("tensorboard-append"),
+          help: "Allow a --tensorboard folder that already holds other files (e.g. another sweep's).")
+    var append = false
+
+    /// Checks and creates DIR/<sweep> before anything is trained or written: DIR is not
+    /// the database and does not contain it, can be written, and holds nothing but this
+    /// sweep's files unless --tensorboard-append. One line and exit 1 otherwise.
+    func prepare(sweepName: String, databasePath: String, fresh: Bool = false) throws -> LogDirectory? {
+        guard let directory else { return nil }
+        let root = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
+        let database = URL(fileURLWithPath: databasePath).standardizedFileURL.resolvingSymlinksInPath().path
+        if database == root || database.hasPrefix(root.hasSuffix("/") ? root : root + "/") {
+            throw fail("--tensorboard \(directory): holds the results database \(databasePath); choose a folder apart from it", code: 1)
+        }
+        do {
+            return try LogDirectory.prepare(path: directory, sweepName: sweepName, allowOtherContent: append,
+                                            mustNotHoldSweep: fresh)
+        } catch {
+            throw fail("\(error)", code: 1)
+        }
+    }
 }
 
 /// Pads columns to a common width: numbers right-aligned, text left-aligned.

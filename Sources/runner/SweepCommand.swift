@@ -5,6 +5,7 @@ import Experiments
 import Foundation
 import Reports
 import ResultsStore
+import TensorBoard
 
 /// `--shard I/N`.
 struct ShardOption: ExpressibleByArgument {
@@ -57,6 +58,8 @@ extension Runner {
         @Flag(help: "Do not print the comparison report at the end.")
         var noReport = false
 
+        @OptionGroup var tensorboard: TensorBoardOptions
+
         func validate() throws {
             if jobs <= 0 { throw ValidationError("--jobs must be positive, got \(jobs)") }
             if threadsPerRun <= 0 { throw ValidationError("--threads-per-run must be positive, got \(threadsPerRun)") }
@@ -73,6 +76,7 @@ extension Runner {
                 printPlan(setup)
                 return
             }
+            let eventFolder = try tensorboard.prepare(sweepName: setup.spec.name, databasePath: database.path, fresh: fresh)
             let results: ResultsDatabase
             let sweep: SweepRecord
             do {
@@ -82,8 +86,20 @@ extension Runner {
                 throw fail("\(error)", code: 1)
             }
             let progress: ProgressSink = isatty(STDERR_FILENO) != 0 ? TerminalProgress() : LogProgress()
+            var eventLog: TensorBoardSweepLog?
+            if let eventFolder {
+                let log = TensorBoardSweepLog(directory: eventFolder, layout: TensorBoardLayout(spec: setup.spec, metricName: setup.task.metricName),
+                                              database: results,
+                                              report: { [progress] in progress.message($0) })
+                do {
+                    try log.writeExperiment(of: sweep)
+                } catch {
+                    throw fail("--tensorboard \(tensorboard.directory!): \(error)", code: 1)
+                }
+                eventLog = log
+            }
             let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: results,
-                                      options: SchedulerOptions(jobs: jobs, threadsPerRun: threadsPerRun), progress: progress)
+                                      options: SchedulerOptions(jobs: jobs, threadsPerRun: threadsPerRun), progress: progress, observer: eventLog)
             let interrupts = InterruptHandler {
                 scheduler.cancel()
                 progress.message("stopping: running epochs are dropped and their runs marked interrupted; Ctrl-C again exits at once")

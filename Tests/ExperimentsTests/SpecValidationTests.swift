@@ -44,7 +44,7 @@ final class SpecValidationTests: XCTestCase {
                        [#"random.lr: unknown field "loguniform"; did you mean 'log_uniform'?"#])
         // Nothing close: the valid names are listed instead.
         XCTAssertEqual(problems(spec(train: #"{"zzzzzzzz": 1}"#)), [
-            #"train: unknown field "zzzzzzzz" (valid: cell, hidden, lr, seed, batch, epochs, optimizer, momentum, clip_norm, clip_value, forget_bias, layers, dropout)"#,
+            #"train: unknown field "zzzzzzzz" (valid: cell, hidden, lr, seed, batch, epochs, optimizer, momentum, clip_norm, clip_value, forget_bias, layers, dropout, weight_decay, rmsprop_momentum, lr_schedule)"#,
         ])
     }
 
@@ -95,8 +95,8 @@ final class SpecValidationTests: XCTestCase {
                        [#"grid.cell[1]: unknown cell "grux" (expected one of rnn, gru, gru_reset_after, lstm; did you mean 'gru'?)"#])
         XCTAssertEqual(problems(spec(train: #"{"cell": "transformer"}"#)),
                        [#"train.cell: unknown cell "transformer" (expected one of rnn, gru, gru_reset_after, lstm)"#])
-        XCTAssertEqual(problems(spec(train: #"{"optimizer": "adamw"}"#)),
-                       [#"train.optimizer: unknown optimizer "adamw" (expected one of sgd, momentum, adam; did you mean 'adam'?)"#])
+        XCTAssertEqual(problems(spec(train: #"{"optimizer": "adamx"}"#)),
+                       [#"train.optimizer: unknown optimizer "adamx" (expected one of sgd, momentum, adam, adamw, rmsprop; did you mean 'adam'?)"#])
     }
 
     func testUnknownTaskIsReportedThroughTheTaskValidator() {
@@ -135,14 +135,14 @@ final class SpecValidationTests: XCTestCase {
                        ["random.samples: must be a positive integer (at most 1000000), got 0"])
         XCTAssertEqual(problems(spec(extra: #", "random": {"samples": 1, "search_seed": -2}"#)),
                        ["random.search_seed: expected a non-negative integer, got a number -2"])
-        XCTAssertEqual(problems(spec(extra: #", "random": {"samples": 1, "optimizer": {"choice": ["adam", "rmsprop"]}}"#)),
-                       [#"random.optimizer.choice[1]: unknown optimizer "rmsprop" (expected one of sgd, momentum, adam)"#])
+        XCTAssertEqual(problems(spec(extra: #", "random": {"samples": 1, "optimizer": {"choice": ["adam", "adagrad"]}}"#)),
+                       [#"random.optimizer.choice[1]: unknown optimizer "adagrad" (expected one of sgd, momentum, adam, adamw, rmsprop)"#])
     }
 
     func testAllProblemsAreCollectedNotJustTheFirst() {
         let text = """
             {"nme": "s", "task": {"name": "adding"},
-             "train": {"hidden": 0, "lr": -1, "epochs": 0, "batch": -8, "optimizer": "adamw", "hiden": 3},
+             "train": {"hidden": 0, "lr": -1, "epochs": 0, "batch": -8, "optimizer": "adamx", "hiden": 3},
              "grid": {"cell": ["gru", "lstn"], "seed": []}}
             """
         XCTAssertEqual(problems(text), [
@@ -153,7 +153,7 @@ final class SpecValidationTests: XCTestCase {
             "train.hidden: must be a positive integer, got 0",
             #"train: unknown field "hiden"; did you mean 'hidden'?"#,
             "train.lr: must be a positive number, got -1",
-            #"train.optimizer: unknown optimizer "adamw" (expected one of sgd, momentum, adam; did you mean 'adam'?)"#,
+            #"train.optimizer: unknown optimizer "adamx" (expected one of sgd, momentum, adam, adamw, rmsprop; did you mean 'adam'?)"#,
             #"grid.cell[1]: unknown cell "lstn" (expected one of rnn, gru, gru_reset_after, lstm; did you mean 'lstm'?)"#,
             "grid.seed: empty list (give at least one value, or remove the field)",
         ])

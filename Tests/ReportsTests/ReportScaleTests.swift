@@ -1,5 +1,6 @@
-// A report over 500 runs × 50 epochs (25,000 epoch rows) stays correct; the time it takes is
-// printed (a measurement, not a timed assertion).
+// A report over 500 runs × 50 epochs (25,000 epoch rows), and over 1,000 runs (50,000 rows,
+// with the bootstrap of 500 pairs), stays correct; the time it takes is printed (a
+// measurement, not a timed assertion).
 import Foundation
 import XCTest
 @testable import Reports
@@ -65,5 +66,48 @@ final class ReportScaleTests: XCTestCase {
         assertClose(report.paired.first?.speedRatio, 1.2, tolerance: 1e-12)
         XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 25)
         XCTAssertTrue(text.contains("hidden=128 lr=0.01"))
+    }
+
+    /// 1,000 runs × 50 epochs: the paired bootstrap resamples 500 GRU-LSTM pairs 10,000 times.
+    func testReportOverFiftyThousandEpochRowsWithTheBootstrap() throws {
+        var runs: [SweepRun] = []
+        for cell in ["gru", "lstm"] {
+            for hidden in [8, 16, 32, 64, 128] {
+                for (lrIndex, lr) in [1e-4, 3e-4, 1e-3, 3e-3, 1e-2].enumerated() {
+                    for seed in 1...20 {
+                        let epochs = (1...50).map { epoch -> RunEpoch in
+                            let loss = valLoss(cell: cell, hidden: hidden, lrIndex: lrIndex, seed: seed % 10, epoch: epoch)
+                            return RunEpoch(epoch: epoch, valLoss: loss, valMetric: 1 - loss, seconds: cell == "gru" ? 0.5 : 0.6, tokensPerSecond: 1000)
+                        }
+                        runs.append(SweepRun(id: Int64(runs.count + 1), planIndex: runs.count,
+                                             config: ["cell": .string(cell), "hidden": .number(Double(hidden)), "lr": .number(lr), "seed": .number(Double(seed))],
+                                             cell: cell, hidden: hidden, lr: lr, seed: seed, status: .finished, paramCount: hidden * 100,
+                                             epochsPlanned: 50, epochs: epochs))
+                    }
+                }
+            }
+        }
+        let data = SweepData(sweep: SweepInfo(id: 1, name: "large", createdAt: "2026-11-27T10:00:00Z", task: "adding", metricName: "accuracy",
+                                              metricHigherIsBetter: true, baselineLoss: nil, baselineMetric: nil), runs: runs)
+        let start = Date()
+        let report = ComparisonReport(data)
+        let computed = Date()
+        let text = try ReportRunner.render(report, of: data, format: .text)
+        let html = try ReportRunner.render(report, of: data, format: .html)
+        let rendered = Date()
+        print(String(format: "report over %d runs, %d epoch rows with the bootstrap (%d pairs × 10,000 resamples): compute %.3f s, render text+html %.3f s",
+                     data.runs.count, data.runs.map(\.epochs.count).reduce(0, +), report.paired.first?.pairs ?? 0,
+                     computed.timeIntervalSince(start), rendered.timeIntervalSince(computed)))
+        XCTAssertEqual(data.runs.map(\.epochs.count).reduce(0, +), 50_000)
+        let pair = try XCTUnwrap(report.paired.first)
+        XCTAssertEqual(pair.pairs, 500)
+        // GRU's loss is 0.02 higher in every pair, so its accuracy is 0.02 lower: every resample's median too.
+        let interval = try XCTUnwrap(pair.medianDifferenceInterval)
+        assertClose(interval.low, -0.02, tolerance: 1e-12)
+        assertClose(interval.high, -0.02, tolerance: 1e-12)
+        XCTAssertEqual(report.configurations.count, 25)
+        XCTAssertTrue(report.configurations.allSatisfy { $0.significant == true }, "0.02 apart with a small seed spread: every adjusted win holds")
+        XCTAssertTrue(text.contains("wins (Holm)"))
+        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 25)
     }
 }

@@ -69,7 +69,7 @@ final class TestSplitReportTests: XCTestCase {
         XCTAssertTrue(json.contains("\"reportedOn\" : \"test\""), json)
         let html = try render(data, .html)
         XCTAssertTrue(html.contains("per epoch (selected on validation, reported on test: each run's epoch is chosen on these validation curves"), "tooltip")
-        XCTAssertTrue(html.contains("Learning curves: validation nll_per_step per epoch (mean line, min-max band over seeds); selected on validation, reported on test"))
+        XCTAssertTrue(html.contains("Learning curves: validation nll_per_step per epoch (mean line, 95% t-interval band over seeds, min and max dotted; log scale where a panel spans more than two decades); selected on validation, reported on test"))
     }
 
     func testWithoutATestSplitTheReportReadsAsBefore() throws {

@@ -22,7 +22,7 @@ final class SchemaTests: XCTestCase {
                             "finished_at", "error", "worker", "heartbeat_at"])
             XCTAssertEqual(try db.columns(in: "epochs").map(\.name),
                            ["run_id", "epoch", "train_loss", "val_loss", "val_metric", "grad_norm",
-                            "seconds", "tokens_per_second", "val_details", "test_loss", "test_metric"])
+                            "seconds", "tokens_per_second", "val_details", "test_loss", "test_metric", "lr"])
             XCTAssertEqual(try db.columns(in: "checkpoints").map(\.name), ["run_id", "epoch", "state"])
             XCTAssertEqual(try db.columns(in: "run_summary").map(\.name),
                            ["run_id", "sweep", "cell", "hidden", "lr", "seed", "status", "epochs",

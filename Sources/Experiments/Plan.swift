@@ -49,7 +49,10 @@ public struct PlanEntry: Sendable, Equatable {
 public struct Plan: Sendable, Equatable {
     public var entries: [PlanEntry]
 
-    ///
+    /// The most runs a sweep may plan (a spec above it is refused at validation, before the
+    /// plan is expanded): samples × the product of the grid axes' lengths.
+    public static let maximumRuns = 1_000_000
+
     /// With `random.sampler: "sobol"`, sample s takes point s of a ``SobolSequence`` with one
     /// dimension per random field (in ``RunField`` order), scrambled from `search_seed`, and
     /// maps coordinate u to the field's distribution as a single uniform draw would be.

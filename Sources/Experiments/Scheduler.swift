@@ -39,15 +39,19 @@ public struct SchedulerOptions: Sendable {
     /// configuration and the epoch; a non-nil message fails the run there, as a thrown error would.
     public var failureInjection: (@Sendable (RunConfig, Int) -> String?)?
 
+    /// A run whose ``MemoryEstimate`` is above this many bytes is marked failed, not built.
+    public var memoryLimit: Int
+
     public init(jobs: Int, threadsPerRun: Int = 1, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
                 staleAfter: TimeInterval = ResultsDatabase.defaultStaleAfter, heartbeatInterval: TimeInterval = 5,
-                failFast: Bool = false) {
+                failFast: Bool = false, memoryLimit: Int = MemoryEstimate.defaultLimit) {
         self.jobs = jobs
         self.threadsPerRun = max(1, threadsPerRun)
         self.cores = max(1, cores)
         self.staleAfter = staleAfter
         self.heartbeatInterval = heartbeatInterval
         self.failFast = failFast
+        self.memoryLimit = memoryLimit
     }
 }
 
@@ -292,6 +296,14 @@ public final class Scheduler: @unchecked Sendable {
         }
         let config = entry.config
         let name = label(config)
+        if let refusal = MemoryEstimate(config: config, task: task).refusal(limit: options.memoryLimit) {
+            // Building the model would abort the process; the rest of the sweep goes on.
+            let why = "run \(runId) (\(config.label)) \(refusal)"
+            try timedStoreCall { try database.markRun(runId, status: .failed, error: why, worker: worker) }
+            progress.runEnded(runId: runId, label: name, status: "failed", detail: why)
+            count(.failed)
+            return
+        }
         let trainer = Trainer(config: config, task: task, threads: options.threadsPerRun)
         if options.threadsPerRun > 1 { trainer.threadBudget = lender.budget() }
         if let work = options.minWorkPerThread {

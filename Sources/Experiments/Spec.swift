@@ -130,7 +130,7 @@ struct SpecReader {
         }
         let hint = suggestion(for: key, among: validNames)
         let listing = hint.isEmpty ? " (valid: \(validNames.joined(separator: ", ")))" : ""
-        problem(path, "unknown field \"\(key)\"\(hint)\(listing)")
+        problem(path, "unknown field \(shortJSON(.string(key)))\(hint)\(listing)")
     }
 
     mutating func read(_ root: JSONValue, sourceJSON: String, taskValidator: Spec.TaskValidator) -> Spec? {
@@ -139,7 +139,7 @@ struct SpecReader {
             return nil
         }
         for key in members.keys.sorted() where !Spec.topLevelFields.contains(key) {
-            unknownField(key, key, validNames: Spec.topLevelFields)
+            unknownField(key.count <= 60 ? key : String(key.prefix(57)) + "...", key, validNames: Spec.topLevelFields)
         }
 
         var name = ""
@@ -159,6 +159,14 @@ struct SpecReader {
         let halving = members["halving"].flatMap { readHalving($0) }
         checkCombinations(members: members, base: base, grid: grid, random: random, halving: halving)
 
+        // The plan's size from the axes' lengths, before anything is expanded.
+        let runs = CheckedInt.product([random?.samples ?? 1] + grid.map { $0.values.count })
+        if runs.map({ $0 > Plan.maximumRuns }) ?? true {
+            let factors = (random.map { ["\($0.samples) samples"] } ?? []) + grid.map { "\($0.values.count) \($0.field.rawValue)" }
+            problem(random == nil ? "grid" : "random.samples",
+                    "the plan has \(runs.map(String.init) ?? "more than 2^63") runs (\(factors.joined(separator: " × "))), "
+                    + "above the limit of \(Plan.maximumRuns) runs per sweep; split it into several sweeps")
+        }
         guard let task else { return nil }
         return Spec(name: name, task: task, base: base, grid: grid, random: random, halving: halving, sourceJSON: sourceJSON)
     }
@@ -247,10 +255,11 @@ struct SpecReader {
                 continue
             }
             var values: [RunFieldValue] = []
+            var seen = Set<RunFieldValue>()
             for (index, element) in elements.enumerated() {
                 switch field.check(element) {
                 case .success(let checked):
-                    if values.contains(checked) {
+                    if !seen.insert(checked).inserted {
                         problem("\(path)[\(index)]", "duplicate value \(shortJSON(element))")
                     } else {
                         values.append(checked)

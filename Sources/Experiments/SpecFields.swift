@@ -40,10 +40,23 @@ public enum RunField: String, CaseIterable, Sendable {
 
     /// Whether null is allowed (meaning "not set").
     var isOptional: Bool { self == .clipNorm || self == .clipValue || self == .earlyStop || self == .params }
+
+    /// The largest value an integer field takes: it keeps every size computed from it (parameter
+    /// counts, buffers over T × B) far inside 64-bit arithmetic. hidden and batch at most 65536,
+    /// epochs at most 100000, a params budget at most 10^9, seed at most 2^53 (the largest integer a JSON number holds exactly).
+    public var upperBound: Int? {
+        switch self {
+        case .hidden, .batch: return 65_536
+        case .epochs: return 100_000
+        case .params: return 1_000_000_000
+        case .seed: return Int(largestExactInteger)
+        default: return nil
+        }
+    }
 }
 
 /// A checked value of one run field.
-public enum RunFieldValue: Sendable, Equatable {
+public enum RunFieldValue: Sendable, Hashable {
     case cell(CellKind)
     case optimizer(OptimizerChoice)
     case integer(Int)
@@ -97,6 +110,9 @@ extension RunField {
             } else if number <= 0 {
                 return .failure(.init("must be a positive integer, got \(shortJSON(value))"))
             }
+            if let upperBound, number > Double(upperBound) {
+                return .failure(.init("must be at most \(upperBound), got \(shortJSON(value))"))
+            }
             return .success(.integer(Int(number)))
         case .lr, .momentum, .clipNorm, .clipValue, .forgetBias, .dropout, .weightDecay, .rmspropMomentum:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
@@ -110,7 +126,11 @@ extension RunField {
             default:
                 break
             }
-            return .success(.real(number))
+            // Weights and gradients are Float32: a larger value would become infinite there.
+            guard abs(number) <= Double(Float.greatestFiniteMagnitude) else {
+                return .failure(.init("must be at most 3.4e38 in magnitude (a Float32), got \(shortJSON(value))"))
+            }
+            return .success(.real(number == 0 ? 0 : number))   // -0 is 0: one configuration, one hash
         }
     }
 

@@ -217,6 +217,9 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
         return .object(members)
     }
 
+    /// How messages name the run: "lstm hidden=64 lr=0.01 seed=1".
+    public var label: String { "\(cell.rawValue) hidden=\(hidden) lr=\(lr) seed=\(seed)" }
+
     /// Canonical JSON of ``jsonValue`` (sorted keys, shortest numbers): `runs.config_json`.
     public var canonicalJSONText: String { canonicalJSON(jsonValue) }
 

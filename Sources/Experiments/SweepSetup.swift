@@ -22,8 +22,11 @@ public struct SweepSetup: Sendable {
 
     /// Reads and validates the spec (task parameters included) and builds the task, once:
     /// the task the validation builds is the one the sweep trains on (for charlm the corpus
-    /// is read once). Throws `SpecError` listing every problem found; nothing is written anywhere.
-    public static func load(specPath: String, shard: (index: Int, count: Int)? = nil) throws -> SweepSetup {
+    /// is read once). Then checks that every run of the plan fits in `memoryLimit` bytes
+    /// (``MemoryEstimate``). Throws `SpecError` listing every problem found; nothing is
+    /// written anywhere.
+    public static func load(specPath: String, shard: (index: Int, count: Int)? = nil,
+                            memoryLimit: Int = MemoryEstimate.defaultLimit) throws -> SweepSetup {
         let specDirectory = URL(fileURLWithPath: specPath).deletingLastPathComponent()
         var builtTask: (any SequenceTask)?
         let spec = try Spec.load(path: specPath) { name, parameters in
@@ -41,9 +44,24 @@ public struct SweepSetup: Sendable {
             throw SpecError(file: specPath, problems: [SpecProblem(path: "task", message: "the task was not built")])
         }
         let plan = Plan(spec: spec, task: task)
+        let steps = task.maxSequenceSteps
+        let tooLarge = plan.entries.compactMap { entry -> SpecProblem? in
+            MemoryEstimate(config: entry.config, task: task, steps: steps).refusal(limit: memoryLimit).map {
+                SpecProblem(path: "plan run \(entry.index) (\(entry.config.label))", message: $0)
+            }
+        }
+        if !tooLarge.isEmpty {
+            let shown = Array(tooLarge.prefix(maxListedProblems))
+            let more = tooLarge.count > shown.count
+                ? [SpecProblem(path: "plan", message: "and \(tooLarge.count - shown.count) more runs too large for memory")] : []
+            throw SpecError(file: specPath, problems: shown + more)
+        }
         let entries = shard.map { plan.shard($0.index, of: $0.count) } ?? plan.entries
         return SweepSetup(spec: spec, task: task, entries: entries, planEntries: plan.entries)
     }
+
+    /// At most this many runs are listed one per line when they are refused.
+    static let maxListedProblems = 10
 
     /// The parameter count of an entry's model on this task.
     public func parameterCount(_ entry: PlanEntry) -> Int {

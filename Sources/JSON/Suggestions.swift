@@ -4,6 +4,11 @@
 /// The valid name at the smallest edit distance from `name`, if that distance is at most
 /// a third of the longer name (at least 2).
 public func closestName(to name: String, among validNames: [String]) -> String? {
+    // A name over four times the longest candidate (plus 8) is farther than the limit from
+    // every candidate (the distance is at least the difference in length): no table needed,
+    // so a 100,000-character key costs nothing.
+    let longest = validNames.map(\.count).max() ?? 0
+    if name.count > 4 * longest + 8 { return nil }
     let lowered = name.lowercased()
     var best: (name: String, distance: Int)?
     for candidate in validNames {

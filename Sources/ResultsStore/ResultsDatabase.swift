@@ -53,17 +53,24 @@ public final class ResultsDatabase: @unchecked Sendable {
 
     // MARK: - Opening
 
-    /// Default time a statement waits for another connection or process to release the file.
-    public static let defaultBusyTimeout: TimeInterval = 30
-
     /// Opens (creating it and its folders if needed) the database at `path` for reading
     /// and writing, and brings its schema up to date.
     ///
+    /// Before anything is written (the WAL switch and migrations included) the file is
+    /// inspected read-only: a file that is neither empty nor a results database throws
+    /// ``ResultsStoreError/foreignFile(path:reason:)``, one of a newer runner
+    /// ``ResultsStoreError/newerDatabase(path:detail:)``, one that opening would change and
+    /// that fails `quick_check` ``ResultsStoreError/damagedDatabase(path:detail:)``; each
+    /// leaves the file byte-identical. New and migrated files are stamped with
+    /// ``applicationID`` and ``schemaVersion``.
+    ///
     /// WAL journal, `synchronous = NORMAL` (safe against process crashes, `kill -9`
-    /// included), foreign keys on, and a busy timeout so that several processes can
-    /// share the file. Throws ``ResultsStoreError/cannotOpen(path:reason:)`` when the
-    /// folder cannot be created, the file is not a database, or it cannot be written.
-    public static func open(path: String, busyTimeout: TimeInterval = defaultBusyTimeout) throws -> ResultsDatabase {
+    /// included), foreign keys on. With `busyTimeout` nil (the default) a connection that
+    /// finds the file locked by another process waits for as long as that process holds the
+    /// lock, saying once on standard error whom it waits for; a number is SQLite's busy
+    /// timeout instead. Throws ``ResultsStoreError/cannotOpen(path:reason:)`` when the
+    /// folder cannot be created or the file cannot be written.
+    public static func open(path: String, busyTimeout: TimeInterval? = nil) throws -> ResultsDatabase {
         let fileManager = FileManager.default
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
@@ -90,13 +97,14 @@ public final class ResultsDatabase: @unchecked Sendable {
         if access(folder, W_OK) != 0 {
             throw ResultsStoreError.cannotOpen(path: path, reason: "folder \(folder) is not writable")
         }
+        try requireWritableResultsFile(path)
 
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(busyTimeout)
+        configuration.busyMode = busyTimeout.map { .timeout($0) } ?? .callback(LockWaiter.shared.busyHandler(path: path))
         // DatabasePool sets journal_mode = WAL and synchronous = NORMAL (in WAL mode NORMAL
         // never corrupts the file, even after kill -9; a power cut may lose the last commits).
-        let deadline = Date().addingTimeInterval(busyTimeout)
+        let deadline = busyTimeout.map { Date().addingTimeInterval($0) } ?? .distantFuture
         var pool: DatabasePool?
         var migrationFailures = 0
         while true {
@@ -120,10 +128,33 @@ public final class ResultsDatabase: @unchecked Sendable {
         }
     }
 
+    /// Refuses, before anything is written, a file this runner must not write to.
+    static func requireWritableResultsFile(_ path: String) throws {
+        let inspection = try DatabaseFile.inspect(path, integrity: true)
+        switch inspection.kind {
+        case .absent, .empty:
+            return
+        case .notSQLite:
+            throw ResultsStoreError.cannotOpen(path: path, reason: "file is not a database (no SQLite header); it was left untouched")
+        case .foreign(let reason):
+            throw ResultsStoreError.foreignFile(path: path, reason: reason)
+        case .results:
+            if let detail = inspection.newerVersionDetail {
+                throw ResultsStoreError.newerDatabase(path: path, detail: detail)
+            }
+            if let check = inspection.quickCheck, check != "ok" {
+                throw ResultsStoreError.damagedDatabase(path: path, detail: check)
+            }
+        }
+    }
+
     /// Opens an existing database with `Configuration.readonly = true`: nothing through
-    /// this handle can modify the file. Throws ``ResultsStoreError/databaseNotFound(path:)``
+    /// this handle can modify the file. In a folder (or on a mount) where nothing can be
+    /// created, and with no write-ahead log holding data, the file is opened `immutable`,
+    /// which needs no `-wal` or `-shm` file. A database of a newer runner is read when it
+    /// has every migration this runner knows. Throws ``ResultsStoreError/databaseNotFound(path:)``
     /// when there is no file at `path`.
-    public static func openReadOnly(path: String, busyTimeout: TimeInterval = defaultBusyTimeout) throws -> ResultsDatabase {
+    public static func openReadOnly(path: String, busyTimeout: TimeInterval? = nil) throws -> ResultsDatabase {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ResultsStoreError.databaseNotFound(path: path)
@@ -131,13 +162,30 @@ public final class ResultsDatabase: @unchecked Sendable {
         if isDirectory.boolValue {
             throw ResultsStoreError.cannotOpen(path: path, reason: "it is a folder, not a database file")
         }
+        var immutable = false
+        if !DatabaseFile.folderIsWritable(path) {
+            if DatabaseFile.hasLogContent(path) && !FileManager.default.fileExists(atPath: path + "-shm") {
+                throw ResultsStoreError.cannotOpen(path: path, reason: "its write-ahead log \(path)-wal holds results not yet in the file, "
+                    + "and SQLite cannot create \(path)-shm to read it in this read-only folder: open it once where it can be written, or copy it")
+            }
+            immutable = !DatabaseFile.hasLogContent(path)
+        }
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = .timeout(busyTimeout)
+        configuration.busyMode = busyTimeout.map { .timeout($0) } ?? .callback(LockWaiter.shared.busyHandler(path: path))
         do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let queue = try DatabaseQueue(path: immutable ? DatabaseFile.immutableURI(path) : path, configuration: configuration)
             // Touch the schema so that a file that is not a database fails here, as one line.
-            _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+            let applied = try queue.read { db -> Set<String> in
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
+                return try db.tableExists("grdb_migrations") ? String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations") : []
+            }
+            let known = migrator.migrations
+            if let unknown = applied.subtracting(known).sorted().first,
+               let absent = known.first(where: { !applied.contains($0) }) {
+                try? queue.close()
+                throw ResultsStoreError.newerDatabase(path: path, detail: "migration \(unknown) unknown, and migration \(absent) that this runner reads is absent")
+            }
             return ResultsDatabase(path: path, readOnlyQueue: queue)
         } catch let error as DatabaseError {
             throw ResultsStoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
@@ -150,9 +198,9 @@ public final class ResultsDatabase: @unchecked Sendable {
 
     // MARK: - Schema
 
-    /// Identifiers of the migrations, in order. Migrations are forward-only: never edit one
-    /// that has shipped, add a new one.
-    public static let migrationIdentifiers = ["v1-schema", "v2-epoch-details", "v3-test-split", "epoch-learning-rate", "v4-halving-pruned"]
+    /// Identifiers of the migrations, in order (the migrator's own list). Migrations are
+    /// forward-only: never edit one that has shipped, add a new one.
+    public static var migrationIdentifiers: [String] { migrator.migrations }
 
     /// The one migrator of the results database.
     public static var migrator: DatabaseMigrator {
@@ -258,12 +306,22 @@ public final class ResultsDatabase: @unchecked Sendable {
         return migrator
     }
 
-    /// Runs the pending migrations (each is its own IMMEDIATE transaction). Skipped
-    /// without taking the write lock when the schema is already up to date.
+    /// Runs the pending migrations (each is its own IMMEDIATE transaction), then stamps the
+    /// file with ``applicationID`` and ``schemaVersion``. Skipped without taking the write
+    /// lock when the schema and the stamp are already up to date.
     private static func migrate(_ pool: DatabasePool) throws {
         let migrator = self.migrator
-        if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return }
+        let upToDate = try pool.read { db in
+            try migrator.hasCompletedMigrations(db)
+                && Int.fetchOne(db, sql: "PRAGMA application_id") == Int(applicationID)
+                && Int.fetchOne(db, sql: "PRAGMA user_version") == schemaVersion
+        }
+        if upToDate { return }
         try migrator.migrate(pool)
+        try pool.write { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
+        }
     }
 
     // MARK: - Transactions

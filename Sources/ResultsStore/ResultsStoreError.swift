@@ -25,6 +25,13 @@ public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, Locali
     case mergeInputIsOutput(path: String)
     /// A halving decision copied from another database differs from the one already here.
     case halvingDecisionConflict(rung: Int, configuration: String)
+    /// A file that is neither empty nor a results database was opened for writing; it is left as it was.
+    case foreignFile(path: String, reason: String)
+    /// A results database written by a newer runner (a migration or schema version this one
+    /// does not know) was opened for writing, or for reading without a schema this runner reads.
+    case newerDatabase(path: String, detail: String)
+    /// A results database that opening would change failed SQLite's `quick_check`; it is left as it was.
+    case damagedDatabase(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -50,6 +57,12 @@ public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, Locali
             return "\(path) is not a results database: it has no table \(missing.joined(separator: ", ")) (expected a file written by `runner sweep`)"
         case .mergeInputIsOutput(let path):
             return "\(path) is both an input and the --output of the merge: give a new or another file as --output"
+        case .foreignFile(let path, let reason):
+            return "\(path) is not a runner results database (\(reason)); it was left untouched: give another path"
+        case .newerDatabase(let path, let detail):
+            return "\(path) was created by a newer runner: \(detail); it was left untouched: use that runner's version"
+        case .damagedDatabase(let path, let detail):
+            return "\(path) is damaged (SQLite's quick_check: \(ResultsStoreError.oneLine(detail))); it was left untouched"
         }
     }
 

@@ -76,3 +76,48 @@ extension ModelConfig {
     /// Number of trainable parameters.
     public var parameterCount: Int { ParameterLayout(self).totalCount }
 }
+
+extension ModelConfig {
+    /// The parameter count in checked arithmetic, nil when it does not fit an `Int`: per
+    /// layer G·H·X_l + G·H·H + G·H (+ G·H for a recurrent bias), X_0 = X and X_l = H above,
+    /// then V·H + V for the head. The sizes of a spec are validated with this before any
+    /// ``ParameterLayout`` is built.
+    public var checkedParameterCount: Int? {
+        let g = cell.gateCount, h = hiddenSize, v = outputSize
+        guard h >= 0, inputSize >= 0, v >= 0, layers >= 1 else { return nil }
+        var terms: [Int?] = []
+        for l in 0..<layers {
+            let x = l == 0 ? inputSize : h
+            terms += [CheckedInt.product([g, h, x]), CheckedInt.product([g, h, h]), CheckedInt.product([g, h])]
+            if cell.hasRecurrentBias { terms.append(CheckedInt.product([g, h])) }
+        }
+        return CheckedInt.sum(terms + [CheckedInt.product([v, h]), v])
+    }
+}
+
+/// Integer arithmetic that reports overflow as nil instead of trapping.
+public enum CheckedInt {
+    /// The product of `factors`, nil on overflow.
+    public static func product(_ factors: [Int?]) -> Int? {
+        var result = 1
+        for factor in factors {
+            guard let factor else { return nil }
+            let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+            if overflow { return nil }
+            result = next
+        }
+        return result
+    }
+
+    /// The sum of `terms`, nil on overflow.
+    public static func sum(_ terms: [Int?]) -> Int? {
+        var result = 0
+        for term in terms {
+            guard let term else { return nil }
+            let (next, overflow) = result.addingReportingOverflow(term)
+            if overflow { return nil }
+            result = next
+        }
+        return result
+    }
+}

@@ -29,6 +29,8 @@ import SequenceModels
 public struct CharLMTask: SequenceTask {
     public let vocabulary: CharVocabulary
     public let seqLen: Int
+    /// Every window, stateless or stateful, has `seqLen` steps.
+    public var maxSequenceSteps: Int { seqLen }
     /// The whole text (train then validation) as vocabulary indices.
     public let encoded: [Int32]
     /// Characters in the training part; the rest validates.

@@ -98,6 +98,8 @@ public enum EmbeddedReberGrammar {
 /// (add-one smoothed) on the validation targets.
 public struct EmbeddedReberTask: SequenceTask {
     public let maxLength: Int
+    /// Strings are at most `maxLength` symbols, so batches at most `maxLength` steps.
+    public var maxSequenceSteps: Int { maxLength }
     public let dataSeed: UInt64
     public let trainStrings: [[Int]]
     public let validationStrings: [[Int]]

@@ -87,12 +87,18 @@ public protocol SequenceTask: Sendable {
 
     /// The character vocabulary, for tasks over text (charlm); nil otherwise.
     var characterVocabulary: CharVocabulary? { get }
+
+    /// The most time steps a batch of this task has (T of the model's (T, B) workspace).
+    var maxSequenceSteps: Int { get }
 }
 
 extension SequenceTask {
     public var characterVocabulary: CharVocabulary? { nil }
     public var testExampleCount: Int { 0 }
     public func makeTestBatch(examples: [Int]) -> Batch { preconditionFailure("\(name) has no test split") }
+
+    /// For tasks whose sequences all have one length: the length of the first training example.
+    public var maxSequenceSteps: Int { trainExampleCount > 0 ? makeTrainBatch(examples: [0]).steps : 1 }
 
     /// The training batches of one epoch, built lazily (one batch in memory at a time
     /// when iterated). Deterministic in (data, epoch, shuffleSeed).

@@ -25,6 +25,8 @@ public struct SequencesTask: SequenceTask {
     public let vocabularySize: Int?
     /// Stateful truncated BPTT: windows of this many steps, state carried between them.
     public let bpttWindow: Int?
+    /// The most steps a batch has: the longest split's padded length (an upper bound of a window).
+    public var maxSequenceSteps: Int { max(bpttWindow ?? 1, train.steps, validation.steps, test?.steps ?? 1) }
 
     /// Reads and checks the data set; every problem is one line in the thrown `SequenceDataError`.
     public init(url: URL, shownAs file: String, head: SequenceHead, vocabSize: Int?, classes: Int?,

@@ -14,7 +14,7 @@ extension TaskFactory {
     /// | data_seed | 0 | integer ≥ 0; chooses the validation sequences without x_val |
     /// | stateful, bptt | false, none | `"stateful": true` needs `"bptt": K` (integer ≥ 1) |
     static func parseSequences(_ reader: inout ParameterReader, specDirectory: URL) -> SequencesTask? {
-        let path = reader.string("path", default: nil, expected: "a path to a .npz file or a folder of .npy files")
+        let path = reader.path("path", expected: "a path to a .npz file or a folder of .npy files")
         let headName = reader.string("head", default: nil, expected: "one of \(SequenceHead.allCases.map(\.rawValue).joined(separator: ", "))")
         var head: SequenceHead?
         if let headName {
@@ -39,13 +39,13 @@ extension TaskFactory {
         guard let path, let head, let valFraction, let dataSeed, stateful != nil else { return nil }
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : specDirectory.appendingPathComponent(path).standardizedFileURL
         do {
-            return try SequencesTask(url: url, shownAs: path, head: head, vocabSize: vocabSize, classes: classes,
+            return try SequencesTask(url: url, shownAs: TextCorpus.ReadError.shown(path), head: head, vocabSize: vocabSize, classes: classes,
                                      valFraction: valFraction, dataSeed: UInt64(dataSeed),
                                      bpttWindow: stateful == true ? bptt : nil)
         } catch let error as SequenceDataError {
             for line in error.problems { reader.report(field: "path", line) }
         } catch {
-            reader.report(field: "path", "\(path): \(error)")
+            reader.report(field: "path", "\(TextCorpus.ReadError.shown(path)): \(error)")
         }
         return nil
     }

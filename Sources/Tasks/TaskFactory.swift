@@ -92,7 +92,7 @@ public enum TaskFactory {
                 definition = .reber(trainSize: trainSize, valSize: valSize, testSize: testSize, maxLength: maxLength, dataSeed: UInt64(dataSeed))
             }
         case "charlm":
-            let path = reader.string("path", default: nil, expected: "a path to a UTF-8 text file or folder")
+            let path = reader.path("path", expected: "a path to a UTF-8 text file or folder")
             let valFraction = reader.number("val_fraction", default: 0.1, openRange: (0, 1))
             let seqLen = reader.integer("seq_len", default: 64, minimum: 1)
             let maxChars = reader.integer("max_chars", default: Int.max, minimum: 2)  // Int.max: the whole text
@@ -119,14 +119,14 @@ public enum TaskFactory {
                         }
                     }
                 } catch {
-                    reader.report(field: "path", "cannot read \"\(path)\": \(error)")
+                    reader.report(field: "path", "cannot read \(shortJSON(.string(path))): \(error)")
                 }
             }
         case "sequences":
             definition = parseSequences(&reader, specDirectory: specDirectory).map(Definition.sequences)
         default:
             let hint = closestName(to: name, among: knownTasks).map { "; did you mean '\($0)'?" } ?? ""
-            return (nil, [TaskProblem(path: "task.name", message: "unknown task \"\(name)\" (expected one of \(knownTasks.joined(separator: ", "))\(hint))")])
+            return (nil, [TaskProblem(path: "task.name", message: "unknown task \(shortJSON(.string(name))) (expected one of \(knownTasks.joined(separator: ", "))\(hint))")])
         }
         reader.reportUnknownFields()
         return (definition, reader.problems)

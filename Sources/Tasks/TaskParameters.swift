@@ -91,6 +91,19 @@ struct ParameterReader {
         return text
     }
 
+    /// The longest path a file system takes (Linux's PATH_MAX).
+    static let maximumPathLength = 4096
+
+    /// A path field: a non-empty string of at most ``maximumPathLength`` bytes.
+    mutating func path(_ field: String, expected: String) -> String? {
+        guard let text = string(field, default: nil, expected: expected) else { return nil }
+        guard text.utf8.count <= ParameterReader.maximumPathLength else {
+            report(field: field, "expected \(expected) of at most \(ParameterReader.maximumPathLength) bytes, got \(text.utf8.count) bytes")
+            return nil
+        }
+        return text
+    }
+
     /// Reports every field that no reader asked for, with the closest known name.
     mutating func reportUnknownFields() {
         for field in parameters.keys.sorted() where !knownFields.contains(field) {
@@ -100,7 +113,8 @@ struct ParameterReader {
             } else {
                 line += "; known fields: \(knownFields.filter { $0 != "name" }.joined(separator: ", "))"
             }
-            report(field: field, line)
+            // A path stays short even for a 100,000-character key.
+            report(field: field.count <= 60 ? field : String(field.prefix(57)) + "...", line)
         }
     }
 

@@ -11,6 +11,12 @@ import Foundation
 /// binary if it contains a NUL byte or is not valid UTF-8. A single file named
 /// directly must be non-empty valid UTF-8 without NUL bytes, and a folder must
 /// yield non-empty text.
+///
+/// Devices, FIFOs and sockets are refused when named and skipped inside a folder; a
+/// folder walk stays on the folder's own file system (like `find -xdev`), visits each
+/// folder once (symbolic links cannot loop it), and stops with a message beyond
+/// `maxFiles` files or `maxBytes` bytes (the text is held in memory). The root folder
+/// `/` is refused.
 public struct TextCorpus: Sendable {
     public let text: String
     /// The files read, relative to the folder (or the file's own name), in order.
@@ -25,25 +31,48 @@ public struct TextCorpus: Sendable {
         case empty(path: String)
         case notUTF8(path: String)
         case noTextFiles(path: String)
+        /// A device, FIFO or socket: `kind` says which.
+        case notAFile(path: String, kind: String)
+        case tooLarge(path: String, limit: String)
+        case rootFolder
+
+
+        /// A path as messages show it: whole up to 200 characters, else its two ends.
+        static func shown(_ path: String) -> String {
+            path.count <= 200 ? path : String(path.prefix(97)) + "..." + String(path.suffix(100))
+        }
 
         public var description: String {
             switch self {
-            case .missing(let path): return "\"\(path)\" does not exist; expected a UTF-8 text file or a folder of them"
-            case .unreadable(let path, let reason): return "\"\(path)\" cannot be read (\(reason))"
-            case .empty(let path): return "\"\(path)\" is empty; expected UTF-8 text"
-            case .notUTF8(let path): return "\"\(path)\" is not UTF-8 text (invalid UTF-8 or NUL bytes)"
-            case .noTextFiles(let path): return "folder \"\(path)\" contains no non-empty UTF-8 text file"
+            case .missing(let path): return "\"\(ReadError.shown(path))\" does not exist; expected a UTF-8 text file or a folder of them"
+            case .unreadable(let path, let reason): return "\"\(ReadError.shown(path))\" cannot be read (\(reason))"
+            case .empty(let path): return "\"\(ReadError.shown(path))\" is empty; expected UTF-8 text"
+            case .notUTF8(let path): return "\"\(ReadError.shown(path))\" is not UTF-8 text (invalid UTF-8 or NUL bytes)"
+            case .noTextFiles(let path): return "folder \"\(ReadError.shown(path))\" contains no non-empty UTF-8 text file"
+            case .notAFile(let path, let kind):
+                return "\"\(ReadError.shown(path))\" is \(kind), not a text file; expected a UTF-8 text file or a folder of them"
+            case .tooLarge(let path, let limit):
+                return "\"\(ReadError.shown(path))\" holds more than \(limit); expected at most that much text (it is read into memory)"
+            case .rootFolder:
+                return "\"/\" is the root of the file system, not a folder of text; expected a UTF-8 text file or a folder of them"
             }
         }
     }
 
+    /// At most this many files are read from a folder.
+    public static let maxFiles = 100_000
+    /// At most this many bytes of text are read.
+    public static let maxBytes = 1_000_000_000
+
     public init(path url: URL) throws {
         let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ReadError.missing(path: path)
-        }
-        if !isDirectory.boolValue {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw ReadError.missing(path: path) }
+        if let kind = TextCorpus.specialKind(info.st_mode) { throw ReadError.notAFile(path: path, kind: kind) }
+        let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+        if isDirectory && url.standardizedFileURL.resolvingSymlinksInPath().path == "/" { throw ReadError.rootFolder }
+        if !isDirectory {
+            if Int(info.st_size) > TextCorpus.maxBytes { throw ReadError.tooLarge(path: path, limit: "\(TextCorpus.maxBytes) bytes") }
             let data = try TextCorpus.read(url)
             if data.isEmpty { throw ReadError.empty(path: path) }
             guard let text = TextCorpus.utf8Text(data) else { throw ReadError.notUTF8(path: path) }
@@ -53,7 +82,8 @@ public struct TextCorpus: Sendable {
             return
         }
         var relativePaths: [String] = []
-        try TextCorpus.collectFiles(in: url, relative: "", into: &relativePaths)
+        var walk = Walk(device: info.st_dev)
+        try TextCorpus.collectFiles(in: url, relative: "", into: &relativePaths, walk: &walk)
         relativePaths.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var text = ""
         var read: [String] = [], skipped: [String] = []
@@ -84,20 +114,46 @@ public struct TextCorpus: Sendable {
         }
     }
 
-    static func collectFiles(in folder: URL, relative: String, into paths: inout [String]) throws {
+    /// What a folder walk has seen so far.
+    struct Walk {
+        var device: dev_t
+        var visitedFolders = Set<[UInt64]>()
+        var files = 0
+        var bytes = 0
+    }
+
+    /// "a character device", "a FIFO (named pipe)", ... for what is not a file or folder; nil otherwise.
+    static func specialKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFSOCK: return "a socket"
+        default: return nil
+        }
+    }
+
+    static func collectFiles(in folder: URL, relative: String, into paths: inout [String], walk: inout Walk) throws {
         let directory = relative.isEmpty ? folder : folder.appendingPathComponent(relative)
+        var folderInfo = stat()
+        guard stat(directory.path, &folderInfo) == 0,
+              walk.visitedFolders.insert([UInt64(folderInfo.st_dev), UInt64(folderInfo.st_ino)]).inserted else { return }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
             throw ReadError.unreadable(path: directory.path, reason: error.localizedDescription)
         }
-        for name in names where !name.hasPrefix(".") {
+        for name in names.sorted() where !name.hasPrefix(".") {
             let child = relative.isEmpty ? name : relative + "/" + name
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(child).path,
-                                                 isDirectory: &isDirectory) else { continue }
-            if isDirectory.boolValue {
-                try collectFiles(in: folder, relative: child, into: &paths)
+            var info = stat()
+            guard stat(folder.appendingPathComponent(child).path, &info) == 0,
+                  specialKind(info.st_mode) == nil, info.st_dev == walk.device else { continue }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                try collectFiles(in: folder, relative: child, into: &paths, walk: &walk)
             } else {
+                walk.files += 1
+                walk.bytes += Int(info.st_size)
+                if walk.files > maxFiles { throw ReadError.tooLarge(path: folder.path, limit: "\(maxFiles) files") }
+                if walk.bytes > maxBytes { throw ReadError.tooLarge(path: folder.path, limit: "\(maxBytes) bytes") }
                 paths.append(child)
             }
         }

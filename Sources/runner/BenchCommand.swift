@@ -58,6 +58,15 @@ extension Runner {
                 throw ValidationError("\(name) must be positive, got \(v)")
             }
             guard (1...4).contains(layers) else { throw ValidationError("--layers must be from 1 to 4, got \(layers)") }
+            try SizeChecks.requireAtMost(65_536, [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes)]
+                                         + parsedHidden().map { ("--hidden", $0) })
+            try SizeChecks.requireAtMost(1_000_000, [("--reps", reps)])
+            for cell in try parsedCells() {
+                for h in try parsedHidden() {
+                    try SizeChecks.requireFits(ModelConfig(cell: cell, inputSize: input, hiddenSize: h, outputSize: classes, layers: layers),
+                                               steps: steps, batch: batch)
+                }
+            }
         }
 
         func run() throws {

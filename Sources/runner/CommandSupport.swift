@@ -4,6 +4,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import ResultsStore
 import TensorBoard
 
 /// The `--db PATH` option shared by the commands that read or write the results database.
@@ -91,7 +92,9 @@ func oneLine(_ text: String, limit: Int) -> String {
     return flat.count <= limit ? flat : String(flat.prefix(limit - 3)) + "..."
 }
 
-/// Ctrl-C (SIGINT) and SIGTERM: the first calls `onFirst`, a second exits at once.
+/// Ctrl-C (SIGINT) and SIGTERM: the first calls `onFirst`, a second exits at once. While the
+/// process waits for another process's write lock the first exits at once too: nothing it
+/// holds could be written anyway (its running runs are taken over by the next start).
 final class InterruptHandler {
     private var sources: [DispatchSourceSignal] = []
     private var count = 0
@@ -103,6 +106,10 @@ final class InterruptHandler {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler { [unowned self] in
                 self.count += 1
+                if self.count == 1 && ResultsDatabase.isWaitingForLock {
+                    FileHandle.standardError.write(Data("interrupted while waiting for the write lock\n".utf8))
+                    _exit(130)
+                }
                 if self.count == 1 { onFirst() } else { _exit(130) }
             }
             source.resume()

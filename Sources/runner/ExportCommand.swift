@@ -52,13 +52,14 @@ extension Runner {
 
         private func exportWeights(runId: Int64) throws {
             let path = output ?? "run-\(runId).safetensors"
+            try OutputFile.refuseInputs(path, inputs: OutputFile.databaseFiles(database.path))
             let run = try TrainedRun.load(databasePath: database.path, runId: runId)
             let model = Model(config: run.checkpoint.model, parameters: run.checkpoint.parameters)
             do {
-                try Safetensors.save(model, to: URL(fileURLWithPath: path), metadata: [
+                try OutputFile.write(try Safetensors.encode(model, metadata: [
                     "runner.run_id": "\(runId)", "runner.epoch": "\(run.checkpoint.epoch)",
                     "runner.config_hash": run.record.configHash, "runner.status": run.record.status.rawValue,
-                ])
+                ]), to: path)
             } catch {
                 throw fail("cannot write \(path): \(error)", code: 1)
             }

@@ -56,6 +56,9 @@ extension Runner {
             }
             guard (1...4).contains(layers) else { throw ValidationError("--layers must be from 1 to 4, got \(layers)") }
             guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
+            // A check on a small random problem: finite differences cost a forward pass per entry.
+            try SizeChecks.requireAtMost(512, [("--hidden", hidden), ("--steps", steps), ("--batch", batch), ("--input", input)])
+            try SizeChecks.requireAtMost(100_000, [("--max-entries", maxEntries)])
         }
 
         func run() throws {

@@ -43,6 +43,8 @@ extension Runner {
         }
 
         func run() throws {
+            // The inputs themselves are compared with the output by the store; their logs here.
+            try OutputFile.refuseInputs(output, inputs: inputs.flatMap { [$0 + "-wal", $0 + "-shm"] })
             let report: MergeReport
             do {
                 report = try ResultsDatabase.merge(inputPaths: inputs, into: output, includeCheckpoints: checkpoints)

@@ -42,16 +42,15 @@ extension Runner {
         }
 
         func run() throws {
+            if let output { try OutputFile.refuseInputs(output, inputs: OutputFile.databaseFiles(database.path)) }
             let options = ReportOptions(at: at, targetLoss: targetLoss)
             let text = try ReportRunner.report(databasePath: database.path, sweepName: sweep, format: format, options: options)
             guard let output else {
                 print(text, terminator: "")
                 return
             }
-            let url = URL(fileURLWithPath: output)
             do {
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try text.write(to: url, atomically: true, encoding: .utf8)
+                try OutputFile.write(Data(text.utf8), to: output)
             } catch {
                 throw ReportError.cannotWriteOutput(path: output, reason: (error as NSError).localizedDescription)
             }

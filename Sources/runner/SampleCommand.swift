@@ -36,6 +36,7 @@ extension Runner {
 
         func validate() throws {
             if length <= 0 { throw ValidationError("--length must be positive, got \(length)") }
+            try SizeChecks.requireAtMost(10_000_000, [("--length", length)])
             if !(temperature >= 0) || !temperature.isFinite { throw ValidationError("--temperature must be ≥ 0, got \(temperature)") }
             if prime.isEmpty { throw ValidationError("--prime must not be empty") }
         }

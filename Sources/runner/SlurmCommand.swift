@@ -55,6 +55,8 @@ extension Runner {
 
         func validate() throws {
             if tasks <= 0 { throw ValidationError("--tasks must be positive, got \(tasks)") }
+            // Slurm's own largest job array (MaxArraySize) is 4000001.
+            try SizeChecks.requireAtMost(4_000_000, [("--tasks", tasks)])
             if let parallel, parallel <= 0 { throw ValidationError("--parallel must be positive, got \(parallel)") }
             if cpusPerTask <= 0 { throw ValidationError("--cpus-per-task must be positive, got \(cpusPerTask)") }
         }
@@ -79,7 +81,8 @@ extension Runner {
             } catch {
                 throw fail("cannot write the Slurm scripts in \(directory): \((error as NSError).localizedDescription)", code: 1)
             }
-            let sizes = (0..<tasks).map { plan.shard($0, of: tasks).count }
+            var sizes = [Int](repeating: 0, count: tasks)
+            for entry in plan.entries { sizes[entry.shard(of: tasks)] += 1 }
             print("sweep \(setup.spec.name): \(plan.entries.count) runs in \(tasks) shards of \(sizes.map(String.init).joined(separator: ", ")) runs")
             if rungs > 0 {
                 print("wrote \(scripts.arrayScriptPath), \(scripts.decideScriptPath) and \(scripts.mergeScriptPath): "

@@ -178,7 +178,7 @@ extension Runner {
             print("index  hash          cell  hidden  lr          seed  batch  epochs  optimizer  params")
             for e in setup.entries {
                 let c = e.config
-                print(String(format: "%5d  %@  %@  %6d  %-10.6g  %4d  %5d  %6d  %@  %6d", e.index, String(e.configHash.prefix(12)),
+                print(String(format: "%5d  %@  %@  %6d  %-10.6g  %4ld  %5d  %6d  %@  %6ld", e.index, String(e.configHash.prefix(12)),
                              c.cell.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0), c.hidden, c.lr, c.seed, c.batch, c.epochs, c.optimizer.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0), setup.parameterCount(e)))
             }
         }

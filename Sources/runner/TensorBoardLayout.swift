@@ -52,12 +52,19 @@ struct TensorBoardLayout {
         }
     }
 
+    /// The values config_json leaves out (so that older configurations keep their hashes).
+    private static let omittedDefaults: [RunField: JSONValue] = [
+        .layers: .number(1), .dropout: .number(0), .weightDecay: .number(0),
+        .rmspropMomentum: .number(0), .lrSchedule: .string("constant"),
+    ]
+
     /// A run's values of the axes, from its configuration JSON (an unset optional field is absent).
     func hparams(_ config: RunConfig) -> [String: HParamValue] {
         guard case .object(let members) = config.jsonValue else { return [:] }
         var result: [String: HParamValue] = [:]
         for axis in axes {
-            switch members[axis.rawValue] {
+            // config_json leaves these fields out at their defaults.
+            switch members[axis.rawValue] ?? TensorBoardLayout.omittedDefaults[axis] {
             case .string(let s)?: result[axis.rawValue] = .text(s)
             case .number(let x)?: result[axis.rawValue] = .number(x)
             case .bool(let b)?: result[axis.rawValue] = .bool(b)

@@ -11,6 +11,8 @@ struct ProcessResult {
 
 enum RunnerBinary {
     static var url: URL {
+        // A copy of the binary for a long fuzz campaign, so that rebuilding meanwhile does not swap it.
+        if let path = ProcessInfo.processInfo.environment["RUNNER_BINARY"] { return URL(fileURLWithPath: path) }
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("runner"),
             Bundle.main.bundleURL.appendingPathComponent("runner"),

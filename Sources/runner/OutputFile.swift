@@ -1,0 +1,63 @@
+// Files the commands write (`report --output`, `export --output`, `merge --output`, and any
+// later output such as event files): never one of the command's inputs, whatever the
+// spelling (symbolic links, hard links, `./`), and never half-written.
+import Foundation
+
+enum OutputFile {
+    /// The files that stand for a database: the file and its write-ahead log and shared memory.
+    static func databaseFiles(_ path: String) -> [String] { [path, path + "-wal", path + "-shm"] }
+
+    /// Throws a one-line failure (exit 1) when `output` resolves to one of `inputs`: the same
+    /// device and inode (a hard link, a symbolic link, another spelling), or the same
+    /// canonical path. `option` names the flag in the message, e.g. `--output`.
+    static func refuseInputs(_ output: String, inputs: [String], option: String = "--output") throws {
+        let outputIdentity = identity(output)
+        let outputPath = canonicalPath(output)
+        for input in inputs {
+            let same = (outputIdentity != nil && identity(input) == outputIdentity) || canonicalPath(input) == outputPath
+            if same {
+                throw fail("\(option) \(output) is \(input), an input of this command (the same file): "
+                           + "give another file; nothing was written", code: 1)
+            }
+        }
+    }
+
+    /// Writes `data` to a temporary file in `path`'s folder (created if needed) and renames it
+    /// into place: readers see the old file or the new one, never a part, and a failure leaves
+    /// the old file whole.
+    static func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temporary)
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            try handle.close()
+            guard rename(temporary.path, url.path) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    /// Device and inode of the file `path` names (symbolic links followed), nil if there is none.
+    private static func identity(_ path: String) -> [UInt64]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
+    }
+
+    /// The absolute path with `.`, `..` and the folder's symbolic links resolved.
+    private static func canonicalPath(_ path: String) -> String {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let folder = url.deletingLastPathComponent().resolvingSymlinksInPath()
+        return folder.appendingPathComponent(url.lastPathComponent).resolvingSymlinksInPath().path
+    }
+}

@@ -1,0 +1,116 @@
+// Sizes are validated up front: integer fields have upper bounds, parameter counts are
+// computed in checked arithmetic, a run too large for memory is refused (at validation,
+// or marked failed by the scheduler while the rest goes on), and a plan above the limit
+// is refused before it is expanded.
+import Foundation
+import XCTest
+@testable import Experiments
+import ResultsStore
+import SequenceModels
+import Tasks
+
+final class SizeLimitTests: XCTestCase {
+    var folder: URL!
+    override func setUpWithError() throws { folder = try makeTemporaryFolder() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    private func problems(_ text: String) -> [String] {
+        do { _ = try Spec.parse(text); return [] } catch let error as SpecError { return error.problems.map(\.description) } catch { return ["\(error)"] }
+    }
+
+    private func spec(train: String = "{}", grid: String = "{}", extra: String = "") -> String {
+        #"{"name": "s", "task": {"name": "adding", "length": 8}, "train": \#(train), "grid": \#(grid)\#(extra)}"#
+    }
+
+    func testHugeHiddenSizesAreRefusedWhereverTheyAppear() {
+        for value in ["2147483648", "2147483647", "4294967296", "9007199254740992"] {
+            XCTAssertEqual(problems(spec(train: #"{"hidden": \#(value)}"#)), ["train.hidden: must be at most 65536, got \(value)"])
+            XCTAssertEqual(problems(spec(grid: #"{"hidden": [8, \#(value)]}"#)), ["grid.hidden[1]: must be at most 65536, got \(value)"])
+            XCTAssertEqual(problems(spec(extra: #", "random": {"samples": 2, "hidden": {"choice": [\#(value)]}}"#)),
+                           ["random.hidden.choice[0]: must be at most 65536, got \(value)"])
+        }
+        XCTAssertEqual(problems(spec(train: #"{"batch": 65537, "epochs": 100001}"#)),
+                       ["train.batch: must be at most 65536, got 65537", "train.epochs: must be at most 100000, got 100001"])
+        XCTAssertEqual(problems(spec(train: #"{"hidden": 65536, "batch": 65536, "epochs": 100000}"#)), [])
+    }
+
+    func testRealFieldsStayInFloat32RangeAndMinusZeroIsZero() throws {
+        XCTAssertEqual(problems(spec(train: #"{"forget_bias": 1e308, "clip_value": -1e300}"#)),
+                       ["train.clip_value: must be a positive number, got -1e+300",
+                        "train.forget_bias: must be at most 3.4e38 in magnitude (a Float32), got 1e+308"])
+        let minusZero = try Spec.parse(spec(train: #"{"forget_bias": -0, "momentum": -0, "seed": -0}"#))
+        let zero = try Spec.parse(spec(train: #"{"forget_bias": 0, "momentum": 0, "seed": 0}"#))
+        XCTAssertEqual(Plan(spec: minusZero).entries.map(\.configHash), Plan(spec: zero).entries.map(\.configHash))
+    }
+
+    func testParameterCountIsCheckedArithmetic() {
+        let big = ModelConfig(cell: .lstm, inputSize: 2, hiddenSize: Int(1) << 40, outputSize: 1)
+        XCTAssertNil(big.checkedParameterCount)
+        let small = ModelConfig(cell: .gru, inputSize: 3, hiddenSize: 5, outputSize: 2)
+        XCTAssertEqual(small.checkedParameterCount, small.parameterCount)
+        XCTAssertEqual(small.checkedParameterCount, 3 * 5 * 3 + 3 * 5 * 5 + 3 * 5 + 2 * 5 + 2)
+        XCTAssertNil(CheckedInt.product([Int.max, 2]))
+        XCTAssertNil(CheckedInt.sum([Int.max, 1]))
+    }
+
+    func testMemoryEstimateCountsEveryBuffer() {
+        let task = AddingTask(length: 10, trainSize: 4, valSize: 4, dataSeed: 1)
+        var config = RunConfig.defaults(task: TaskSpec(name: "adding", parameters: ["length": .number(10)]))
+        config.cell = .lstm; config.hidden = 4; config.batch = 2; config.optimizer = .adam
+        let p = 4 * 4 * 2 + 4 * 4 * 4 + 4 * 4 + 1 * 4 + 1    // G·H·X + G·H·H + G·H + V·H + V
+        let n = 10 * 2
+        let floats = 2 * p + 2 * p + p + 2 * (p + 2 * p)      // weights, gradients, adam, packed, checkpoint
+            + (2 * n * 16 + 2 * (11 * 2 * 4) + 4 * n * 4)         // one layer: gates, states, extras, masks
+            + n * 1 + 2 * 2 * 4 + n * (2 + 1)                     // logits, carried gradients, data
+        let estimate = MemoryEstimate(config: config, task: task)
+        XCTAssertEqual(estimate.bytes, 4 * floats)
+        XCTAssertEqual(estimate.steps, 10)
+        XCTAssertNil(estimate.refusal(limit: 4 * floats))
+        XCTAssertNotNil(estimate.refusal(limit: 4 * floats - 1))
+    }
+
+    func testRunTooLargeForMemoryIsRefusedAtValidationNamingRunEstimateAndLimit() throws {
+        let specURL = folder.appendingPathComponent("big.json")
+        try #"{"name": "big", "task": {"name": "adding", "length": 8, "train_size": 64, "val_size": 16}, "grid": {"hidden": [40000, 8, 12]}}"#
+            .write(to: specURL, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SweepSetup.load(specPath: specURL.path, memoryLimit: 8_000_000_000)) { error in
+            guard let error = error as? SpecError else { return XCTFail("\(error)") }
+            XCTAssertEqual(error.problems.count, 1, "\(error)")
+            let line = error.problems[0].description
+            XCTAssertTrue(line.hasPrefix("plan run 0 (lstm hidden=40000 lr=0.001 seed=1): needs about "), line)
+            XCTAssertTrue(line.contains("GB of memory"), line)
+            XCTAssertTrue(line.contains("above the limit of 8.0 GB (50% of physical memory)"), line)
+        }
+        XCTAssertNoThrow(try SweepSetup.load(specPath: specURL.path, memoryLimit: Int.max))
+    }
+
+    func testRunFoundTooLargeByTheSchedulerIsFailedAndTheRestTrains() throws {
+        let db = folder.appendingPathComponent("s.db").path
+        let spec = smallSpec(cells: ["gru"], seeds: [1]).replacingOccurrences(of: #""hidden": [6]"#, with: #""hidden": [6, 200]"#)
+        let specURL = folder.appendingPathComponent("spec.json")
+        try spec.write(to: specURL, atomically: true, encoding: .utf8)
+        let setup = try SweepSetup.load(specPath: specURL.path)
+        let sweep = try setup.register(in: try ResultsDatabase.open(path: db), fresh: false)
+        let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: try ResultsDatabase.open(path: db),
+                                  options: SchedulerOptions(jobs: 2, memoryLimit: 2_000_000), progress: SilentProgress())
+        let summary = try scheduler.run()
+        XCTAssertEqual(summary.counts[.failed], 1)
+        XCTAssertEqual(summary.counts[.finished], 1)
+        let database = try ResultsDatabase.open(path: db)
+        let runs = try database.runs(sweepId: try database.latestSweep()!.id!)
+        let byHidden = Dictionary(uniqueKeysWithValues: runs.map { ($0.hidden, $0) })
+        XCTAssertEqual(byHidden[6]?.status, .finished)
+        XCTAssertEqual(byHidden[200]?.status, .failed)
+        let error = byHidden[200]?.error ?? ""
+        XCTAssertTrue(error.contains("gru hidden=200") && error.contains("above the limit of 2.0 MB"), error)
+    }
+
+    func testPlanAboveTheLimitIsRefusedBeforeExpansion() {
+        let values = (1...300).map(String.init).joined(separator: ", ")
+        let lrs = (1...300).map { "\(Double($0) / 1000)" }.joined(separator: ", ")
+        let text = spec(grid: #"{"hidden": [\#(values)], "seed": [\#(values)], "lr": [\#(lrs)]}"#)
+        XCTAssertEqual(problems(text), ["grid: the plan has 27000000 runs (300 hidden × 300 lr × 300 seed), above the limit of 1000000 runs per sweep; split it into several sweeps"])
+        let random = spec(grid: #"{"seed": [\#(values)]}"#, extra: #", "random": {"samples": 1000000, "lr": {"log_uniform": [0.001, 0.1]}}"#)
+        XCTAssertEqual(problems(random), ["random.samples: the plan has 300000000 runs (1000000 samples × 300 seed), above the limit of 1000000 runs per sweep; split it into several sweeps"])
+    }
+}

@@ -58,6 +58,19 @@ static void broadcast_if_sleepers(rk_team *t) {
     }
 }
 
+/// One pause of a spin-then-sleep wait, the i-th (from 0): true once the team's spin time
+/// (`spin_ns`, counted from the first clock read) is used up. The clock is read every 64 pauses.
+static inline int spin_expired(const rk_team *t, unsigned i, long *deadline) {
+    rk_pause();
+    if ((i & 63) != 63) return 0;
+    long now = now_ns();
+    if (*deadline == 0) {
+        *deadline = now + t->spin_ns;
+        return 0;
+    }
+    return now >= *deadline;
+}
+
 /// Waits until *counter != old or the team quits (a worker waiting for its next phase) ...
 static long wait_changed(rk_team *t, atomic_long *counter, long old) {
     long v;
@@ -65,12 +78,7 @@ static long wait_changed(rk_team *t, atomic_long *counter, long old) {
     for (unsigned i = 0;; i++) {
         v = atomic_load_explicit(counter, memory_order_acquire);
         if (v != old || atomic_load_explicit(&t->quit, memory_order_relaxed)) return v;
-        rk_pause();
-        if ((i & 63) == 63) {
-            long now = now_ns();
-            if (deadline == 0) deadline = now + t->spin_ns;
-            else if (now >= deadline) break;
-        }
+        if (spin_expired(t, i, &deadline)) break;
     }
     pthread_mutex_lock(&t->mutex);
     atomic_fetch_add(&t->sleepers, 1);
@@ -85,12 +93,7 @@ static void wait_done(rk_team *t) {
     long deadline = 0;
     for (unsigned i = 0;; i++) {
         if (atomic_load_explicit(&t->remaining, memory_order_acquire) == 0) return;
-        rk_pause();
-        if ((i & 63) == 63) {
-            long now = now_ns();
-            if (deadline == 0) deadline = now + t->spin_ns;
-            else if (now >= deadline) break;
-        }
+        if (spin_expired(t, i, &deadline)) break;
     }
     pthread_mutex_lock(&t->mutex);
     atomic_fetch_add(&t->sleepers, 1);

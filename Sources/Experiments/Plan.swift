@@ -95,9 +95,6 @@ public struct Plan: Sendable, Equatable {
         self.entries = entries
     }
 
-    /// The config hashes of all entries (what a worker may claim for this plan).
-    public var configHashes: Set<String> { entries.configHashes }
-
     /// Shard `index` of `count` (0-based): the entries whose config hash, read as a number
     /// (``PlanEntry/shardKey``: its first 16 hex digits, an unsigned 64-bit integer), is
     /// `index` modulo `count`. The split depends on each run's configuration alone, never on

@@ -73,7 +73,7 @@ public struct SweepSetup: Sendable {
     /// (they stay failed: nothing may train them further). Returns how many.
     @discardableResult
     public func retryFailedRuns(in database: ResultsDatabase, sweepId: Int64) throws -> Int {
-        var hashes = Set(entries.map(\.configHash))
+        var hashes = entries.configHashes
         if let halving {
             let standings = halving.standings(try database.halvingDecisions(sweepId: sweepId))
             hashes = hashes.filter { halving.epochLimit(ofRun: $0, standings: standings) != nil }

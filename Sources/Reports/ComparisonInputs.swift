@@ -23,7 +23,7 @@ struct RunOutcome {
         let best = run.epochs.filter { ($0.valLoss ?? .nan).isFinite }.min { $0.valLoss! < $1.valLoss! }
         bestEpoch = best?.epoch
         bestValLoss = best?.valLoss
-        let read: RunEpoch?
+        let read: EpochRecord?
         switch point {
         case .best: read = best
         case .final: read = run.epochs.last

@@ -33,10 +33,4 @@ public enum ReportRunner {
     public static func textReport(databasePath: String, sweepName: String?, at point: ReportPoint = .best) throws -> String {
         try report(databasePath: databasePath, sweepName: sweepName, format: .text, options: ReportOptions(at: point))
     }
-
-    /// The text report of `sweepName` read through a database the caller already has open.
-    public static func textReport(database: ResultsDatabase, sweepName: String, at point: ReportPoint = .best) throws -> String {
-        let data = try SweepLoader.load(database: database, sweepName: sweepName)
-        return try render(ComparisonReport(data, options: ReportOptions(at: point)), of: data, format: .text)
-    }
 }

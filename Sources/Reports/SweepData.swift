@@ -38,103 +38,78 @@ public enum ConfigValue: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 }
 
-/// A row of `sweeps`.
+/// A sweep as the report shows it: the store's row of `sweeps` (its fields are read through
+/// this value, `sweep.metricName`), without the spec text, which no report prints.
+/// In the JSON report it is an object of the row's fields in camelCase.
+@dynamicMemberLookup
 public struct SweepInfo: Sendable, Equatable, Codable {
-    public var id: Int64
-    public var name: String
-    public var createdAt: String
-    public var task: String
-    public var metricName: String
-    public var metricHigherIsBetter: Bool
-    /// Validation loss of the task's trivial predictor (what a model that learned nothing gets).
-    public var baselineLoss: Double?
-    /// Task metric of the trivial predictor.
-    public var baselineMetric: Double?
-    /// The trivial predictor on the test split (nil without one): what test numbers are compared with.
-    public var baselineTestLoss: Double?
-    public var baselineTestMetric: Double?
+    public var record: SweepRecord
+    public var id: Int64 { record.id ?? 0 }
 
-    public init(id: Int64, name: String, createdAt: String, task: String, metricName: String,
-                metricHigherIsBetter: Bool, baselineLoss: Double?, baselineMetric: Double?,
-                baselineTestLoss: Double? = nil, baselineTestMetric: Double? = nil) {
-        self.id = id
-        self.name = name
-        self.createdAt = createdAt
-        self.task = task
-        self.metricName = metricName
-        self.metricHigherIsBetter = metricHigherIsBetter
-        self.baselineLoss = baselineLoss
-        self.baselineMetric = baselineMetric
-        self.baselineTestLoss = baselineTestLoss
-        self.baselineTestMetric = baselineTestMetric
+    public init(_ record: SweepRecord) {
+        self.record = record
+        self.record.specJSON = ""
+    }
+
+    public subscript<T>(dynamicMember keyPath: WritableKeyPath<SweepRecord, T>) -> T {
+        get { record[keyPath: keyPath] }
+        set { record[keyPath: keyPath] = newValue }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, createdAt, task, metricName, metricHigherIsBetter
+        case baselineLoss, baselineMetric, baselineTestLoss, baselineTestMetric
+    }
+
+    /// The JSON form: each field under its Swift name, absent optionals left out.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(record.name, forKey: .name)
+        try container.encode(record.createdAt, forKey: .createdAt)
+        try container.encode(record.task, forKey: .task)
+        try container.encode(record.metricName, forKey: .metricName)
+        try container.encode(record.metricHigherIsBetter, forKey: .metricHigherIsBetter)
+        try container.encodeIfPresent(record.baselineLoss, forKey: .baselineLoss)
+        try container.encodeIfPresent(record.baselineMetric, forKey: .baselineMetric)
+        try container.encodeIfPresent(record.baselineTestLoss, forKey: .baselineTestLoss)
+        try container.encodeIfPresent(record.baselineTestMetric, forKey: .baselineTestMetric)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(SweepRecord(
+            id: try container.decode(Int64.self, forKey: .id), name: try container.decode(String.self, forKey: .name),
+            specJSON: "", createdAt: try container.decode(String.self, forKey: .createdAt),
+            task: try container.decode(String.self, forKey: .task),
+            metricName: try container.decode(String.self, forKey: .metricName),
+            metricHigherIsBetter: try container.decode(Bool.self, forKey: .metricHigherIsBetter),
+            baselineLoss: try container.decodeIfPresent(Double.self, forKey: .baselineLoss),
+            baselineMetric: try container.decodeIfPresent(Double.self, forKey: .baselineMetric),
+            baselineTestLoss: try container.decodeIfPresent(Double.self, forKey: .baselineTestLoss),
+            baselineTestMetric: try container.decodeIfPresent(Double.self, forKey: .baselineTestMetric)))
     }
 }
 
-/// A row of `epochs` (epoch numbers are 1-based).
-public struct RunEpoch: Sendable, Equatable {
-    public var epoch: Int
-    public var trainLoss: Double?
-    public var valLoss: Double?
-    public var valMetric: Double?
-    public var gradNorm: Double?
-    public var seconds: Double?
-    public var tokensPerSecond: Double?
-    /// Loss and metric on the task's test split at this epoch; nil without a test split.
-    public var testLoss: Double?
-    public var testMetric: Double?
-
-    public init(epoch: Int, trainLoss: Double? = nil, valLoss: Double?, valMetric: Double?,
-                gradNorm: Double? = nil, seconds: Double?, tokensPerSecond: Double?,
-                testLoss: Double? = nil, testMetric: Double? = nil) {
-        self.epoch = epoch
-        self.trainLoss = trainLoss
-        self.valLoss = valLoss
-        self.valMetric = valMetric
-        self.gradNorm = gradNorm
-        self.seconds = seconds
-        self.tokensPerSecond = tokensPerSecond
-        self.testLoss = testLoss
-        self.testMetric = testMetric
-    }
-}
-
-/// A row of `runs` with its configuration parsed and its epochs in epoch order.
+/// A run as the report reads it: the store's row of `runs` (fields read through this value,
+/// `run.cell`), its `config_json` parsed, and its rows of `epochs` in epoch order.
+@dynamicMemberLookup
 public struct SweepRun: Sendable, Equatable {
-    public var id: Int64
-    public var planIndex: Int
+    public var record: RunRecord
     /// The flattened `config_json` (see ``ConfigValue``).
     public var config: [String: ConfigValue]
-    public var cell: String
-    public var hidden: Int
-    public var lr: Double
-    public var seed: Int
-    public var status: RunStatus
-    public var paramCount: Int?
-    public var epochsPlanned: Int
-    public var error: String?
-    public var epochs: [RunEpoch]
-    /// Where the run ended before its planned epochs (early stopping, pruning), and the
-    /// halving rung of a pruned run.
-    public var stopEpoch: Int?
-    public var prunedRung: Int?
+    public var epochs: [EpochRecord]
+    public var id: Int64 { record.id ?? 0 }
 
-    public init(id: Int64, planIndex: Int, config: [String: ConfigValue], cell: String, hidden: Int,
-                lr: Double, seed: Int, status: RunStatus, paramCount: Int?, epochsPlanned: Int,
-                error: String? = nil, epochs: [RunEpoch], stopEpoch: Int? = nil, prunedRung: Int? = nil) {
-        self.stopEpoch = stopEpoch
-        self.prunedRung = prunedRung
-        self.id = id
-        self.planIndex = planIndex
+    public init(_ record: RunRecord, config: [String: ConfigValue], epochs: [EpochRecord]) {
+        self.record = record
         self.config = config
-        self.cell = cell
-        self.hidden = hidden
-        self.lr = lr
-        self.seed = seed
-        self.status = status
-        self.paramCount = paramCount
-        self.epochsPlanned = epochsPlanned
-        self.error = error
         self.epochs = epochs
+    }
+
+    public subscript<T>(dynamicMember keyPath: WritableKeyPath<RunRecord, T>) -> T {
+        get { record[keyPath: keyPath] }
+        set { record[keyPath: keyPath] = newValue }
     }
 }
 

@@ -34,11 +34,6 @@ extension SweepData {
     /// The report's view of a store snapshot; a run whose `config_json` is not a JSON object
     /// is ``ReportError/badRunConfig(runId:reason:)``.
     init(_ snapshot: SweepSnapshot) throws {
-        let record = snapshot.sweep
-        let sweep = SweepInfo(id: record.id!, name: record.name, createdAt: record.createdAt, task: record.task,
-                              metricName: record.metricName, metricHigherIsBetter: record.metricHigherIsBetter,
-                              baselineLoss: record.baselineLoss, baselineMetric: record.baselineMetric,
-                              baselineTestLoss: record.baselineTestLoss, baselineTestMetric: record.baselineTestMetric)
         var runs: [SweepRun] = []
         var runIndex: [Int64: Int] = [:]
         for run in snapshot.runs {
@@ -50,18 +45,12 @@ extension SweepData {
                 throw ReportError.badRunConfig(runId: id, reason: "\(error)")
             }
             runIndex[id] = runs.count
-            runs.append(SweepRun(id: id, planIndex: run.planIndex, config: config, cell: run.cell, hidden: run.hidden,
-                                 lr: run.lr, seed: run.seed, status: run.status, paramCount: run.paramCount,
-                                 epochsPlanned: run.epochsPlanned, error: run.error, epochs: [],
-                                 stopEpoch: run.stopEpoch, prunedRung: run.prunedRung))
+            runs.append(SweepRun(run, config: config, epochs: []))
         }
         for epoch in snapshot.epochs {
             guard let index = runIndex[epoch.runId] else { continue }
-            runs[index].epochs.append(RunEpoch(
-                epoch: epoch.epoch, trainLoss: epoch.trainLoss, valLoss: epoch.valLoss, valMetric: epoch.valMetric,
-                gradNorm: epoch.gradNorm, seconds: epoch.seconds, tokensPerSecond: epoch.tokensPerSecond,
-                testLoss: epoch.testLoss, testMetric: epoch.testMetric))
+            runs[index].epochs.append(epoch)
         }
-        self.init(sweep: sweep, runs: runs, halvingDecisions: snapshot.halvingDecisions)
+        self.init(sweep: SweepInfo(snapshot.sweep), runs: runs, halvingDecisions: snapshot.halvingDecisions)
     }
 }

@@ -128,14 +128,9 @@ extension ResultsDatabase {
             var touched = Set<String>()
             for input in report.inputs { touched.formUnion(input.sweeps) }
             for name in touched.sorted() {
-                var counts: [RunStatus: Int] = [:]
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT r.status, COUNT(*) FROM runs r JOIN sweeps s ON s.id = r.sweep_id
-                     WHERE s.name = ? GROUP BY r.status
-                    """, arguments: [name]) {
-                    if let status = RunStatus(rawValue: row[0]) { counts[status] = row[1] }
-                }
-                report.outputCounts[name] = counts
+                // Sweep names are unique in the output.
+                let sweep = try SweepRecord.filter(SweepRecord.Columns.name == name).fetchOne(db)
+                report.outputCounts[name] = try sweep.map { try Self.statusCounts(db, sweepId: $0.id!) } ?? [:]
             }
             return report
         }

@@ -222,17 +222,6 @@ extension ResultsDatabase {
         }
     }
 
-    /// Marks every run that `worker` holds as `interrupted`; returns how many. (The scheduler
-    /// marks its runs one by one as each worker stops.)
-    @discardableResult
-    public func interruptRuns(heldBy worker: String) throws -> Int {
-        try immediateWrite { db in
-            try db.execute(sql: "UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND worker = ?",
-                           arguments: [worker])
-            return db.changesCount
-        }
-    }
-
     /// Stores a run's parameter count (known once its model is built).
     public func setParamCount(runId: Int64, paramCount: Int) throws {
         try immediateWrite { db in
@@ -260,16 +249,14 @@ extension ResultsDatabase {
     }
 
     /// How many runs of a sweep are in each status (statuses with no run are absent).
-    public func statusCounts(sweepId: Int64) throws -> [RunStatus: Int] {
-        try reader.read { db in
-            var counts: [RunStatus: Int] = [:]
-            let rows = try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status",
-                                        arguments: [sweepId])
-            for row in rows {
-                if let status = RunStatus(rawValue: row["status"]) { counts[status] = row["n"] }
-            }
-            return counts
+    static func statusCounts(_ db: Database, sweepId: Int64) throws -> [RunStatus: Int] {
+        var counts: [RunStatus: Int] = [:]
+        let rows = try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM runs WHERE sweep_id = ? GROUP BY status",
+                                    arguments: [sweepId])
+        for row in rows {
+            if let status = RunStatus(rawValue: row["status"]) { counts[status] = row["n"] }
         }
+        return counts
     }
 
     /// Recorded epochs of each run of a sweep, by config hash (runs without epochs are absent),

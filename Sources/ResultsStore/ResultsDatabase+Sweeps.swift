@@ -67,14 +67,8 @@ extension ResultsDatabase {
         }
     }
 
-    /// Deletes all runs of a sweep, with their epochs and checkpoints (`--fresh`). Returns
-    /// how many runs were deleted.
-    @discardableResult
-    public func deleteRuns(ofSweep sweepId: Int64) throws -> Int {
-        try immediateWrite { db in try Self.deleteRuns(db, ofSweep: sweepId) }
-    }
-
-    /// Epochs and checkpoints go with their runs (`ON DELETE CASCADE`).
+    /// Deletes all runs of a sweep (`--fresh`) and returns how many; epochs and checkpoints
+    /// go with their runs (`ON DELETE CASCADE`).
     @discardableResult
     static func deleteRuns(_ db: Database, ofSweep sweepId: Int64) throws -> Int {
         try RunRecord.filter(RunRecord.Columns.sweepId == sweepId).deleteAll(db)

@@ -1,7 +1,8 @@
 // The pieces every subcommand shares: the `--db` option, the `--tensorboard` options
 // (sweep and export), the exit with one line per problem, aligned columns, text on one
-// line, and the Ctrl-C handler.
+// line, reading a spec, and the Ctrl-C handler.
 import ArgumentParser
+import Experiments
 import Foundation
 import ResultsStore
 import TensorBoard
@@ -73,6 +74,16 @@ struct AlignedColumns {
 func fail(_ lines: String, code: Int32) -> ExitCode {
     FileHandle.standardError.write(Data((lines.hasSuffix("\n") ? lines : lines + "\n").utf8))
     return ExitCode(code)
+}
+
+/// The spec at `specPath` with its task (the plan's `shard` of it when given); an invalid
+/// spec exits 2 with one line per problem.
+func loadSweepSetup(specPath: String, shard: (index: Int, count: Int)? = nil) throws -> SweepSetup {
+    do {
+        return try SweepSetup.load(specPath: specPath, shard: shard)
+    } catch let error as SpecError {
+        throw fail(error.description, code: 2)
+    }
 }
 
 /// `text` on one line (newlines become spaces), cut to `limit` characters with "...".

@@ -31,12 +31,7 @@ extension Runner {
         var shards: [String] = []
 
         func run() throws {
-            let setup: SweepSetup
-            do {
-                setup = try SweepSetup.load(specPath: spec)
-            } catch let error as SpecError {
-                throw fail(error.description, code: 2)
-            }
+            let setup = try loadSweepSetup(specPath: spec)
             guard let halving = setup.halving else {
                 throw fail("\(spec): halving: missing (runner decide is for specs with a \"halving\" block)", code: 2)
             }

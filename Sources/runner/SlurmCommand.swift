@@ -62,12 +62,7 @@ extension Runner {
         }
 
         func run() throws {
-            let setup: SweepSetup
-            do {
-                setup = try SweepSetup.load(specPath: spec)
-            } catch let error as SpecError {
-                throw fail(error.description, code: 2)
-            }
+            let setup = try loadSweepSetup(specPath: spec)
             let plan = Plan(spec: setup.spec, task: setup.task)
             let rungs = setup.halving?.rungEpochs.count ?? 0
             let directory = absolute(outputDir ?? "slurm/\(setup.spec.name)")

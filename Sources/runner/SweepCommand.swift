@@ -77,12 +77,7 @@ extension Runner {
         }
 
         func run() throws {
-            let setup: SweepSetup
-            do {
-                setup = try SweepSetup.load(specPath: spec, shard: shard.map { ($0.index, $0.count) })
-            } catch let error as SpecError {
-                throw fail(error.description, code: 2)
-            }
+            let setup = try loadSweepSetup(specPath: spec, shard: shard.map { ($0.index, $0.count) })
             if dryRun {
                 printPlan(setup)
                 return

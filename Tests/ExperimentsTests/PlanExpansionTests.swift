@@ -18,7 +18,7 @@ final class PlanExpansionTests: XCTestCase {
         XCTAssertEqual(plan.entries.prefix(4).map(summary), ["rnn/32/0.001/1", "rnn/32/0.001/2", "rnn/32/0.001/3", "rnn/32/0.003/1"])
         XCTAssertEqual(summary(plan.entries[27]), "gru/32/0.001/1")
         XCTAssertEqual(summary(plan.entries[80]), "lstm/128/0.01/3")
-        XCTAssertEqual(plan.configHashes.count, 81)
+        XCTAssertEqual(plan.entries.configHashes.count, 81)
         for entry in plan.entries {
             XCTAssertEqual(entry.config.epochs, 10)
             XCTAssertEqual(entry.config.clipNorm, 1.0)
@@ -85,7 +85,7 @@ final class PlanExpansionTests: XCTestCase {
             let shards = (0..<count).map { plan.shard($0, of: count) }
             // Every run in exactly one shard.
             XCTAssertEqual(shards.flatMap { $0 }.count, plan.entries.count, "\(count) shards")
-            XCTAssertEqual(Set(shards.flatMap { $0.map(\.configHash) }), plan.configHashes, "\(count) shards")
+            XCTAssertEqual(Set(shards.flatMap { $0.map(\.configHash) }), plan.entries.configHashes, "\(count) shards")
             for (index, shard) in shards.enumerated() {
                 for entry in shard {
                     XCTAssertEqual(UInt64(entry.configHash.prefix(16), radix: 16)! % UInt64(count), UInt64(index))

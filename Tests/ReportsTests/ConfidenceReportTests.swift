@@ -15,7 +15,7 @@ final class ConfidenceReportTests: XCTestCase {
         SweepRun(id: Int64(id), planIndex: id,
                  config: ["cell": .string(cell), "hidden": .number(Double(hidden)), "seed": .number(Double(seed))],
                  cell: cell, hidden: hidden, lr: 0.01, seed: seed, status: .finished, paramCount: hidden * 10, epochsPlanned: curve.count,
-                 epochs: curve.enumerated().map { RunEpoch(epoch: $0 + 1, valLoss: $1, valMetric: $1, seconds: 1, tokensPerSecond: 10) })
+                 epochs: curve.enumerated().map { EpochRecord(runId: 0, epoch: $0 + 1, valLoss: $1, valMetric: $1, seconds: 1, tokensPerSecond: 10) })
     }
 
     /// Four configurations, three seeds each. GRU's final mse is lower everywhere: by far at

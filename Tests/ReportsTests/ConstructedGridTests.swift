@@ -14,7 +14,7 @@ final class ConstructedGridTests: XCTestCase {
                  config: ["cell": .string(cell), "hidden": .number(Double(hidden)), "lr": .number(lr),
                           "seed": .number(Double(seed)), "batch": .number(32)],
                  cell: cell, hidden: hidden, lr: lr, seed: seed, status: .finished, paramCount: params, epochsPlanned: 1,
-                 epochs: [RunEpoch(epoch: 1, valLoss: 1 - metric / 100, valMetric: metric, seconds: 1, tokensPerSecond: 10)])
+                 epochs: [EpochRecord(runId: 0, epoch: 1, valLoss: 1 - metric / 100, valMetric: metric, seconds: 1, tokensPerSecond: 10)])
     }
 
     func testVarianceSharesOfABalancedGridAreTheMainEffects() throws {
@@ -126,8 +126,8 @@ final class EdgeCaseReportTests: XCTestCase {
         let runs = (1...2).map { seed in
             SweepRun(id: Int64(seed), planIndex: seed, config: ["cell": .string("lstm"), "seed": .number(Double(seed))],
                      cell: "lstm", hidden: 32, lr: 0.01, seed: seed, status: .finished, paramCount: nil, epochsPlanned: 2,
-                     epochs: [RunEpoch(epoch: 1, valLoss: 2.5, valMetric: nil, seconds: nil, tokensPerSecond: nil),
-                              RunEpoch(epoch: 2, valLoss: 1.0 + Double(seed), valMetric: nil, seconds: nil, tokensPerSecond: nil)])
+                     epochs: [EpochRecord(runId: 0, epoch: 1, valLoss: 2.5, valMetric: nil, seconds: nil, tokensPerSecond: nil),
+                              EpochRecord(runId: 0, epoch: 2, valLoss: 1.0 + Double(seed), valMetric: nil, seconds: nil, tokensPerSecond: nil)])
         }
         let report = ComparisonReport(SweepData(sweep: sweep, runs: runs))
         XCTAssertEqual(report.rankedBy, .valLoss)
@@ -154,7 +154,7 @@ final class EdgeCaseReportTests: XCTestCase {
                                      config: ["cell": .string(cell), "seed": .number(Double(seed))],
                                      cell: cell, hidden: 16, lr: 0.01, seed: seed, status: .finished, paramCount: 100 * (index + 1),
                                      epochsPlanned: 1,
-                                     epochs: [RunEpoch(epoch: 1, valLoss: 1, valMetric: Double(index + seed), seconds: 1, tokensPerSecond: 5)]))
+                                     epochs: [EpochRecord(runId: 0, epoch: 1, valLoss: 1, valMetric: Double(index + seed), seconds: 1, tokensPerSecond: 5)]))
             }
         }
         runs.append(SweepRun(id: 99, planIndex: 99, config: ["cell": .string("gru"), "seed": .number(3)], cell: "gru", hidden: 16,

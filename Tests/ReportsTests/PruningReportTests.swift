@@ -17,7 +17,7 @@ final class PruningReportTests: XCTestCase {
         config.merge(extra) { $1 }
         return SweepRun(id: Int64(id), planIndex: id, config: config, cell: cell, hidden: hidden, lr: lr, seed: seed,
                         status: status, paramCount: params, epochsPlanned: 4,
-                        epochs: losses.enumerated().map { RunEpoch(epoch: $0 + 1, valLoss: $1, valMetric: $1, seconds: 1, tokensPerSecond: 10) },
+                        epochs: losses.enumerated().map { EpochRecord(runId: 0, epoch: $0 + 1, valLoss: $1, valMetric: $1, seconds: 1, tokensPerSecond: 10) },
                         stopEpoch: stopEpoch, prunedRung: prunedRung)
     }
 

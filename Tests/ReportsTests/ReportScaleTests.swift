@@ -75,9 +75,9 @@ final class ReportScaleTests: XCTestCase {
             for hidden in [8, 16, 32, 64, 128] {
                 for (lrIndex, lr) in [1e-4, 3e-4, 1e-3, 3e-3, 1e-2].enumerated() {
                     for seed in 1...20 {
-                        let epochs = (1...50).map { epoch -> RunEpoch in
+                        let epochs = (1...50).map { epoch -> EpochRecord in
                             let loss = valLoss(cell: cell, hidden: hidden, lrIndex: lrIndex, seed: seed % 10, epoch: epoch)
-                            return RunEpoch(epoch: epoch, valLoss: loss, valMetric: 1 - loss, seconds: cell == "gru" ? 0.5 : 0.6, tokensPerSecond: 1000)
+                            return EpochRecord(runId: 0, epoch: epoch, valLoss: loss, valMetric: 1 - loss, seconds: cell == "gru" ? 0.5 : 0.6, tokensPerSecond: 1000)
                         }
                         runs.append(SweepRun(id: Int64(runs.count + 1), planIndex: runs.count,
                                              config: ["cell": .string(cell), "hidden": .number(Double(hidden)), "lr": .number(lr), "seed": .number(Double(seed))],

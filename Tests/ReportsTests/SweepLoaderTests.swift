@@ -73,3 +73,11 @@ final class OpenDatabaseReportTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("Sweep known: GRU vs LSTM comparison\n"))
     }
 }
+
+private extension ReportRunner {
+    /// The text report of `sweepName` read through a database the caller already has open.
+    static func textReport(database: ResultsDatabase, sweepName: String, at point: ReportPoint = .best) throws -> String {
+        let data = try SweepLoader.load(database: database, sweepName: sweepName)
+        return try render(ComparisonReport(data, options: ReportOptions(at: point)), of: data, format: .text)
+    }
+}

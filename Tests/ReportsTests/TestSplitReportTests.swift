@@ -16,9 +16,9 @@ final class TestSplitReportTests: XCTestCase {
         var runs: [SweepRun] = []
         for (c, cell) in ["gru", "lstm"].enumerated() {
             for seed in 1...3 {
-                let epochs = (1...3).map { e -> RunEpoch in
+                let epochs = (1...3).map { e -> EpochRecord in
                     let val = [3.0, 1.0 + Double(c) + 0.01 * Double(seed), 2.5][e - 1]
-                    return RunEpoch(epoch: e, valLoss: val, valMetric: val, seconds: 1, tokensPerSecond: 100,
+                    return EpochRecord(runId: 0, epoch: e, valLoss: val, valMetric: val, seconds: 1, tokensPerSecond: 100,
                                     testLoss: withTest ? 10 * Double(e) + Double(c) + 0.1 * Double(seed) : nil,
                                     testMetric: withTest ? 20 * Double(e) + Double(c) + 0.1 * Double(seed) : nil)
                 }

@@ -307,7 +307,8 @@ public final class ResultsDatabase: @unchecked Sendable {
     }
 
     /// Runs the pending migrations (each is its own IMMEDIATE transaction), then stamps the
-    /// file with ``applicationID`` and ``schemaVersion``. Skipped without taking the write
+    /// file with ``applicationID`` and ``schemaVersion`` (a new file gets its application id
+    /// first). Skipped without taking the write
     /// lock when the schema and the stamp are already up to date.
     private static func migrate(_ pool: DatabasePool) throws {
         let migrator = self.migrator
@@ -317,6 +318,14 @@ public final class ResultsDatabase: @unchecked Sendable {
                 && Int.fetchOne(db, sql: "PRAGMA user_version") == schemaVersion
         }
         if upToDate { return }
+        // A new file is stamped before its first table exists: another process inspecting
+        // it while this one creates the schema (several workers starting on one new
+        // database) then sees a runner file being built, never a half-built foreign one.
+        try pool.write { db in
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") == 0 {
+                try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            }
+        }
         try migrator.migrate(pool)
         try pool.write { db in
             try db.execute(sql: "PRAGMA application_id = \(applicationID)")

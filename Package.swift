@@ -53,7 +53,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Tasks", "SequenceModels", "JSON", "NumPyFiles", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", "NumPyFiles", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "RunnerEndToEndTests", dependencies: ["runner", "SequenceModels", "NumPyFiles", "TensorBoard", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5]

@@ -64,6 +64,10 @@ extension Scheduler {
             summary.decisionsTaken += outcome.decisions.count
             summary.runsPruned += outcome.prunings.count
         }
+        if let observer, !outcome.prunings.isEmpty {
+            let pruned = outcome.prunings.map(\.runId)
+            writer.async { for runId in pruned { observer.runPruned(runId: runId) } }
+        }
         for rung in Set(outcome.decisions.map(\.rung)).sorted() {
             let ranked = outcome.decisions.filter { $0.rung == rung }
             progress.message("halving: rung \(rung) (epoch \(ranked[0].epoch)) decided: kept \(ranked.filter(\.kept).count) of \(ranked.count) configurations")

@@ -11,4 +11,7 @@ public protocol SweepObserver: AnyObject, Sendable {
     func epochRecorded(_ epoch: EpochRecord, run: RunRecord)
     /// `run` ended with a terminal status (finished, diverged, failed) or was interrupted.
     func runEnded(_ run: RunRecord, status: RunStatus)
+    /// A halving decision taken by this process pruned the run with this id (it waited at
+    /// its rung, so it is not training here).
+    func runPruned(runId: Int64)
 }

@@ -77,6 +77,17 @@ final class TensorBoardSweepLog: SweepObserver, @unchecked Sendable {
         }
     }
 
+    func runPruned(runId: Int64) {
+        perform {
+            // Open here when this process trained the run up to its rung; otherwise
+            // `runner export --tensorboard` writes the session's end afterwards.
+            guard let log = logs.removeValue(forKey: runId) else { return }
+            defer { log.close() }
+            try log.writeSessionEnd(status: TensorBoardSweepLog.sessionStatus(.pruned) ?? .success,
+                                    endTime: Date().timeIntervalSince1970)
+        }
+    }
+
     /// Finished runs end in success, diverged and failed ones in failure; other runs have no
     /// end yet (the dashboard shows their status as unknown).
     static func sessionStatus(_ status: RunStatus) -> SessionStatus? {

@@ -21,18 +21,11 @@ public enum DropoutMask {
     /// The kept value 1/(1 − p), rounded to Float once (the reference uses the same value).
     public static func keepScale(_ p: Float) -> Float { Float(1 / (1 - Double(p))) }
 
-    /// SplitMix64's finaliser: a well-mixed 64-bit hash step.
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
     /// Fills `out` (count = T·B·H, the layer's (T, B, H) output order) with the mask of
     /// connection `connection` (the output of layer `connection`): element e is dropped when
     /// the e-th 24-bit draw is below p·2²⁴. Two draws per 64-bit word, in order.
     public static func fill(_ out: UnsafeMutablePointer<Float>, count: Int, p: Float, key: DropoutKey, connection: Int) {
+        let mix = SplitMix64.mix
         var rng = Xoshiro256(seed: mix(mix(mix(mix(key.seed) ^ UInt64(bitPattern: Int64(key.epoch)))
                                            ^ UInt64(bitPattern: Int64(key.step))) ^ UInt64(connection)))
         let threshold = UInt32((Double(p) * 16_777_216).rounded())

@@ -5,17 +5,8 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable, Equatable, Codable {
     public var state: [UInt64]
 
     public init(seed: UInt64) {
-        var s = seed
-        var words = [UInt64]()
-        for _ in 0..<4 {
-            // SplitMix64
-            s &+= 0x9E37_79B9_7F4A_7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            words.append(z ^ (z >> 31))
-        }
-        state = words
+        var seeder = SplitMix64(state: seed)
+        state = (0..<4).map { _ in seeder.next() }
     }
 
     public init(state: [UInt64]) {
@@ -80,3 +71,26 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable, Equatable, Codable {
 import Foundation
 @inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { Foundation.cos(x) }
+
+/// SplitMix64 (Steele, Lea and Flood 2014): seeds xoshiro256** and mixes seeds.
+public struct SplitMix64: Sendable {
+    public var state: UInt64
+
+    public init(state: UInt64) { self.state = state }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        return SplitMix64.finalize(state)
+    }
+
+    /// One step from `x` as a hash: the first output of a generator whose state is `x`.
+    public static func mix(_ x: UInt64) -> UInt64 { finalize(x &+ 0x9E37_79B9_7F4A_7C15) }
+
+    @inline(__always)
+    static func finalize(_ x: UInt64) -> UInt64 {
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

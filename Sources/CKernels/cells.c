@@ -72,8 +72,8 @@ RK_ROW rnn_forward_row(int H, float *restrict g, const float *restrict bias, flo
 }
 
 RK_CLONES
-void rk_rnn_forward(int B, int H, float *gates, int ldg, const float *bias, float *h) {
-    for (int b = 0; b < B; b++) rnn_forward_row(H, gates + (long)b * ldg, bias, h + (long)b * H);
+void rk_rnn_forward(int B, int H, int u0, int un, float *gates, int ldg, const float *bias, float *h) {
+    for (int b = 0; b < B; b++) rnn_forward_row(un, gates + (long)b * ldg + u0, bias + u0, h + (long)b * H + u0);
 }
 
 /// In place: a (the activation) in, its pre-activation gradient d * (1 - a^2) out.
@@ -82,8 +82,8 @@ RK_ROW rnn_backward_row(int H, float *restrict g, const float *restrict d) {
 }
 
 RK_CLONES
-void rk_rnn_backward(int B, int H, float *gates, int ldg, const float *da) {
-    for (int b = 0; b < B; b++) rnn_backward_row(H, gates + (long)b * ldg, da + (long)b * H);
+void rk_rnn_backward(int B, int H, int u0, int un, float *gates, int ldg, const float *da) {
+    for (int b = 0; b < B; b++) rnn_backward_row(un, gates + (long)b * ldg + u0, da + (long)b * H + u0);
 }
 
 RK_ROW gru_gates_row(int H, float *restrict r, float *restrict u, const float *restrict br, const float *restrict bu,
@@ -96,10 +96,11 @@ RK_ROW gru_gates_row(int H, float *restrict r, float *restrict u, const float *r
 }
 
 RK_CLONES
-void rk_gru_forward_gates(int B, int H, float *gates, const float *bias, const float *hPrev, float *rc) {
+void rk_gru_forward_gates(int B, int H, int u0, int un, float *gates, const float *bias, const float *hPrev, float *rc) {
     for (int b = 0; b < B; b++) {
-        float *g = gates + (long)b * 3 * H;
-        gru_gates_row(H, g, g + H, bias, bias + H, hPrev + (long)b * H, rc + (long)b * H);
+        float *g = gates + (long)b * 3 * H + u0;
+        long o = (long)b * H + u0;
+        gru_gates_row(un, g, g + H, bias + u0, bias + H + u0, hPrev + o, rc + o);
     }
 }
 
@@ -112,10 +113,11 @@ RK_ROW gru_candidate_row(int H, const float *restrict u, float *restrict ct, con
 }
 
 RK_CLONES
-void rk_gru_forward_candidate(int B, int H, float *gates, const float *bias, const float *hPrev, float *h) {
+void rk_gru_forward_candidate(int B, int H, int u0, int un, float *gates, const float *bias, const float *hPrev, float *h) {
     for (int b = 0; b < B; b++) {
-        float *g = gates + (long)b * 3 * H;
-        gru_candidate_row(H, g + H, g + 2 * H, bias + 2 * H, hPrev + (long)b * H, h + (long)b * H);
+        float *g = gates + (long)b * 3 * H + u0;
+        long o = (long)b * H + u0;
+        gru_candidate_row(un, g + H, g + 2 * H, bias + 2 * H + u0, hPrev + o, h + o);
     }
 }
 
@@ -131,11 +133,11 @@ RK_ROW gru_backward_candidate_row(int H, float *restrict gu, float *restrict gc,
 }
 
 RK_CLONES
-void rk_gru_backward_candidate(int B, int H, float *gates, const float *hPrev, const float *dc, float *dhPrev) {
+void rk_gru_backward_candidate(int B, int H, int u0, int un, float *gates, const float *hPrev, const float *dc, float *dhPrev) {
     for (int b = 0; b < B; b++) {
-        float *g = gates + (long)b * 3 * H;
-        long o = (long)b * H;
-        gru_backward_candidate_row(H, g + H, g + 2 * H, hPrev + o, dc + o, dhPrev + o);
+        float *g = gates + (long)b * 3 * H + u0;
+        long o = (long)b * H + u0;
+        gru_backward_candidate_row(un, g + H, g + 2 * H, hPrev + o, dc + o, dhPrev + o);
     }
 }
 
@@ -150,18 +152,19 @@ RK_ROW gru_backward_reset_row(int H, float *restrict gr, const float *restrict h
 }
 
 RK_CLONES
-void rk_gru_backward_reset(int B, int H, float *gates, const float *hPrev, const float *drc, float *dhPrev) {
+void rk_gru_backward_reset(int B, int H, int u0, int un, float *gates, const float *hPrev, const float *drc, float *dhPrev) {
     for (int b = 0; b < B; b++) {
-        long o = (long)b * H;
-        gru_backward_reset_row(H, gates + (long)b * 3 * H, hPrev + o, drc + o, dhPrev + o);
+        long o = (long)b * H + u0;
+        gru_backward_reset_row(un, gates + (long)b * 3 * H + u0, hPrev + o, drc + o, dhPrev + o);
     }
 }
 
-RK_ROW gru_ra_forward_row(int H, float *restrict gr, float *restrict gz, float *restrict gn,
+/// Units [0, count) of a row; the biases of gate g at bih + g*H, bhh + g*H.
+RK_ROW gru_ra_forward_row(int count, int H, float *restrict gr, float *restrict gz, float *restrict gn,
                           const float *restrict hr, const float *restrict hz, const float *restrict hn,
                           const float *restrict bih, const float *restrict bhh,
                           const float *restrict hp, float *restrict hb) {
-    for (int i = 0; i < H; i++) {
+    for (int i = 0; i < count; i++) {
         float r = sigmoidf(gr[i] + bih[i] + (hr[i] + bhh[i]));
         float z = sigmoidf(gz[i] + bih[H + i] + (hz[i] + bhh[H + i]));
         float n = rk_tanh(gn[i] + bih[2 * H + i] + r * (hn[i] + bhh[2 * H + i]));
@@ -171,13 +174,13 @@ RK_ROW gru_ra_forward_row(int H, float *restrict gr, float *restrict gz, float *
 }
 
 RK_CLONES
-void rk_gru_ra_forward(int B, int H, float *gates, const float *gh, const float *bih, const float *bhh,
+void rk_gru_ra_forward(int B, int H, int u0, int un, float *gates, const float *gh, const float *bih, const float *bhh,
                        const float *hPrev, float *h) {
     for (int b = 0; b < B; b++) {
-        float *g = gates + (long)b * 3 * H;
-        const float *r = gh + (long)b * 3 * H;
-        long o = (long)b * H;
-        gru_ra_forward_row(H, g, g + H, g + 2 * H, r, r + H, r + 2 * H, bih, bhh, hPrev + o, h + o);
+        float *g = gates + (long)b * 3 * H + u0;
+        const float *r = gh + (long)b * 3 * H + u0;
+        long o = (long)b * H + u0;
+        gru_ra_forward_row(un, H, g, g + H, g + 2 * H, r, r + H, r + 2 * H, bih + u0, bhh + u0, hPrev + o, h + o);
     }
 }
 
@@ -199,12 +202,12 @@ RK_ROW gru_ra_backward_row(int H, float *restrict gr, float *restrict gz, float 
 }
 
 RK_CLONES
-void rk_gru_ra_backward(int B, int H, float *gates, float *gh, const float *bhh, const float *hPrev,
+void rk_gru_ra_backward(int B, int H, int u0, int un, float *gates, float *gh, const float *bhh, const float *hPrev,
                         const float *dh, float *dhPrev) {
     for (int b = 0; b < B; b++) {
-        float *g = gates + (long)b * 3 * H, *r = gh + (long)b * 3 * H;
-        long o = (long)b * H;
-        gru_ra_backward_row(H, g, g + H, g + 2 * H, r, r + H, r + 2 * H, bhh + 2 * H, hPrev + o, dh + o, dhPrev + o);
+        float *g = gates + (long)b * 3 * H + u0, *r = gh + (long)b * 3 * H + u0;
+        long o = (long)b * H + u0;
+        gru_ra_backward_row(un, g, g + H, g + 2 * H, r, r + H, r + 2 * H, bhh + 2 * H + u0, hPrev + o, dh + o, dhPrev + o);
     }
 }
 
@@ -215,11 +218,12 @@ void rk_multiply(long n, const float *x, const float *mask, float *out) {
 
 // One row (one sequence) of the LSTM step; restrict parameters let the
 // compiler vectorise without runtime overlap checks.
-RK_ROW lstm_forward_row(int H, float *restrict gu, float *restrict gf, float *restrict gc,
+/// Units [0, n) of a row; gate g's bias at bias + g*H.
+RK_ROW lstm_forward_row(int n, int H, float *restrict gu, float *restrict gf, float *restrict gc,
                                     float *restrict go, const float *restrict bias, const float *restrict cp,
                                     float *restrict cb, float *restrict tc, float *restrict hb) {
     const float *restrict bu = bias, *restrict bf = bias + H, *restrict bc = bias + 2 * H, *restrict bo = bias + 3 * H;
-    for (int i = 0; i < H; i++) {
+    for (int i = 0; i < n; i++) {
         float u = sigmoidf(gu[i] + bu[i]), f = sigmoidf(gf[i] + bf[i]);
         float ct = rk_tanh(gc[i] + bc[i]), o = sigmoidf(go[i] + bo[i]);
         gu[i] = u; gf[i] = f; gc[i] = ct; go[i] = o;
@@ -230,11 +234,12 @@ RK_ROW lstm_forward_row(int H, float *restrict gu, float *restrict gf, float *re
 }
 
 RK_CLONES
-void rk_lstm_forward(int B, int H, float *gates, const float *bias, const float *cPrev, float *c, float *tanhC, float *h) {
+void rk_lstm_forward(int B, int H, int u0, int un, float *gates, const float *bias, const float *cPrev, float *c,
+                     float *tanhC, float *h) {
     for (int b = 0; b < B; b++) {
-        float *g = gates + (long)b * 4 * H;
-        long o = (long)b * H;
-        lstm_forward_row(H, g, g + H, g + 2 * H, g + 3 * H, bias, cPrev + o, c + o, tanhC + o, h + o);
+        float *g = gates + (long)b * 4 * H + u0;
+        long o = (long)b * H + u0;
+        lstm_forward_row(un, H, g, g + H, g + 2 * H, g + 3 * H, bias + u0, cPrev + o, c + o, tanhC + o, h + o);
     }
 }
 
@@ -255,11 +260,12 @@ RK_ROW lstm_backward_row(int H, float *restrict gu, float *restrict gf, float *r
 }
 
 RK_CLONES
-void rk_lstm_backward(int B, int H, float *gates, const float *cPrev, const float *tanhC, const float *da, float *dc) {
+void rk_lstm_backward(int B, int H, int u0, int un, float *gates, const float *cPrev, const float *tanhC, const float *da,
+                      float *dc) {
     for (int b = 0; b < B; b++) {
-        float *g = gates + (long)b * 4 * H;
-        long o = (long)b * H;
-        lstm_backward_row(H, g, g + H, g + 2 * H, g + 3 * H, cPrev + o, tanhC + o, da + o, dc + o);
+        float *g = gates + (long)b * 4 * H + u0;
+        long o = (long)b * H + u0;
+        lstm_backward_row(un, g, g + H, g + 2 * H, g + 3 * H, cPrev + o, tanhC + o, da + o, dc + o);
     }
 }
 

@@ -46,7 +46,7 @@ static const rk_sgemm_path_desc *detect_path(void) {
     return &rk_sgemm_path_portable;
 }
 
-static inline const rk_sgemm_path_desc *active_path(void) {
+const rk_sgemm_path_desc *rk_sgemm_active_path(void) {
     const rk_sgemm_path_desc *p = atomic_load_explicit(&current_path, memory_order_acquire);
     if (__builtin_expect(p == NULL, 0)) {
         p = detect_path();  // every thread that races here computes the same answer
@@ -55,7 +55,17 @@ static inline const rk_sgemm_path_desc *active_path(void) {
     return p;
 }
 
-const char *rk_sgemm_path(void) { return active_path()->name; }
+const char *rk_sgemm_path(void) { return rk_sgemm_active_path()->name; }
+
+int rk_sgemm_path_index(const rk_sgemm_path_desc *p) {
+    for (int i = 0; i < path_count; i++)
+        if (all_paths[i] == p) return i;
+    return -1;
+}
+
+const rk_sgemm_path_desc *rk_sgemm_path_at(int index) {
+    return index >= 0 && index < path_count ? all_paths[index] : NULL;
+}
 
 int rk_sgemm_force_path(const char *name) {
     if (name == NULL || strcmp(name, "auto") == 0) {
@@ -211,7 +221,7 @@ static void pack_a(const rk_sgemm_path_desc *p, int transA, const float *A, long
 
 /// Packs rows [k0, k0+kb) x columns [j0, j0+nb) of op(B) into panels of nr columns:
 /// panel p holds element (k, j) at dst[p*panel_stride + k*nr + j]; columns past the edge are zero.
-static void pack_b(const rk_sgemm_path_desc *pd, int transB, const float *B, long ldb, int k0, int j0, int kb, int nb,
+void rk_sgemm_pack_b_block(const rk_sgemm_path_desc *pd, int transB, const float *B, long ldb, int k0, int j0, int kb, int nb,
                    float *dst, long panel_stride) {
     const int nr = pd->nr;
     if (!transB) {  // row k of op(B) is the contiguous row k0 + k of B
@@ -236,24 +246,12 @@ static void scale_c(int M, int N, float beta, float *C, long ldc) {
         for (int j = 0; j < N; j++) C[(long)i * ldc + j] = beta == 0.0f ? 0.0f : C[(long)i * ldc + j] * beta;
 }
 
-/// One right-hand operand and its product: C (M x N, ldc) = beta*C + op(A) op(B), with B read
-/// through (transB, B, ldb) or, when prepacked is non-NULL, from panels packed over the whole
-/// K: panel p at prepacked + p*K*nr.
-typedef struct {
-    int N, transB;
-    const float *B;
-    long ldb;
-    const float *prepacked;
-    float *C;
-    long ldc;
-} product;
-
 /// The products of one op(A) (M x K) with each of count right-hand operands: every block of A
 /// is packed once and used for all of them. The blocking over K depends only on K and the
 /// path, so every call with the same K on the same path sums in the same order, with or
 /// without prepacking, alone or beside other operands.
-static void sgemm_driver_shared_a(const rk_sgemm_path_desc *p, int transA, int M, int K, const float *A, long lda,
-                                  int count, const product *prods, float beta) {
+void rk_sgemm_products(const rk_sgemm_path_desc *p, int transA, int M, int K, const float *A, long lda,
+                       int count, const rk_sgemm_product *prods, float beta) {
     if (M <= 0) return;
     if (K <= 0) {
         for (int o = 0; o < count; o++) scale_c(M, prods[o].N, beta, prods[o].C, prods[o].ldc);
@@ -291,10 +289,10 @@ static void sgemm_driver_shared_a(const rk_sgemm_path_desc *p, int transA, int M
             if (b_by_block) {  // operand o's panels follow those of operands before it
                 float *dst = bbuf;
                 for (int o = 0; o < count; o++) {
-                    const product *q = &prods[o];
+                    const rk_sgemm_product *q = &prods[o];
                     int nb = q->N - jc < nc ? q->N - jc : nc;
                     if (nb <= 0 || q->prepacked) continue;
-                    pack_b(p, q->transB, q->B, q->ldb, pc, jc, kb, nb, dst, (long)kb * nr);
+                    rk_sgemm_pack_b_block(p, q->transB, q->B, q->ldb, pc, jc, kb, nb, dst, (long)kb * nr);
                     dst += (long)((nb + nr - 1) / nr) * kb * nr;
                 }
             }
@@ -303,7 +301,7 @@ static void sgemm_driver_shared_a(const rk_sgemm_path_desc *p, int transA, int M
                 pack_a(p, transA, A, lda, ic, pc, mb, kb, abuf);
                 const float *blocks = bbuf;  // this operand's packed block (b_by_block)
                 for (int o = 0; o < count; o++) {
-                    const product *q = &prods[o];
+                    const rk_sgemm_product *q = &prods[o];
                     int nb = q->N - jc < nc ? q->N - jc : nc;
                     if (nb <= 0) continue;
                     const int b_in_place = !q->prepacked && one_a_block && !q->transB;
@@ -319,7 +317,7 @@ static void sgemm_driver_shared_a(const rk_sgemm_path_desc *p, int transA, int M
                             bp = q->B + (long)pc * q->ldb + jc + jr;
                             bs = q->ldb;
                         } else {  // B^T panel by panel, or the ragged last panel of an in-place B
-                            pack_b(p, q->transB, q->B, q->ldb, pc, jc + jr, kb, nrr, bbuf, (long)kb * nr);
+                            rk_sgemm_pack_b_block(p, q->transB, q->B, q->ldb, pc, jc + jr, kb, nrr, bbuf, (long)kb * nr);
                             bp = bbuf;
                         }
                         for (int ir = 0, t = 0; ir < mb; t++) {
@@ -337,76 +335,23 @@ static void sgemm_driver_shared_a(const rk_sgemm_path_desc *p, int transA, int M
 }
 
 /// C = beta*C + op(A) op(B), B read through (transB, B, ldb) or from prepacked panels.
-static void sgemm_driver(const rk_sgemm_path_desc *p, int transA, int transB, int M, int N, int K,
-                         const float *A, long lda, const float *B, long ldb, const float *prepacked,
-                         float beta, float *C, long ldc) {
+void rk_sgemm_driver(const rk_sgemm_path_desc *p, int transA, int transB, int M, int N, int K,
+                     const float *A, long lda, const float *B, long ldb, const float *prepacked,
+                     float beta, float *C, long ldc) {
     if (N <= 0) return;
-    product q = {N, transB, B, ldb, prepacked, C, ldc};
-    sgemm_driver_shared_a(p, transA, M, K, A, lda, 1, &q, beta);
+    rk_sgemm_product q = {N, transB, B, ldb, prepacked, C, ldc};
+    rk_sgemm_products(p, transA, M, K, A, lda, 1, &q, beta);
 }
 
 void rk_sgemm(int transA, int transB, int M, int N, int K,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc) {
-    sgemm_driver(active_path(), transA, transB, M, N, K, A, lda, B, ldb, NULL, beta, C, ldc);
+    rk_sgemm_driver(rk_sgemm_active_path(), transA, transB, M, N, K, A, lda, B, ldb, NULL, beta, C, ldc);
 }
 
 void rk_sgemm_shared_a(int transA, int M, int K, const float *A, int lda,
                        int N1, const float *B1, int ldb1, float *C1, int ldc1,
                        int N2, const float *B2, int ldb2, float *C2, int ldc2, float beta) {
-    product q[2] = {{N1, 0, B1, ldb1, NULL, C1, ldc1}, {N2, 0, B2, ldb2, NULL, C2, ldc2}};
-    sgemm_driver_shared_a(active_path(), transA, M, K, A, lda, 2, q, beta);
-}
-
-// MARK: - Pre-packed B
-
-enum { packed_header_floats = 16, packed_max_nr = 32 };
-static const int32_t packed_magic = 0x42504B52;  // "RKPB"
-
-typedef struct {
-    int32_t magic, path_index, K, N;
-} packed_header;
-
-size_t rk_sgemm_packed_b_size(int K, int N) {
-    if (K < 0) K = 0;
-    if (N < 0) N = 0;
-    size_t panels = ((size_t)N + packed_max_nr - 1) / packed_max_nr;
-    return packed_header_floats + panels * packed_max_nr * (size_t)K;
-}
-
-void rk_sgemm_pack_b(int transB, int K, int N, const float *B, int ldb, float *packed) {
-    const rk_sgemm_path_desc *p = active_path();
-    packed_header h = {packed_magic, 0, K, N};
-    for (int i = 0; i < path_count; i++)
-        if (all_paths[i] == p) h.path_index = i;
-    memcpy(packed, &h, sizeof h);
-    if (K > 0 && N > 0) pack_b(p, transB, B, ldb, 0, 0, K, N, packed + packed_header_floats, (long)K * p->nr);
-}
-
-void rk_sgemm_pack_b_part(int transB, int K, int N, const float *B, int ldb, float *packed, int part, int parts) {
-    const rk_sgemm_path_desc *p = active_path();
-    if (part == 0) {
-        packed_header h = {packed_magic, 0, K, N};
-        for (int i = 0; i < path_count; i++)
-            if (all_paths[i] == p) h.path_index = i;
-        memcpy(packed, &h, sizeof h);
-    }
-    if (K <= 0 || N <= 0 || parts < 1) return;
-    const int nr = p->nr;
-    const long panels = (N + nr - 1) / nr;
-    const int j0 = (int)(panels * part / parts) * nr, j1 = (int)(panels * (part + 1) / parts) * nr;
-    const int jend = j1 < N ? j1 : N;
-    if (jend > j0)
-        pack_b(p, transB, B, ldb, 0, j0, K, jend - j0, packed + packed_header_floats + (long)(j0 / nr) * K * nr, (long)K * nr);
-}
-
-int rk_sgemm_packed(int transA, int M, int N, int K, const float *A, int lda,
-                    const float *packed, float beta, float *C, int ldc) {
-    packed_header h;
-    memcpy(&h, packed, sizeof h);
-    if (h.magic != packed_magic || h.K != K || h.N != N || h.path_index < 0 || h.path_index >= path_count)
-        return 0;
-    sgemm_driver(all_paths[h.path_index], transA, 0, M, N, K, A, lda, NULL, 0,
-                 packed + packed_header_floats, beta, C, ldc);
-    return 1;
+    rk_sgemm_product q[2] = {{N1, 0, B1, ldb1, NULL, C1, ldc1}, {N2, 0, B2, ldb2, NULL, C2, ldc2}};
+    rk_sgemm_products(rk_sgemm_active_path(), transA, M, K, A, lda, 2, q, beta);
 }

@@ -39,4 +39,36 @@ extern const rk_sgemm_path_desc rk_sgemm_path_avx512;
 extern const rk_sgemm_path_desc rk_sgemm_path_neon;
 #endif
 
+// MARK: - The driver, shared by sgemm.c and sgemm_packed.c
+
+/// One right-hand operand and its product: C (M x N, ldc) = beta*C + op(A) op(B), with B read
+/// through (transB, B, ldb) or, when prepacked is non-NULL, from panels packed over the whole
+/// K: panel p at prepacked + p*K*nr.
+typedef struct {
+    int N, transB;
+    const float *B;
+    long ldb;
+    const float *prepacked;
+    float *C;
+    long ldc;
+} rk_sgemm_product;
+
+/// The products of one op(A) (M x K) with each of count right-hand operands (every block of A
+/// packed once for all of them); the same bits as one rk_sgemm_driver call per product.
+void rk_sgemm_products(const rk_sgemm_path_desc *p, int transA, int M, int K, const float *A, long lda,
+                       int count, const rk_sgemm_product *prods, float beta);
+/// C = beta*C + op(A) op(B) on path p, B read through (transB, B, ldb) or from prepacked panels.
+void rk_sgemm_driver(const rk_sgemm_path_desc *p, int transA, int transB, int M, int N, int K,
+                     const float *A, long lda, const float *B, long ldb, const float *prepacked,
+                     float beta, float *C, long ldc);
+/// Packs rows [k0, k0+kb) x columns [j0, j0+nb) of op(B) into panels of p->nr columns:
+/// panel q holds element (k, j) at dst[q*panel_stride + k*nr + j]; columns past the edge are zero.
+void rk_sgemm_pack_b_block(const rk_sgemm_path_desc *p, int transB, const float *B, long ldb, int k0, int j0, int kb,
+                           int nb, float *dst, long panel_stride);
+
+/// The path rk_sgemm uses now; a path's index in this binary's list (-1 if absent) and back (NULL).
+const rk_sgemm_path_desc *rk_sgemm_active_path(void);
+int rk_sgemm_path_index(const rk_sgemm_path_desc *p);
+const rk_sgemm_path_desc *rk_sgemm_path_at(int index);
+
 #endif

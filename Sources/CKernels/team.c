@@ -34,6 +34,8 @@ struct rk_team {
     _Alignas(64) atomic_int remaining;  // participants (without tid 0) still running the phase
     _Alignas(64) atomic_int sleepers;   // threads sleeping or about to sleep on `wake`
     atomic_int quit;
+    _Alignas(64) atomic_int arrived;    // threads at the current barrier of the running phase
+    _Alignas(64) atomic_long barriers;  // barriers completed (a phase's threads wait for it to change)
     long generation;                    // written by the caller only
     rk_team_fn fn;                      // the phase's job, published before `go` is bumped
     void *context;
@@ -130,6 +132,8 @@ rk_team *rk_team_create(int capacity) {
     atomic_init(&t->remaining, 0);
     atomic_init(&t->sleepers, 0);
     atomic_init(&t->quit, 0);
+    atomic_init(&t->arrived, 0);
+    atomic_init(&t->barriers, 0);
     return t;
 }
 
@@ -179,4 +183,18 @@ void rk_team_run(rk_team *t, int n, rk_team_fn fn, void *context) {
     broadcast_if_sleepers(t);
     fn(context, 0, n);
     wait_done(t);
+}
+
+void rk_team_barrier(rk_team *t, int n) {
+    if (n <= 1) return;
+    long completed = atomic_load(&t->barriers);
+    if (atomic_fetch_add(&t->arrived, 1) == n - 1) {
+        // The last to arrive: reset the count before releasing the others (they cannot reach
+        // the next barrier before `barriers` changes), then wake any that went to sleep.
+        atomic_store(&t->arrived, 0);
+        atomic_fetch_add(&t->barriers, 1);
+        broadcast_if_sleepers(t);
+    } else {
+        wait_changed(t, &t->barriers, completed);
+    }
 }

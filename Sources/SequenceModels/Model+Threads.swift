@@ -1,14 +1,9 @@
-// The parts of Model's passes that exist for the thread team: how many threads a
-// recurrence takes, and the softmax head split by rows with its loss summed in order.
+// The part of Model's passes that exists for the thread team: the softmax head split by
+// rows with its loss summed in order (the recurrences' split: Model+Recurrence.swift).
 
 import CKernels
 
 extension Model {
-    /// Threads for the recurrence over b batch rows and t steps (each step's GEMM is b·H·G·H multiply-adds).
-    func recurrenceThreads(_ b: Int, steps t: Int) -> Int {
-        team.recurrenceThreads(rows: b, work: t * b * config.hiddenSize * config.cell.gateCount * config.hiddenSize)
-    }
-
     /// rk_softmax_xent over N rows, split by rows: each row's term −log p[target] is computed
     /// by one thread, then the terms are summed on this thread in row order, as the single
     /// call sums them (so the loss has the same bits on any number of threads, and as before).

@@ -26,7 +26,7 @@ public final class Model {
     public var parameters: [Float]
     private var workspace: Workspace?
     /// W_hh packed for the layer being processed (every layer's W_hh has the same shape).
-    private lazy var packed = PackedWeights(config: config)
+    lazy var packed = PackedWeights(config: config)
     /// Whether the last forward pass applied dropout masks (training with dropout > 0).
     private var dropoutActive = false
     /// The threads the passes run on (one by default).
@@ -176,7 +176,7 @@ public final class Model {
                               _ input: UnsafePointer<Float>) {
         let T = ws.steps, B = ws.batchSize, X = slots.inputSize, H = config.hiddenSize
         let GH = config.cell.gateCount * H, N = T * B
-        let wIH = p + slots.weightIH.offset, wHH = p + slots.weightHH.offset, bias = p + slots.bias.offset
+        let wIH = p + slots.weightIH.offset, wHH = p + slots.weightHH.offset
         let packed = self.packed  // made here: the lazy property must not be first touched by two threads
         // Input projections of all steps in one GEMM: gates (N, GH) = input (N, X_l) · W_ih^T, split
         // by rows of N (W_hh packed meanwhile); the gate loops add the bias b as they read the pre-activations.
@@ -186,39 +186,7 @@ public final class Model {
             rk_sgemm(0, 1, Int32(rows.count), Int32(GH), Int32(X), input + rows.lowerBound * X, Int32(X), wIH, Int32(X), 0,
                      lb.gates + rows.lowerBound * GH, Int32(GH))
         }
-        let wT = packed.forwardFirst
-
-        // The recurrence, split by batch rows: a row's state depends only on its own earlier
-        // states, so each thread runs all T steps of its rows [b0, b0 + m) with no synchronisation.
-        team.run(limit: recurrenceThreads(B, steps: T)) { tid, n in
-            let rows = Partition.range(B, part: tid, of: n), b0 = rows.lowerBound, m = rows.count
-            guard m > 0 else { return }
-            for t in 0..<T {
-                let g = lb.gates + (t * B + b0) * GH      // (m, GH) gates of step t
-                let hPrev = lb.hidden + (t * B + b0) * H, hNext = lb.hidden + ((t + 1) * B + b0) * H
-                switch config.cell {
-                case .rnn:
-                    wT.multiply(hPrev, m: m, lda: H, beta: 1, into: g, ldc: GH)      // (m, H) += a⟨t−1⟩ · W_hhᵀ
-                    rk_rnn_forward(Int32(m), Int32(H), g, Int32(GH), bias, hNext)
-                case .gru:
-                    // Gates r, u: (m, 2H) += c⟨t−1⟩ (m, H) · W_hh[r,u]^T; then the candidate on Γr·c⟨t−1⟩.
-                    let rc = lb.extra + (t * B + b0) * H
-                    wT.multiply(hPrev, m: m, lda: H, beta: 1, into: g, ldc: GH)
-                    rk_gru_forward_gates(Int32(m), Int32(H), g, bias, hPrev, rc)
-                    packed.forwardSecond!.multiply(rc, m: m, lda: H, beta: 1, into: g + 2 * H, ldc: GH)
-                    rk_gru_forward_candidate(Int32(m), Int32(H), g, bias, hPrev, hNext)
-                case .gruResetAfter:
-                    // gh (m, 3H) = a⟨t−1⟩ (m, H) · W_hhᵀ, kept apart from the input side: n needs W_hn a + b_hn alone.
-                    let gh = lb.recurrent + (t * B + b0) * GH
-                    wT.multiply(hPrev, m: m, lda: H, beta: 0, into: gh, ldc: GH)
-                    rk_gru_ra_forward(Int32(m), Int32(H), g, gh, bias, p + slots.biasHH!.offset, hPrev, hNext)
-                case .lstm:
-                    wT.multiply(hPrev, m: m, lda: H, beta: 1, into: g, ldc: GH)      // (m, 4H) += a⟨t−1⟩ · W_hhᵀ
-                    rk_lstm_forward(Int32(m), Int32(H), g, bias, lb.cell + (t * B + b0) * H, lb.cell + ((t + 1) * B + b0) * H,
-                                    lb.extra + (t * B + b0) * H, hNext)
-                }
-            }
-        }
+        forwardRecurrence(ws, lb, slots, p)   // Model+Recurrence.swift
     }
 
     /// logits (N, V) = top (N, H) · W_ya^T + b_y (seed eq. 8), top = the top layer's output (dropped while training).
@@ -314,49 +282,7 @@ public final class Model {
         let dBias = g + slots.bias.offset, dBiasHH = slots.biasHH.map { g + $0.offset }
         let packed = self.packed
         team.run(work: GH * H, items: H / 16) { tid, n in packed.packBackward(wHH, part: tid, of: n) }   // by column panels
-        let w = packed.backwardFirst
-        // The sweep back through time, split by batch rows like the forward recurrence (each
-        // thread reads and writes only rows [b0, b0 + m) of every buffer).
-        team.run(limit: recurrenceThreads(B, steps: T)) { tid, n in
-            let rows = Partition.range(B, part: tid, of: n), b0 = rows.lowerBound, m = rows.count
-            guard m > 0 else { return }
-            let daSink = ws.daNext + b0 * H, dcRows = ws.dcNext + b0 * H
-            daSink.update(repeating: 0, count: m * H)
-            dcRows.update(repeating: 0, count: m * H)
-            for t in stride(from: T - 1, through: 0, by: -1) {
-                // (m, GH) block of step t: the gate activations in, their gradients dgates out (in place).
-                let dgt = lb.gates + (t * B + b0) * GH
-                let hPrev = lb.hidden + (t * B + b0) * H
-                // da = dL/da⟨t⟩ (seed LSTM eq. 12): dHidden row block t holds the part from above, and
-                // step t+1 has already added da_next into it. Step t adds its da⟨t−1⟩ into row
-                // block t−1 the same way. The initial state's gradient (t = 0) is not needed: its
-                // GEMM is skipped, and the GRU's element-wise terms go to the daNext sink.
-                let da = lb.dHidden + (t * B + b0) * H
-                let daPrev = t > 0 ? lb.dHidden + ((t - 1) * B + b0) * H : daSink
-                switch config.cell {
-                case .rnn:
-                    rk_rnn_backward(Int32(m), Int32(H), dgt, Int32(GH), da)          // RNN eqs. 1-5
-                    if t > 0 { w.multiply(dgt, m: m, lda: GH, beta: 1, into: daPrev, ldc: H) }  // da⟨t−1⟩ += dgates · W_hh
-                case .gru:
-                    // dc = da (a = c); candidate and update gates, then the reset gate through Γr·c⟨t−1⟩.
-                    rk_gru_backward_candidate(Int32(m), Int32(H), dgt, hPrev, da, daPrev)
-                    // d(Γr·c⟨t−1⟩) (m, H) = dpre_c (m, H) · W_hh[c] (H, H)   (dcNext: scratch here)
-                    packed.backwardSecond!.multiply(dgt + 2 * H, m: m, lda: GH, beta: 0, into: dcRows, ldc: H)
-                    rk_gru_backward_reset(Int32(m), Int32(H), dgt, hPrev, dcRows, daPrev)
-                    // dc⟨t−1⟩ += dpre_[r,u] (m, 2H) · W_hh[r,u] (2H, H)
-                    if t > 0 { w.multiply(dgt, m: m, lda: GH, beta: 1, into: daPrev, ldc: H) }
-                case .gruResetAfter:
-                    // Input side → dgt, recurrent side → gh (in place); da⟨t−1⟩ += da·z + dgh (m, 3H) · W_hh (3H, H).
-                    let gh = lb.recurrent + (t * B + b0) * GH
-                    rk_gru_ra_backward(Int32(m), Int32(H), dgt, gh, p + slots.biasHH!.offset, hPrev, da, daPrev)
-                    if t > 0 { w.multiply(gh, m: m, lda: GH, beta: 1, into: daPrev, ldc: H) }
-                case .lstm:
-                    rk_lstm_backward(Int32(m), Int32(H), dgt, lb.cell + (t * B + b0) * H, lb.extra + (t * B + b0) * H, da, dcRows)
-                    // da_prev (m, H) += dgates (m, 4H) · W_hh (4H, H)   (eq. 27)
-                    if t > 0 { w.multiply(dgt, m: m, lda: GH, beta: 1, into: daPrev, ldc: H) }
-                }
-            }
-        }
+        backwardRecurrence(ws, lb, slots, p)   // Model+Recurrence.swift
         let dGates = lb.gates  // (N, GH): the sweep has replaced every step's activations by dgates
         // Weight gradients of all steps (eqs. 19-26), dW_ih and dW_hh of the same gate rows from
         // one pass over dGates^T, the large operand (packed once for both products):

@@ -34,6 +34,21 @@ final class PackedOperand {
         let ok = rk_sgemm_packed(0, Int32(m), Int32(n), Int32(k), a, Int32(lda), buffer, beta, c, Int32(ldc))
         precondition(ok == 1, "packed operand does not match (\(k) × \(n))")
     }
+
+    /// The columns of `units` in each block of `blockWidth` columns (n / blockWidth blocks: the
+    /// gate blocks) of C = beta·C + A · this operand; C is the whole (M × N) product's matrix.
+    /// All units: the whole product. Otherwise units start on a multiple of the panel width.
+    func multiply(_ a: UnsafePointer<Float>, m: Int, lda: Int, beta: Float, into c: UnsafeMutablePointer<Float>, ldc: Int,
+                  units: Range<Int>, blockWidth: Int) {
+        if units.count == blockWidth { return multiply(a, m: m, lda: lda, beta: beta, into: c, ldc: ldc) }
+        let blocks = n / blockWidth
+        let ok = withUnsafeTemporaryAllocation(of: Int32.self, capacity: blocks) { starts in
+            for g in 0..<blocks { starts[g] = Int32(g * blockWidth + units.lowerBound) }
+            return rk_sgemm_packed_columns(Int32(m), Int32(n), Int32(k), a, Int32(lda), buffer, Int32(blocks), starts.baseAddress!,
+                                           Int32(units.count), beta, c, Int32(ldc))
+        }
+        precondition(ok == 1, "packed operand (\(k) × \(n)) cannot give columns \(units) of its \(blocks) blocks")
+    }
 }
 
 /// The packed forms of W_hh a model's passes use.

@@ -39,6 +39,9 @@ public final class ThreadTeam: @unchecked Sendable {
     /// A recurrence's thread takes at least this many batch rows (fewer leave the GEMM
     /// micro-kernel's tiles too short to pay for the thread).
     public var minRecurrenceRows = 4
+    /// A recurrence with at least this many hidden units (a multiple of 32) is shared by units
+    /// rather than by batch rows (see Model+Recurrence.swift; README "Performance", "Threads").
+    public var minUnitSplitHidden = 128
 
     /// Runs body(tid, n) for tid in 0..<n and returns when all have returned; tid 0 is the
     /// calling thread. n = activeThreads, but at most `items` (the pieces the work splits
@@ -47,11 +50,6 @@ public final class ThreadTeam: @unchecked Sendable {
         run(limit: min(items, work / max(minWorkPerThread, 1)), body)
     }
 
-    /// Threads for a recurrence over `rows` batch rows that costs `work` multiply-adds in all
-    /// (its threads do not meet between steps, so the whole sweep counts).
-    public func recurrenceThreads(rows: Int, work: Int) -> Int {
-        min(rows / max(minRecurrenceRows, 1), work / max(minWorkPerThread, 1))
-    }
 
     /// Runs body(tid, n) for tid in 0..<n, n = min(activeThreads, limit) (at least 1).
     public func run(limit: Int, _ body: (_ tid: Int, _ n: Int) -> Void) {
@@ -66,6 +64,10 @@ public final class ThreadTeam: @unchecked Sendable {
             withExtendedLifetime(box) {}
         }
     }
+
+    /// Inside `run`'s body, on all n of its threads: returns once every one of them has called
+    /// it (each thread's writes before it are visible to all after it).
+    public func barrier(_ n: Int) { rk_team_barrier(team, Int32(n)) }
 
     private final class Job {
         let body: (Int, Int) -> Void

@@ -270,6 +270,44 @@ final class SgemmTests: XCTestCase {
         }
     }
 
+    /// Column blocks of a packed product (a thread's units of every gate block) get exactly the
+    /// bits of the whole product, and together cover it; misaligned or out-of-range blocks are
+    /// refused without touching C.
+    func testPackedColumnBlocksMatchWholeProduct() {
+        for path in supportedPaths() {
+            XCTAssertEqual(rk_sgemm_force_path(path), 1)
+            for (m, h, k, blocks) in [(32, 96, 64, 4), (7, 64, 600, 3), (13, 128, 40, 1)] {
+                let n = blocks * h
+                for beta: Float in [0, 1] {
+                    let gemm = GemmCase(transA: false, transB: true, m: m, n: n, k: k, beta: beta, seed: 5)
+                    let expected = gemm.run()
+                    var packed = [Float](repeating: .nan, count: rk_sgemm_packed_b_size(Int32(k), Int32(n)))
+                    gemm.b.storage.withUnsafeBufferPointer { rk_sgemm_pack_b(1, Int32(k), Int32(n), $0.baseAddress, Int32(gemm.b.ld), &packed) }
+                    var result = gemm.c
+                    // Units [0, 32) and [32, h) of every block, as two threads would compute them.
+                    for units in [0..<32, 32..<h] {
+                        let starts = (0..<blocks).map { Int32($0 * h + units.lowerBound) }
+                        let status = gemm.a.storage.withUnsafeBufferPointer { pa in
+                            rk_sgemm_packed_columns(Int32(m), Int32(n), Int32(k), pa.baseAddress, Int32(gemm.a.ld), packed,
+                                                    Int32(blocks), starts, Int32(units.count), beta, &result.storage, Int32(gemm.c.ld))
+                        }
+                        XCTAssertEqual(status, 1, "\(path) \(m)x\(n)x\(k) units \(units)")
+                    }
+                    XCTAssertEqual(result.storage.map(\.bitPattern), expected.storage.map(\.bitPattern), "\(path) \(m)x\(n)x\(k) beta=\(beta)")
+                }
+            }
+            var packed = [Float](repeating: 0, count: rk_sgemm_packed_b_size(8, 64))
+            let b = [Float](repeating: 1, count: 64 * 8), a = [Float](repeating: 1, count: 2 * 8)
+            rk_sgemm_pack_b(1, 8, 64, b, 8, &packed)
+            var c = [Float](repeating: 7, count: 2 * 64)
+            XCTAssertEqual(rk_sgemm_packed_columns(2, 64, 8, a, 8, packed, 1, [5], 16, 0, &c, 64), 0, "misaligned start accepted")
+            XCTAssertEqual(rk_sgemm_packed_columns(2, 64, 8, a, 8, packed, 1, [32], 48, 0, &c, 64), 0, "block past N accepted")
+            XCTAssertEqual(rk_sgemm_packed_columns(2, 64, 9, a, 8, packed, 1, [0], 32, 0, &c, 64), 0, "wrong K accepted")
+            XCTAssertEqual(c, [Float](repeating: 7, count: 2 * 64), "C touched by a refused call")
+        }
+        rk_sgemm_force_path("auto")
+    }
+
     /// Packing B in column parts (as a thread team does, one part per thread) writes exactly the
     /// buffer one whole packing writes, for any number of parts, including more parts than panels.
     func testPackingInPartsEqualsPackingWhole() {

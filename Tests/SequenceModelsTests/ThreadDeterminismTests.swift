@@ -7,8 +7,9 @@ final class ThreadDeterminismTests: XCTestCase {
     /// Sizes that split unevenly: B = 11 rows over 2 or 3 threads, G·H not a multiple of 16.
     static let steps = 6, batch = 11, input = 5, hidden = 21, outputs = 7
 
-    func problem(cell: CellKind, head: HeadKind, seed: UInt64, layers: Int = 1, dropout: Float = 0) -> (ModelConfig, [Batch]) {
-        let config = ModelConfig(cell: cell, inputSize: Self.input, hiddenSize: Self.hidden, outputSize: Self.outputs,
+    func problem(cell: CellKind, head: HeadKind, seed: UInt64, layers: Int = 1, dropout: Float = 0,
+                 hidden: Int = ThreadDeterminismTests.hidden) -> (ModelConfig, [Batch]) {
+        let config = ModelConfig(cell: cell, inputSize: Self.input, hiddenSize: hidden, outputSize: Self.outputs,
                                  head: head, seed: seed, layers: layers, dropout: dropout)
         var rng = Xoshiro256(seed: seed &+ 1)
         let n = Self.steps * Self.batch
@@ -40,13 +41,17 @@ final class ThreadDeterminismTests: XCTestCase {
 
     /// Three Adam steps with clipping (and dropout, when given) on `threads[step]` threads of a
     /// team of three that splits even the smallest problems (so every phase really runs on that many threads).
-    func trace(cell: CellKind, head: HeadKind, threads: [Int], layers: Int = 1, dropout: Float = 0, seed: UInt64 = 3) -> Trace {
-        let (config, batches) = problem(cell: cell, head: head, seed: seed, layers: layers, dropout: dropout)
+    /// With `unitSplit`, the recurrences are shared by hidden units (hidden must be a multiple of 32), else by rows.
+    func trace(cell: CellKind, head: HeadKind, threads: [Int], layers: Int = 1, dropout: Float = 0, seed: UInt64 = 3,
+               hidden: Int = ThreadDeterminismTests.hidden, unitSplit: Bool = false) -> Trace {
+        let (config, batches) = problem(cell: cell, head: head, seed: seed, layers: layers, dropout: dropout, hidden: hidden)
         let model = Model(config: config)
         let team = ThreadTeam(capacity: 3)
         team.minWorkPerThread = 1
         team.minRecurrenceRows = 1
+        team.minUnitSplitHidden = unitSplit ? 32 : Int.max
         model.team = team
+        XCTAssertEqual(model.recurrenceSplit(Self.batch, steps: Self.steps).byUnits, unitSplit, "the split under test")
         var optimizer = Optimizer(settings: OptimizerSettings(kind: .adam, learningRate: 0.05), parameterCount: model.parameters.count)
         var result = Trace()
         var grads = [Float]()
@@ -90,6 +95,25 @@ final class ThreadDeterminismTests: XCTestCase {
                     XCTAssertEqual(trace(cell: cell, head: head, threads: [3, 1, 2], layers: layers, dropout: dropout), one,
                                    "\(name): threads changing between steps")
                 }
+            }
+        }
+    }
+
+    /// The recurrences shared by hidden units (threads meeting at every step) give the same bits
+    /// as one thread: H = 96 is three panels of units, split 1+2 over two threads and 1+1+1 over three.
+    func testEveryCellSameBitsWhenSplitByUnits() {
+        for cell in CellKind.allCases {
+            for (layers, dropout) in [(1, Float(0)), (2, Float(0.25))] {
+                let name = "\(cell)/\(layers) layers"
+                let one = trace(cell: cell, head: .softmax, threads: [1], layers: layers, dropout: dropout, hidden: 96, unitSplit: true)
+                XCTAssertEqual(trace(cell: cell, head: .softmax, threads: [2], layers: layers, dropout: dropout, hidden: 96, unitSplit: true),
+                               one, "\(name): 2 threads")
+                XCTAssertEqual(trace(cell: cell, head: .softmax, threads: [3], layers: layers, dropout: dropout, hidden: 96, unitSplit: true),
+                               one, "\(name): 3 threads")
+                XCTAssertEqual(trace(cell: cell, head: .softmax, threads: [3, 1, 2], layers: layers, dropout: dropout, hidden: 96,
+                                     unitSplit: true), one, "\(name): threads changing between steps")
+                XCTAssertEqual(trace(cell: cell, head: .softmax, threads: [3], layers: layers, dropout: dropout, hidden: 96), one,
+                               "\(name): split by rows")
             }
         }
     }

@@ -70,6 +70,19 @@ void rk_sgemm_pack_b_part(int transB, int K, int N, const float *B, int ldb, flo
 int rk_sgemm_packed(int transA, int M, int N, int K, const float *A, int lda,
                     const float *packed, float beta, float *C, int ldc);
 
+/// Column blocks of a packed product (sgemm_packed.c): for each start j in columns[0..count),
+/// C[:, j, j + width) (M x width) = beta*C[...] + A (M x K, lda) * columns [j, j + width) of
+/// the packed (K x N) operand; C is the whole (M x N) product's matrix (ldc). Every element gets
+/// the bits rk_sgemm_packed gives it (the sum over K does not depend on the columns computed
+/// beside it), so threads that each compute their own blocks together produce the same C.
+/// Returns 1, or 0 without touching C if packed was not made for (K, N), a start is not a
+/// multiple of rk_sgemm_packed_panel_width(packed), a block runs past N, or count > 8.
+int rk_sgemm_packed_columns(int M, int N, int K, const float *A, int lda, const float *packed,
+                            int count, const int *columns, int width, float beta, float *C, int ldc);
+
+/// The column-panel width of the path that packed `packed` (32 on avx512, 16 on avx2), 0 if it is not a packed buffer.
+int rk_sgemm_packed_panel_width(const float *packed);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,6 +29,11 @@ int rk_team_capacity(const rk_team *team);
 /// tid >= n are not woken. Not reentrant: one caller at a time, fn must not call it.
 void rk_team_run(rk_team *team, int n, rk_team_fn fn, void *context);
 
+/// Inside a phase of n threads: returns once all n have called it (every write before the call,
+/// on any thread, is visible to every thread after it). All n threads must call it the same
+/// number of times. Spins, then sleeps, like the other waits; n <= 1 returns at once.
+void rk_team_barrier(rk_team *team, int n);
+
 /// How long a waiting thread spins before it sleeps, in nanoseconds (default 50000).
 void rk_team_set_spin_ns(rk_team *team, long nanoseconds);
 

@@ -31,15 +31,23 @@ struct RecurrenceShare {
 let recurrenceUnitAlignment = 32
 
 extension Model {
+    /// The smallest H whose recurrence is shared by units, measured on 2 threads at B = 32
+    /// (README "Threads"): the LSTM gains from H = 128 up (W_hh is 4·H² floats, and the
+    /// split halves what each thread streams); the GRUs, with 3·H² and a barrier more
+    /// (the seed's form) or less, only break even at H = 512, so they stay on rows below.
+    var unitSplitHidden: Int {
+        team.minUnitSplitHidden ?? (config.cell == .lstm ? 128 : 512)
+    }
+
     /// The split for a recurrence over b batch rows and t steps (each step's GEMM is b·H·G·H
-    /// multiply-adds): by units when H is a multiple of the alignment and at least the team's
-    /// `minUnitSplitHidden`, else by rows; one thread when the work is too small to share.
+    /// multiply-adds): by units when H is a multiple of the alignment and at least
+    /// `unitSplitHidden`, else by rows; one thread when the work is too small to share.
     func recurrenceSplit(_ b: Int, steps t: Int) -> RecurrenceSplit {
         let h = config.hiddenSize
         let work = t * b * h * config.cell.gateCount * h
         let n = min(team.activeThreads, work / max(team.minWorkPerThread, 1))
         guard n > 1 else { return RecurrenceSplit(threads: 1, byUnits: false) }
-        if h % recurrenceUnitAlignment == 0 && h >= team.minUnitSplitHidden {
+        if h % recurrenceUnitAlignment == 0 && h >= unitSplitHidden {
             return RecurrenceSplit(threads: min(n, h / recurrenceUnitAlignment), byUnits: true)
         }
         return RecurrenceSplit(threads: max(1, min(n, b / max(team.minRecurrenceRows, 1))), byUnits: false)

@@ -40,8 +40,9 @@ public final class ThreadTeam: @unchecked Sendable {
     /// micro-kernel's tiles too short to pay for the thread).
     public var minRecurrenceRows = 4
     /// A recurrence with at least this many hidden units (a multiple of 32) is shared by units
-    /// rather than by batch rows (see Model+Recurrence.swift; README "Performance", "Threads").
-    public var minUnitSplitHidden = 128
+    /// rather than by batch rows; nil: the measured crossover of each cell (see
+    /// `Model.unitSplitHidden`, README "Performance", "Threads").
+    public var minUnitSplitHidden: Int?
 
     /// Runs body(tid, n) for tid in 0..<n and returns when all have returned; tid 0 is the
     /// calling thread. n = activeThreads, but at most `items` (the pieces the work splits

@@ -33,13 +33,15 @@ public enum TrainingBenchmark {
 
     /// One configuration on `threads` threads (the model's team; the update runs on it too).
     public static func run(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int, reps: Int,
-                           layers: Int = 1, threads: Int = 1, minWorkPerThread: Int? = nil) -> Result {
+                           layers: Int = 1, threads: Int = 1, minWorkPerThread: Int? = nil,
+                           minUnitSplitHidden: Int? = nil) -> Result {
         let model = Model(config: ModelConfig(cell: cell, inputSize: input, hiddenSize: hidden, outputSize: classes, seed: 0, layers: layers))
         model.team = ThreadTeam(capacity: threads)
         if let minWorkPerThread {   // measuring the crossover: split phases smaller than the default does
             model.team.minWorkPerThread = minWorkPerThread
             model.team.minRecurrenceRows = 1
         }
+        if let minUnitSplitHidden { model.team.minUnitSplitHidden = minUnitSplitHidden }
         var rng = Xoshiro256(seed: 0)
         let x = (0..<(steps * batch * input)).map { _ in Float(rng.normal()) }
         let y = (0..<(steps * batch)).map { _ in Int32(rng.nextInt(below: classes)) }

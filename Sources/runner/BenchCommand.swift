@@ -36,6 +36,8 @@ extension Runner {
         var threads: Int = 1
         @Option(help: ArgumentHelp("Split phases of at least this many multiply-adds per thread (default: the measured crossover); to measure the crossover.", visibility: .hidden))
         var splitThreshold: Int?
+        @Option(help: ArgumentHelp("Share recurrences by hidden units from this hidden size up (default: the measured crossover); to measure it.", visibility: .hidden))
+        var unitSplitHidden: Int?
 
         func parsedCells() throws -> [CellKind] {
             try cells.split(separator: ",").map {
@@ -75,7 +77,7 @@ extension Runner {
                 for h in try parsedHidden() {
                     let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes,
                                                   reps: reps, layers: layers, threads: threads,
-                                                  minWorkPerThread: splitThreshold)
+                                                  minWorkPerThread: splitThreshold, minUnitSplitHidden: unitSplitHidden)
                     print(r.line)
                 }
             }

@@ -131,7 +131,7 @@ final class TestSplitReportTests: XCTestCase {
         for format in ReportFormat.allCases {
             let output = try render(data, format).lowercased()
             XCTAssertFalse(output.contains("reported on test") || output.contains("test_metric") || output.contains("test loss")
-                           || output.contains("reportedon"), "\(format)")
+                           || output.contains("reportedon") || output.contains("testloss") || output.contains("testmetric"), "\(format)")
         }
     }
 }

@@ -35,6 +35,10 @@ public final class Scheduler: @unchecked Sendable {
     let barrier = NSCondition()
     /// One halving decision attempt at a time in this process.
     let decisionLock = NSLock()
+    /// Runs this process trained up to a rung and left there, with the epoch they stopped at:
+    /// when a decision prunes one of them at that epoch, whichever process took it, the
+    /// observer is told (guarded by `lock`).
+    var waitingAtRung: [Int64: Int] = [:]
     /// Epoch records, checkpoints and final statuses are written here, in order, off
     /// the training threads: a worker goes on with its next epoch while SQLite writes.
     /// A process killed before a write loses at most that epoch, which a rerun

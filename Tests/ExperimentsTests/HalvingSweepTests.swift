@@ -265,5 +265,24 @@ final class HalvingSlurmScriptTests: XCTestCase {
                                                  cpusPerTask: 2, outputDirectory: "/out"))
         XCTAssertNil(plain.decideScript)
         XCTAssertEqual(plain.submissionOrder, ["/out/sweep.sbatch", "/out/merge.sbatch"])
+        for script in [plain.arrayScript, plain.mergeScript, decide, scripts.arrayScript] {
+            XCTAssertFalse(script.contains("tensorboard"), "no event files unless asked for: \(script)")
+        }
+    }
+
+    func testWithTensorBoardTheTasksWriteLiveAndTheDecisionAndMergeJobsExport() throws {
+        let scripts = SlurmScripts(SlurmJobOptions(runnerPath: "/opt/runner", specPath: "/work/spec.json", sweepName: "h", tasks: 3,
+                                                   cpusPerTask: 2, outputDirectory: "/out", rungs: 2, tensorboardDirectory: "/tb"))
+        XCTAssertTrue(scripts.arrayScript.contains("--db '/out'/shard-\"$SLURM_ARRAY_TASK_ID\".db --no-report --tensorboard '/tb' --tensorboard-append\n"),
+                      scripts.arrayScript)
+        let export = "'/opt/runner' export --db '/out/results.db' --sweep 'h' --tensorboard '/tb' --tensorboard-append"
+        let decide = try XCTUnwrap(scripts.decideScript)
+        // After the decision (the pruned runs' session ends), and without stopping the chain when it fails.
+        let decideRange = try XCTUnwrap(decide.range(of: "'/opt/runner' decide "))
+        let exportInDecide = try XCTUnwrap(decide.range(of: export))
+        XCTAssertLessThan(decideRange.lowerBound, exportInDecide.lowerBound, decide)
+        XCTAssertTrue(decide.hasSuffix(export + " \\\n    || echo 'the TensorBoard export failed; training goes on, the merge job exports again' >&2\n"), decide)
+        // After the merge and the report; its failure fails the merge job.
+        XCTAssertTrue(scripts.mergeScript.hasSuffix(export + " || exit 1\nexit \"$status\"\n"), scripts.mergeScript)
     }
 }

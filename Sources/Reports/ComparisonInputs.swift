@@ -8,16 +8,18 @@ import ResultsStore
 struct RunOutcome {
     var run: SweepRun
     var configurationKey: [ConfigValue]
-    /// The loss and metric the report compares, at the report point (the epoch is always chosen
-    /// on validation): the validation ones, or with `onTest` the test split's at that epoch.
+    /// Validation loss and metric at the report point (the epoch is always chosen on validation),
+    /// and the test split's at that same epoch (nil without a test split).
     var valLoss: Double?
     var metric: Double?
+    var testLoss: Double?
+    var testMetric: Double?
     var bestEpoch: Int?
     var bestValLoss: Double?
     var secondsPerEpoch: Double?
     var tokensPerSecond: Double?
 
-    init(run: SweepRun, configurationKey: [ConfigValue], at point: ReportPoint, onTest: Bool = false) {
+    init(run: SweepRun, configurationKey: [ConfigValue], at point: ReportPoint) {
         self.run = run
         self.configurationKey = configurationKey
         let best = run.epochs.filter { ($0.valLoss ?? .nan).isFinite }.min { $0.valLoss! < $1.valLoss! }
@@ -28,14 +30,22 @@ struct RunOutcome {
         case .best: read = best
         case .final: read = run.epochs.last
         }
-        valLoss = (onTest ? read?.testLoss : read?.valLoss).flatMap { $0.isFinite ? $0 : nil }
-        metric = (onTest ? read?.testMetric : read?.valMetric).flatMap { $0.isFinite ? $0 : nil }
+        let finite = { (value: Double?) in value.flatMap { $0.isFinite ? $0 : nil } }
+        valLoss = finite(read?.valLoss)
+        metric = finite(read?.valMetric)
+        testLoss = finite(read?.testLoss)
+        testMetric = finite(read?.testMetric)
         secondsPerEpoch = SummaryStat(run.epochs.compactMap(\.seconds))?.mean
         tokensPerSecond = SummaryStat(run.epochs.compactMap(\.tokensPerSecond))?.mean
     }
 
     func value(_ quantity: RankingQuantity) -> Double? {
-        quantity == .metric ? metric : valLoss
+        switch quantity {
+        case .metric: return metric
+        case .valLoss: return valLoss
+        case .testMetric: return testMetric
+        case .testLoss: return testLoss
+        }
     }
 }
 
@@ -82,7 +92,7 @@ struct ComparisonInputs {
     let finished: [RunOutcome]
     let rankedBy: RankingQuantity
     /// Selected on validation, reported on test: the sweep's task has a test split (its runs
-    /// recorded test numbers), so every compared number is the test one at the chosen epoch.
+    /// recorded test numbers), so cells are compared on the test numbers at the chosen epoch.
     let reportedOnTest: Bool
     /// Every run by its configuration key, and the keys in ascending order.
     let byConfiguration: [[ConfigValue]: [RunOutcome]]
@@ -111,10 +121,14 @@ struct ComparisonInputs {
         let onTest = data.runs.contains { run in run.epochs.contains { $0.testLoss != nil } }
         reportedOnTest = onTest
         outcomes = data.runs.map { run in
-            RunOutcome(run: run, configurationKey: configurationAxes.map { run.config[$0] ?? .null }, at: options.at, onTest: onTest)
+            RunOutcome(run: run, configurationKey: configurationAxes.map { run.config[$0] ?? .null }, at: options.at)
         }
         finished = outcomes.filter { $0.run.status == .finished }
-        rankedBy = finished.contains { $0.metric != nil } ? .metric : .valLoss
+        if onTest {
+            rankedBy = finished.contains { $0.testMetric != nil } ? .testMetric : .testLoss
+        } else {
+            rankedBy = finished.contains { $0.metric != nil } ? .metric : .valLoss
+        }
         byConfiguration = Dictionary(grouping: outcomes, by: \.configurationKey)
         configurationKeys = byConfiguration.keys.sorted(by: Self.keyOrder)
         allCells = Set(data.runs.map(\.cell)).sorted(by: cellOrder)
@@ -125,11 +139,11 @@ struct ComparisonInputs {
 
     /// Whether mean `a` is better than mean `b` of the ranking quantity.
     func better(_ a: Double, _ b: Double) -> Bool {
-        rankedBy == .metric && higherIsBetter ? a > b : a < b
+        rankedBy.isMetric && higherIsBetter ? a > b : a < b
     }
 
     func orientedLowerIsBetter(_ value: Double) -> Double {
-        rankedBy == .metric && higherIsBetter ? -value : value
+        rankedBy.isMetric && higherIsBetter ? -value : value
     }
 
     /// Whether two means differ by less than the combined sd (nil without both sds).

@@ -13,12 +13,22 @@ public enum ReportPoint: String, Sendable, Codable, CaseIterable {
     case final
 }
 
-/// The quantity cells are ranked by.
+/// The quantity cells are ranked by, and the split it is read on. Each run's epoch is always
+/// chosen on validation; with a test split the cells are compared on the test numbers at that epoch.
 public enum RankingQuantity: String, Sendable, Codable {
-    /// The task metric (direction from `sweeps.metric_higher_is_better`).
+    /// The task metric on validation (direction from `sweeps.metric_higher_is_better`).
     case metric
     /// Validation loss (lower is better), used when no run recorded a metric.
     case valLoss = "val_loss"
+    /// The task metric on the test split, at the epoch chosen on validation.
+    case testMetric = "test_metric"
+    /// Test loss at the epoch chosen on validation, used when no run recorded a test metric.
+    case testLoss = "test_loss"
+
+    /// The task metric (either split), not a loss.
+    public var isMetric: Bool { self == .metric || self == .testMetric }
+    /// Read on the test split.
+    public var onTest: Bool { self == .testMetric || self == .testLoss }
 }
 
 /// Settings of the report that are not in the database.
@@ -57,16 +67,31 @@ public struct CellResult: Sendable, Equatable, Codable {
     public var otherUnfinished: Int
     /// Runs pruned by successive halving (nil when none: not in the means, they stopped at a rung).
     public var pruned: Int? = nil
+    /// Validation loss and metric at the report point.
     public var valLoss: SummaryStat?
     public var metric: SummaryStat?
+    /// The test split's loss and metric at the same epoch (nil, absent from json, without a test split).
+    public var testLoss: SummaryStat? = nil
+    public var testMetric: SummaryStat? = nil
     /// Epoch of the lowest validation loss.
     public var bestEpoch: SummaryStat?
     public var secondsPerEpoch: SummaryStat?
     public var tokensPerSecond: SummaryStat?
     public var paramCount: Int?
     /// Whether the mean is better than the trivial baseline (metric if the sweep has a
-    /// baseline metric, else validation loss); `nil` without a baseline.
+    /// baseline metric, else loss), on the split the report ranks on (test with a test split);
+    /// `nil` without a baseline.
     public var beatsBaseline: Bool?
+
+    /// The statistic of `quantity`.
+    public func stat(_ quantity: RankingQuantity) -> SummaryStat? {
+        switch quantity {
+        case .metric: return metric
+        case .valLoss: return valLoss
+        case .testMetric: return testMetric
+        case .testLoss: return testLoss
+        }
+    }
 }
 
 /// One configuration (all grid axes but cell and seed) with its cells side by side.
@@ -74,7 +99,7 @@ public struct ConfigurationResult: Sendable, Equatable, Codable {
     public var label: String
     public var settings: [AxisSetting]
     public var cells: [CellResult]
-    /// The cell with the best mean of the ranking quantity (ties: lower mean validation loss).
+    /// The cell with the best mean of the ranking quantity (ties: lower mean loss of the same split).
     public var winner: String?
     public var runnerUp: String?
     /// |winner − runner-up| / |runner-up| of the ranking quantity's means.
@@ -124,12 +149,22 @@ public struct PairedComparison: Sendable, Equatable, Codable {
     /// The relative effect: the median over pairs of (A − B) / |B| (pairs with B = 0 left
     /// out), with its bootstrap interval from the same resamples.
     public var relativeEffect: IntervalEstimate? = nil
-    /// Wilcoxon signed-rank test on d = metric(A) − metric(B) (`nil` without metrics).
+    /// Wilcoxon signed-rank test on d = metric(A) − metric(B) of the validation metric (`nil`
+    /// without metrics, and when the report is on a test split: then `testMetricWilcoxon`).
     public var metricTest: WilcoxonResult?
-    /// Wilcoxon signed-rank test on d = valLoss(A) − valLoss(B).
+    /// Wilcoxon signed-rank test on d = valLoss(A) − valLoss(B) (`nil` on a test split: then `testLossWilcoxon`).
     public var valLossTest: WilcoxonResult?
+    /// The same tests on the test split's metric and loss at the epoch chosen on validation
+    /// (nil, absent from json, without a test split).
+    public var testMetricWilcoxon: WilcoxonResult? = nil
+    public var testLossWilcoxon: WilcoxonResult? = nil
     /// Median over pairs of secondsPerEpoch(B) / secondsPerEpoch(A): above 1, A is faster.
     public var speedRatio: Double?
+
+    /// The test on the metric of the split the report ranks on.
+    public var metricWilcoxon: WilcoxonResult? { testMetricWilcoxon ?? metricTest }
+    /// The test on the loss of the split the report ranks on.
+    public var lossWilcoxon: WilcoxonResult? { testLossWilcoxon ?? valLossTest }
 }
 
 /// A configuration of cell A against one of cell B that shares every other setting but the
@@ -146,6 +181,7 @@ public struct EqualSizeComparison: Sendable, Equatable, Codable {
     /// |paramsA − paramsB| / max(paramsA, paramsB).
     public var relativeParamDifference: Double
     public var withinTolerance: Bool
+    /// Each side's ranking quantity (`rankedBy`).
     public var statA: SummaryStat?
     public var statB: SummaryStat?
     public var winner: String?
@@ -202,7 +238,7 @@ public struct BestLearningRate: Sendable, Equatable, Codable {
     public var cell: String
     public var hidden: Int
     public var lr: Double
-    /// The ranking quantity at this learning rate, over seeds and any other axes.
+    /// The ranking quantity (`rankedBy`) at this learning rate, over seeds and any other axes.
     public var stat: SummaryStat
     public var learningRatesTried: Int
     public var runnerUpLr: Double?
@@ -233,8 +269,9 @@ public struct ComparisonReport: Sendable, Equatable, Codable {
     public var at: ReportPoint
     public var rankedBy: RankingQuantity
     /// "test" when the sweep's task has a test split: each run's epoch is selected on validation
-    /// and every compared loss and metric (`valLoss`, `metric` of the results) is the test one at
-    /// that epoch; absent (nil) when the sweep has no test split and they are validation numbers.
+    /// and cells are compared on the test numbers at that epoch (`rankedBy` is `test_metric` or
+    /// `test_loss`; each cell has `testLoss`/`testMetric` beside its validation `valLoss`/`metric`);
+    /// absent (nil) when the sweep has no test split.
     public var reportedOn: String? = nil
     /// Config keys whose values differ between the sweep's runs.
     public var axes: [String]

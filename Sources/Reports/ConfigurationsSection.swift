@@ -23,16 +23,21 @@ extension ComparisonInputs {
                 let pruned = runs.filter { $0.run.status == .pruned }.count
                 let valLoss = SummaryStat(done.compactMap(\.valLoss))
                 let metric = SummaryStat(done.compactMap(\.metric))
+                let testLoss = SummaryStat(done.compactMap(\.testLoss))
+                let testMetric = SummaryStat(done.compactMap(\.testMetric))
+                // Judged on the split the cells are ranked on, against that split's baseline.
+                let comparedLoss = reportedOnTest ? testLoss : valLoss
+                let comparedMetric = reportedOnTest ? testMetric : metric
                 var beatsBaseline: Bool?
-                if let baseline = comparedBaselineMetric, let metric {
-                    beatsBaseline = higherIsBetter ? metric.mean > baseline : metric.mean < baseline
-                } else if comparedBaselineMetric == nil, let baseline = comparedBaselineLoss, let valLoss {
-                    beatsBaseline = valLoss.mean < baseline
+                if let baseline = comparedBaselineMetric, let comparedMetric {
+                    beatsBaseline = higherIsBetter ? comparedMetric.mean > baseline : comparedMetric.mean < baseline
+                } else if comparedBaselineMetric == nil, let baseline = comparedBaselineLoss, let comparedLoss {
+                    beatsBaseline = comparedLoss.mean < baseline
                 }
                 results.append(CellResult(
                     cell: cell, runs: runs.count, finished: done.count, diverged: diverged,
                     otherUnfinished: runs.count - done.count - diverged - pruned, pruned: pruned > 0 ? pruned : nil,
-                    valLoss: valLoss, metric: metric,
+                    valLoss: valLoss, metric: metric, testLoss: testLoss, testMetric: testMetric,
                     bestEpoch: SummaryStat(done.compactMap { $0.bestEpoch.map(Double.init) }),
                     secondsPerEpoch: SummaryStat(done.compactMap(\.secondsPerEpoch)),
                     tokensPerSecond: SummaryStat(done.compactMap(\.tokensPerSecond)),
@@ -40,13 +45,13 @@ extension ComparisonInputs {
                     beatsBaseline: beatsBaseline))
             }
             cellResultsByKey[key] = Dictionary(uniqueKeysWithValues: results.map { ($0.cell, $0) })
-            func rankingStat(_ result: CellResult) -> SummaryStat? {
-                rankedBy == .metric ? result.metric : result.valLoss
-            }
+            func rankingStat(_ result: CellResult) -> SummaryStat? { result.stat(rankedBy) }
+            // Ties go to the lower mean loss of the same split.
+            let tieLoss: RankingQuantity = rankedBy.onTest ? .testLoss : .valLoss
             let competing = results.filter { rankingStat($0) != nil }.sorted { a, b in
                 let x = rankingStat(a)!.mean, y = rankingStat(b)!.mean
                 if x != y { return better(x, y) }
-                return (a.valLoss?.mean ?? .infinity) < (b.valLoss?.mean ?? .infinity)
+                return (a.stat(tieLoss)?.mean ?? .infinity) < (b.stat(tieLoss)?.mean ?? .infinity)
             }
             var configuration = ConfigurationResult(
                 label: label(key, axes: configurationAxes),

@@ -8,6 +8,7 @@ public struct BudgetCell: Sendable, Equatable, Codable {
     public var hidden: Int
     /// `runs.param_count` (all parameters).
     public var paramCount: Int?
+    /// The ranking quantity (`rankedBy`).
     public var stat: SummaryStat?
     public var finished: Int
 }
@@ -34,7 +35,7 @@ extension ComparisonInputs {
             let scope = runs.first?.run.config["params_scope"]?.description ?? "all"
             let cells = configuration.cells.map { result in
                 BudgetCell(cell: result.cell, hidden: runs.first { $0.run.cell == result.cell }!.run.hidden,
-                           paramCount: result.paramCount, stat: rankedBy == .metric ? result.metric : result.valLoss,
+                           paramCount: result.paramCount, stat: result.stat(rankedBy),
                            finished: result.finished)
             }
             let shared = zip(configurationAxes, key).filter { $0.0 != "params" }.map { "\($0.0)=\($0.1.description)" }

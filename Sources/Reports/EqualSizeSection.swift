@@ -22,8 +22,8 @@ extension ComparisonInputs {
                     guard sharedB == shared, let resultB = cellResultsByKey[keyB]?[cellB],
                           let paramsB = resultB.paramCount, max(paramsA, paramsB) > 0 else { continue }
                     let difference = Double(abs(paramsA - paramsB)) / Double(max(paramsA, paramsB))
-                    let statA = rankedBy == .metric ? resultA.metric : resultA.valLoss
-                    let statB = rankedBy == .metric ? resultB.metric : resultB.valLoss
+                    let statA = resultA.stat(rankedBy)
+                    let statB = resultB.stat(rankedBy)
                     var winner: String?
                     var noise: Bool?
                     if let statA, let statB, statA.mean != statB.mean {

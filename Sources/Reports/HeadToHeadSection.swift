@@ -16,7 +16,7 @@ extension ComparisonInputs {
                 if configuration.significant == true { significantWins[winner, default: 0] += 1 }
             }
             let competing = configuration.cells.compactMap { result -> (String, Double)? in
-                guard let stat = rankedBy == .metric ? result.metric : result.valLoss else { return nil }
+                guard let stat = result.stat(rankedBy) else { return nil }
                 return (result.cell, orientedLowerIsBetter(stat.mean))
             }
             guard competing.count >= 2 else { continue }
@@ -54,8 +54,9 @@ extension ComparisonInputs {
                 return (x, y)
             }
             guard !rankingPairs.isEmpty else { continue }
-            let metricDifferences = pairs.compactMap { a, b in a.metric.flatMap { x in b.metric.map { x - $0 } } }
-            let lossDifferences = pairs.compactMap { a, b in a.valLoss.flatMap { x in b.valLoss.map { x - $0 } } }
+            // The Wilcoxon tests are on the split the cells are ranked on.
+            let metricDifferences = pairedDifferences(pairs, reportedOnTest ? .testMetric : .metric)
+            let lossDifferences = pairedDifferences(pairs, reportedOnTest ? .testLoss : .valLoss)
             let speed = pairs.compactMap { a, b -> Double? in
                 guard let x = a.secondsPerEpoch, let y = b.secondsPerEpoch, x > 0 else { return nil }
                 return y / x
@@ -72,10 +73,17 @@ extension ComparisonInputs {
                 medianDifference: median(differences),
                 medianDifferenceInterval: intervals?.first,
                 relativeEffect: (intervals?.count ?? 0) > 1 ? intervals![1] : nil,
-                metricTest: metricDifferences.isEmpty ? nil : wilcoxonSignedRank(metricDifferences),
-                valLossTest: lossDifferences.isEmpty ? nil : wilcoxonSignedRank(lossDifferences),
+                metricTest: reportedOnTest || metricDifferences.isEmpty ? nil : wilcoxonSignedRank(metricDifferences),
+                valLossTest: reportedOnTest || lossDifferences.isEmpty ? nil : wilcoxonSignedRank(lossDifferences),
+                testMetricWilcoxon: !reportedOnTest || metricDifferences.isEmpty ? nil : wilcoxonSignedRank(metricDifferences),
+                testLossWilcoxon: !reportedOnTest || lossDifferences.isEmpty ? nil : wilcoxonSignedRank(lossDifferences),
                 speedRatio: median(speed)))
         }
         return paired
+    }
+
+    /// A − B of `quantity` over the pairs where both have it.
+    private func pairedDifferences(_ pairs: [(RunOutcome, RunOutcome)], _ quantity: RankingQuantity) -> [Double] {
+        pairs.compactMap { a, b in a.value(quantity).flatMap { x in b.value(quantity).map { x - $0 } } }
     }
 }

@@ -26,7 +26,7 @@ struct CurvePanel {
 /// The curves of every configuration of `report`, in the report's order. They use every run
 /// with recorded epochs (a running sweep shows its partial curves); non-finite values are skipped.
 func learningCurves(_ data: SweepData, _ report: ComparisonReport) -> [CurvePanel] {
-    let useMetric = report.rankedBy == .metric
+    let useMetric = report.rankedBy.isMetric
     var table = TIntervalTable()
     var runsByLabel: [String: [SweepRun]] = [:]
     for run in data.runs {

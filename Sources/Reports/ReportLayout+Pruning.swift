@@ -17,7 +17,7 @@ extension ComparisonReport {
                 rows.append(TableRow(configuration: label, cell: cell.cell, cells: [
                     .label(label), .label(cell.cell), .integer(cell.hidden, field: "hidden"),
                     .integer(cell.paramCount, field: "param_count"), .integer(cell.finished, field: "finished"),
-                    .stat(cell.stat, field: rankedBy == .metric ? "metric" : "val_loss"), verdict,
+                    .stat(cell.stat, field: rankedBy.rawValue), verdict,
                 ]))
             }
         }

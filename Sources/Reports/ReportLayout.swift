@@ -6,12 +6,13 @@ import ResultsStore
 extension ComparisonReport {
     /// Selected on validation, reported on test (the sweep has a test split).
     var onTest: Bool { reportedOn == "test" }
-    /// The compared loss and metric as headers name them, and their machine-readable field names.
+    /// The compared loss and metric (of the split the cells are ranked on) as headers name them,
+    /// and their machine-readable field names.
     var lossLabel: String { onTest ? "test loss" : "val loss" }
     var metricHeader: String { onTest ? "test \(sweep.metricName)" : sweep.metricName }
     var lossField: String { onTest ? "test_loss" : "val_loss" }
     var metricField: String { onTest ? "test_metric" : "metric" }
-    var metricLabel: String { rankedBy == .metric ? metricHeader : lossLabel }
+    var metricLabel: String { rankedBy.isMetric ? metricHeader : lossLabel }
 
     func document() -> ReportDocument {
         let direction = sweep.metricHigherIsBetter ? "higher is better" : "lower is better"
@@ -20,8 +21,8 @@ extension ComparisonReport {
             : "at each run's final epoch"
         if onTest {
             point = at == .best
-                ? "selected on validation, reported on test: each run's epoch is its lowest validation loss, and the loss and metric shown are the test split's at that epoch"
-                : "reported on test at each run's final epoch"
+                ? "selected on validation, reported on test: each run's epoch is its lowest validation loss; validation and test loss and metric are shown at that epoch, and the cells are compared on the test ones"
+                : "reported on test at each run's final epoch (validation and test shown, cells compared on test)"
         }
         var overview: [String] = [
             "Task \(sweep.task), metric \(sweep.metricName) (\(direction)); created \(sweep.createdAt).",
@@ -104,9 +105,11 @@ extension ComparisonReport {
                     }
                     verdict.text = text
                 }
+                var numbers: [TableCell] = [.stat(result.valLoss, field: "val_loss"), .stat(result.metric, field: "metric")]
+                if onTest { numbers += [.stat(result.testLoss, field: "test_loss"), .stat(result.testMetric, field: "test_metric")] }
                 rows.append(TableRow(configuration: configuration.label, cell: result.cell, cells: [
                     .label(configuration.label), .label(result.cell), runs,
-                    .stat(result.valLoss, field: lossField), .stat(result.metric, field: metricField),
+                ] + numbers + [
                     .number(result.bestEpoch?.mean, field: "best_epoch_mean", digits: 3),
                     .number(result.secondsPerEpoch?.mean, field: "seconds_per_epoch", digits: 3),
                     .number(result.tokensPerSecond?.mean, field: "tokens_per_second", digits: 4),
@@ -116,15 +119,15 @@ extension ComparisonReport {
         }
         return ReportTable(
             id: "configurations",
-            headers: ["configuration", "cell", "n", lossLabel, metricHeader, "best epoch", "s/epoch",
-                      "tokens/s", "params", "vs baseline", "verdict", "p (Welch)", "p (Holm)"],
+            headers: ["configuration", "cell", "n", "val loss", sweep.metricName] + (onTest ? ["test loss", "test \(sweep.metricName)"] : [])
+                + ["best epoch", "s/epoch", "tokens/s", "params", "vs baseline", "verdict", "p (Welch)", "p (Holm)"],
             rows: rows,
             notes: [
                 "winner: best mean \(metricLabel); \"by x%\" is |winner − runner-up| / |runner-up|.",
                 "≈ noise: the lead is within seed noise, |mean difference| < √(sd₁² + sd₂²); ?: fewer than 2 seeds, noise unknown.",
                 "n: finished runs (seeds); +k div: diverged runs, +k unf: failed, interrupted or not yet run (not in the means).",
                 "p (Welch): two-sided Welch t-test of the winner's against the runner-up's \(metricLabel) over their seeds; p (Holm): adjusted by Holm-Bonferroni over the \(configurations.filter { $0.adjustedPValue != nil }.count) configurations with a test; * marks adjusted p < 0.05, the wins the verdict counts.",
-            ])
+            ] + (onTest ? ["val loss, \(sweep.metricName): validation at each run's chosen epoch; test loss, test \(sweep.metricName): the test split at that same epoch. The winner, vs baseline and p are on test."] : []))
     }
 
     /// The winner's row carries its configuration's test; the other rows are blank.
@@ -194,7 +197,7 @@ extension ComparisonReport {
                     .number(pair.medianDifference, field: "median_difference"),
                     intervalCell(pair.medianDifferenceInterval, field: "median_difference", withEstimate: false),
                     intervalCell(pair.relativeEffect, field: "relative_effect", withEstimate: true),
-                    testCell(pair.metricTest, field: "\(metricField)_wilcoxon"), testCell(pair.valLossTest, field: "\(lossField)_wilcoxon"),
+                    testCell(pair.metricWilcoxon, field: "\(metricField)_wilcoxon"), testCell(pair.lossWilcoxon, field: "\(lossField)_wilcoxon"),
                     .number(pair.speedRatio, field: "speed_ratio", digits: 3),
                 ])
             },

@@ -22,7 +22,7 @@ extension ComparisonReport {
             let ties = pair.pairs - gruBetter - lstmBetter
             var line = (onTest ? "Selected on validation, reported on test: " : "") + "GRU vs LSTM on \(label): GRU better in \(gruBetter) and LSTM in \(lstmBetter) of \(pair.pairs) paired runs (same configuration and seed"
                 + (ties > 0 ? "; \(ties) tied)" : ")")
-            if let test = pair.metricTest ?? pair.valLossTest {
+            if let test = pair.metricWilcoxon ?? pair.lossWilcoxon {
                 let significant = test.pValue < Self.verdictLevel
                 line += "; Wilcoxon signed-rank p = \(formatNumber(test.pValue, digits: 2)): "
                 line += significant ? "a difference beyond seed noise at the 5% level."
@@ -66,7 +66,7 @@ extension ComparisonReport {
             }
             let faster = gruSpeedup.map { $0 > 1 + Self.sameSpeed }
             let lstmMoreAccurate = lstmBetter > gruBetter
-                && ((pair.metricTest ?? pair.valLossTest).map { $0.pValue < Self.verdictLevel } ?? false)
+                && ((pair.metricWilcoxon ?? pair.lossWilcoxon).map { $0.pValue < Self.verdictLevel } ?? false)
             lines.append("The seed's \"GRU: simple & faster, LSTM: powerful & flexible\" on this sweep: GRU faster — "
                          + (faster.map { $0 ? "supported" : "not supported" } ?? "not measured")
                          + "; LSTM more accurate — " + (lstmMoreAccurate ? "supported" : "not supported") + ".")
@@ -77,9 +77,9 @@ extension ComparisonReport {
             guard let best = bestConfiguration(of: cell) else { continue }
             var line = "Best \(cell): \(best.label), \(label) \(best.stat)"
             let compared = comparedBaseline(of: sweep, onTest: onTest)
-            let baseline = rankedBy == .metric ? compared.metric : compared.loss
+            let baseline = rankedBy.isMetric ? compared.metric : compared.loss
             if let baseline, baseline != 0, let beats = best.result.beatsBaseline {
-                let higherIsBetter = rankedBy == .metric && sweep.metricHigherIsBetter
+                let higherIsBetter = rankedBy.isMetric && sweep.metricHigherIsBetter
                 let gain = (higherIsBetter ? best.mean - baseline : baseline - best.mean) / abs(baseline)
                 line += beats ? ", \(formatPercent(gain)) better than the trivial baseline \(formatNumber(baseline))"
                     : ", NOT better than the trivial baseline \(formatNumber(baseline)): it learned nothing"
@@ -97,11 +97,11 @@ extension ComparisonReport {
 
     /// The configuration where `cell` has its best mean ranking quantity.
     private func bestConfiguration(of cell: String) -> (label: String, stat: String, mean: Double, result: CellResult)? {
-        let higherIsBetter = rankedBy == .metric && sweep.metricHigherIsBetter
+        let higherIsBetter = rankedBy.isMetric && sweep.metricHigherIsBetter
         var best: (label: String, mean: Double, stat: SummaryStat, result: CellResult)?
         for configuration in configurations {
             guard let result = configuration.cells.first(where: { $0.cell == cell }),
-                  let stat = rankedBy == .metric ? result.metric : result.valLoss else { continue }
+                  let stat = result.stat(rankedBy) else { continue }
             if best == nil || (higherIsBetter ? stat.mean > best!.mean : stat.mean < best!.mean) {
                 best = (configuration.label, stat.mean, stat, result)
             }

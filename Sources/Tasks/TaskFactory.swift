@@ -18,7 +18,7 @@ import JSON
 /// | charlm | val_fraction | 0.1 | number in (0, 1) |
 /// | charlm | seq_len | 64 | integer ≥ 1, below the training characters |
 /// | charlm | max_chars | all | integer ≥ 2: use only the first max_chars characters |
-/// | charlm | test_fraction | 0 (no test) | number in (0, 1): the text's last part, after validation |
+/// | charlm | test_fraction | 0 (no test) | number in [0, 1): the text's last part, after validation |
 /// | charlm | stateful | false | true: B contiguous streams, state carried between windows |
 /// | charlm | data_seed | 0 | integer ≥ 0; accepted for uniform specs, unused (the text is the data) |
 /// | sequences | see `parseSequences` | | |
@@ -96,8 +96,8 @@ public enum TaskFactory {
             let valFraction = reader.number("val_fraction", default: 0.1, openRange: (0, 1))
             let seqLen = reader.integer("seq_len", default: 64, minimum: 1)
             let maxChars = reader.integer("max_chars", default: Int.max, minimum: 2)  // Int.max: the whole text
-            let testFraction = reader.parameters["test_fraction"] == nil ? (reader.noteKnown("test_fraction"), 0.0).1
-                : reader.number("test_fraction", default: nil, openRange: (0, 1))
+            // 0 (the default): no test split.
+            let testFraction = reader.number("test_fraction", default: 0, from: 0, below: 1)
             let stateful = reader.boolean("stateful", default: false)
             if let valFraction, let testFraction, valFraction + testFraction >= 1 {
                 reader.report(field: "test_fraction", "val_fraction \(valFraction) + test_fraction \(testFraction) leave no text to train on; expected a sum below 1")

@@ -77,6 +77,17 @@ struct ParameterReader {
         return number
     }
 
+    /// A number field in [lower, upper): the lower end allowed, the upper not.
+    mutating func number(_ field: String, default defaultValue: Double, from lower: Double, below upper: Double) -> Double? {
+        knownFields.append(field)
+        guard let value = parameters[field] else { return defaultValue }
+        guard case .number(let number) = value, number >= lower, number < upper else {
+            report(field, value, expected: "a number ≥ \(format(lower)) and below \(format(upper))")
+            return nil
+        }
+        return number
+    }
+
     /// A non-empty string field.
     mutating func string(_ field: String, default defaultValue: String?, expected: String) -> String? {
         knownFields.append(field)

@@ -1,6 +1,7 @@
-// Sweeps with a test split: every run's epoch is chosen on validation and the report
-// shows the test numbers at that epoch, in every format, verdict and plot tooltips
-// included; the same sweep without test numbers reads as before.
+// Sweeps with a test split: every run's epoch is chosen on validation, the report shows
+// validation and test numbers at that epoch, each under its own name, and compares the cells
+// on test, in every format, verdict and plot tooltips included; the same sweep without test
+// numbers reads as before.
 import Foundation
 import XCTest
 @testable import Reports
@@ -39,37 +40,87 @@ final class TestSplitReportTests: XCTestCase {
         let data = sweep(withTest: true)
         let report = ComparisonReport(data)
         XCTAssertEqual(report.reportedOn, "test")
+        XCTAssertEqual(report.rankedBy, .testMetric)
         let gru = try XCTUnwrap(report.configurations.first?.cells.first { $0.cell == "gru" })
-        // Epoch 2 (best validation loss): test metric 40 + 0.1·seed, mean 40.2; test loss 20.2.
-        assertClose(gru.metric?.mean, 40.2)
-        assertClose(gru.valLoss?.mean, 20.2)
+        // Epoch 2 (best validation loss): validation 1 + 0.01·seed (mean 1.02) under the validation
+        // names; test metric 40 + 0.1·seed (mean 40.2) and test loss 20.2 under the test names.
+        assertClose(gru.valLoss?.mean, 1.02)
+        assertClose(gru.metric?.mean, 1.02)
+        assertClose(gru.testMetric?.mean, 40.2)
+        assertClose(gru.testLoss?.mean, 20.2)
         XCTAssertEqual(gru.bestEpoch?.mean, 2)
         let lstm = try XCTUnwrap(report.configurations.first?.cells.first { $0.cell == "lstm" })
-        assertClose(lstm.metric?.mean, 41.2)
+        assertClose(lstm.metric?.mean, 2.02)
+        assertClose(lstm.testMetric?.mean, 41.2)
         // Judged against the test split's baseline (41): GRU's 40.2 beats it, LSTM's 41.2 does not
-        // (against the validation baseline 9 neither would).
+        // (against the validation baseline 9 both would).
         XCTAssertEqual(gru.beatsBaseline, true)
         XCTAssertEqual(lstm.beatsBaseline, false)
+        let pair = try XCTUnwrap(report.paired.first)
+        XCTAssertNil(pair.metricTest, "no validation-named test holds test numbers")
+        XCTAssertNil(pair.valLossTest)
+        XCTAssertEqual(pair.testMetricWilcoxon?.n, 3)
+        XCTAssertEqual(pair.testLossWilcoxon?.n, 3)
+        assertClose(pair.medianDifference, -1, tolerance: 1e-9)
 
         let text = try render(data, .text)
         XCTAssertTrue(text.contains("selected on validation, reported on test"), text)
         XCTAssertTrue(text.contains("Selected on validation, reported on test: GRU vs LSTM on test nll_per_step: GRU better in 3 and LSTM in 0 of 3"), text)
-        XCTAssertTrue(text.contains("test loss") && text.contains("Wilcoxon on test nll_per_step"), text)
+        XCTAssertTrue(text.contains("Wilcoxon on test nll_per_step"), text)
         XCTAssertTrue(text.contains("Best gru: all runs, test nll_per_step 40.2 ± 0.1 (n=3), 2.0% better than the trivial baseline 41."), text)
+        let header = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("configuration") && $0.contains("val loss") })
+        for column in ["val loss", "nll_per_step", "test loss", "test nll_per_step"] { XCTAssertTrue(header.contains(column), "\(header)") }
         let markdown = try render(data, .markdown)
         XCTAssertTrue(markdown.contains("selected on validation, reported on test"))
-        XCTAssertTrue(markdown.contains("| test loss |") || markdown.contains("test loss"))
+        XCTAssertTrue(markdown.contains("| val loss | nll_per_step | test loss | test nll_per_step |"), markdown)
+
         let csv = parseCSV(try render(data, .csv))
-        let fields = Set(csv.map { $0.count > 4 ? $0[4] : "" })
-        XCTAssertTrue(fields.contains("test_metric_mean") && fields.contains("test_loss_mean"), "\(fields.sorted())")
-        XCTAssertFalse(fields.contains("val_loss_mean"))
-        let row = try XCTUnwrap(csv.first { $0.count > 5 && $0[0] == "configurations" && $0[2] == "gru" && $0[4] == "test_metric_mean" })
-        assertClose(Double(row[5]), 40.2, tolerance: 1e-9)
+        func configurationValue(_ cell: String, _ field: String) -> Double? {
+            csv.first { $0.count > 5 && $0[0] == "configurations" && $0[2] == cell && $0[4] == field }.flatMap { Double($0[5]) }
+        }
+        assertClose(configurationValue("gru", "val_loss_mean"), 1.02, tolerance: 1e-9)
+        assertClose(configurationValue("gru", "metric_mean"), 1.02, tolerance: 1e-9)
+        assertClose(configurationValue("gru", "test_loss_mean"), 20.2, tolerance: 1e-9)
+        assertClose(configurationValue("gru", "test_metric_mean"), 40.2, tolerance: 1e-9)
+        let pairedFields = Set(csv.filter { $0.count > 4 && $0[0] == "paired" }.map { $0[4] })
+        XCTAssertTrue(pairedFields.contains("test_metric_wilcoxon_p_value") && pairedFields.contains("test_loss_wilcoxon_p_value"), "\(pairedFields.sorted())")
+        XCTAssertFalse(pairedFields.contains("metric_wilcoxon_p_value") || pairedFields.contains("val_loss_wilcoxon_p_value"))
+
         let json = try render(data, .json)
-        XCTAssertTrue(json.contains("\"reportedOn\" : \"test\""), json)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        XCTAssertEqual(object["reportedOn"] as? String, "test")
+        XCTAssertEqual(object["rankedBy"] as? String, "test_metric")
+        let cells = try XCTUnwrap(((object["configurations"] as? [[String: Any]])?.first?["cells"]) as? [[String: Any]])
+        let gruJSON = try XCTUnwrap(cells.first { $0["cell"] as? String == "gru" })
+        func mean(_ key: String) -> Double? { (gruJSON[key] as? [String: Any])?["mean"] as? Double }
+        assertClose(mean("valLoss"), 1.02)
+        assertClose(mean("metric"), 1.02)
+        assertClose(mean("testLoss"), 20.2)
+        assertClose(mean("testMetric"), 40.2)
+        let pairJSON = try XCTUnwrap((object["paired"] as? [[String: Any]])?.first)
+        XCTAssertNotNil(pairJSON["testMetricWilcoxon"])
+        XCTAssertNotNil(pairJSON["testLossWilcoxon"])
+        XCTAssertNil(pairJSON["metricTest"])
+        XCTAssertNil(pairJSON["valLossTest"])
+        XCTAssertEqual(try JSONDecoder().decode(ComparisonReport.self, from: Data(json.utf8)), report, "the json reads back as the report")
+
         let html = try render(data, .html)
         XCTAssertTrue(html.contains("per epoch (selected on validation, reported on test: each run's epoch is chosen on these validation curves"), "tooltip")
         XCTAssertTrue(html.contains("Learning curves: validation nll_per_step per epoch (mean line, 95% t-interval band over seeds, min and max dotted; log scale where a panel spans more than two decades); selected on validation, reported on test"))
+    }
+
+    func testBudgetAndOtherTablesNameTheTestQuantity() throws {
+        var data = sweep(withTest: true)
+        for i in data.runs.indices { data.runs[i].config["params"] = .number(100) }
+        let report = ComparisonReport(data)
+        let budget = try XCTUnwrap(report.equalBudget?.first)
+        assertClose(budget.cells.first { $0.cell == "gru" }?.stat?.mean, 40.2)
+        let csv = parseCSV(try render(data, .csv))
+        let budgetFields = Set(csv.filter { $0.count > 4 && $0[0] == "equal_budget" }.map { $0[4] })
+        XCTAssertTrue(budgetFields.contains("test_metric_mean"), "\(budgetFields.sorted())")
+        XCTAssertFalse(budgetFields.contains("metric_mean"))
+        let text = try render(data, .text)
+        XCTAssertTrue(text.split(separator: "\n").contains { $0.hasPrefix("budget ") && $0.contains(" test nll_per_step ") }, text)
     }
 
     func testWithoutATestSplitTheReportReadsAsBefore() throws {
@@ -80,7 +131,7 @@ final class TestSplitReportTests: XCTestCase {
         for format in ReportFormat.allCases {
             let output = try render(data, format).lowercased()
             XCTAssertFalse(output.contains("reported on test") || output.contains("test_metric") || output.contains("test loss")
-                           || output.contains("reportedon"), "\(format)")
+                           || output.contains("reportedon") || output.contains("testloss") || output.contains("testmetric"), "\(format)")
         }
     }
 }

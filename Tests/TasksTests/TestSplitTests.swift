@@ -62,5 +62,13 @@ final class TestSplitTests: XCTestCase {
         XCTAssertEqual(TaskFactory.validate(name: "charlm", parameters: ["path": .string("/dev/null"), "val_fraction": .number(0.5),
                                                                         "test_fraction": .number(0.5)], specDirectory: here).first?.description,
                        "task.test_fraction: val_fraction 0.5 + test_fraction 0.5 leave no text to train on; expected a sum below 1")
+        // 0 is the default written out: no test split; below 0 or from 1 up is refused.
+        XCTAssertEqual(TaskFactory.validate(name: "charlm", parameters: ["path": .string("/dev/null"), "test_fraction": .number(0)],
+                                            specDirectory: here).map(\.description).filter { $0.contains("test_fraction") }, [])
+        for bad in [-0.1, 1, 1.5] {
+            XCTAssertEqual(TaskFactory.validate(name: "charlm", parameters: ["path": .string("/dev/null"), "test_fraction": .number(bad)],
+                                                specDirectory: here).first?.description,
+                           "task.test_fraction: expected a number ≥ 0 and below 1, got \(bad == 1 ? "1" : String(bad))")
+        }
     }
 }

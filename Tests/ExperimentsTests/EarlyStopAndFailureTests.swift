@@ -120,14 +120,21 @@ final class EarlyStopAndFailureTests: XCTestCase {
         let setup = try SweepSetup.load(specPath: folder.appendingPathComponent("spec.json").path)
         let database = try ResultsDatabase.open(path: db)
         let sweep = try setup.register(in: database, fresh: false)
-        final class Box: @unchecked Sendable { var scheduler: Scheduler? }
+        final class Box: @unchecked Sendable {
+            var scheduler: Scheduler?
+            let lstmTrainedOneEpoch = DispatchSemaphore(value: 0)
+        }
         let box = Box()
         var options = SchedulerOptions(jobs: 2, failFast: true)
-        // The gru run fails before its second epoch; the lstm run, training beside it, starts its
-        // second epoch only once the sweep is stopping, so it is caught in the middle of the sweep.
+        // Both runs train one epoch; then the gru run fails before its second, and the lstm run,
+        // training beside it, starts its second only once the sweep is stopping.
         options.failureInjection = { config, epoch in
             guard epoch == 2 else { return nil }
-            if config.cell == .gru { return "disk full (injected)" }
+            if config.cell == .gru {
+                _ = box.lstmTrainedOneEpoch.wait(timeout: .now() + 60)
+                return "disk full (injected)"
+            }
+            box.lstmTrainedOneEpoch.signal()
             for _ in 0..<6000 where !(box.scheduler?.isCancelled ?? false) { usleep(10_000) }
             return nil
         }

@@ -111,19 +111,6 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                   momentum: 0.9, clipNorm: nil, clipValue: nil, forgetBias: 1.0, task: task)
     }
 
-    public enum CodingKeys: String, CodingKey {
-        case cell, hidden, lr, seed, batch, epochs, optimizer, momentum, task, layers, dropout
-        case clipNorm = "clip_norm"
-        case clipValue = "clip_value"
-        case forgetBias = "forget_bias"
-        case weightDecay = "weight_decay"
-        case rmspropMomentum = "rmsprop_momentum"
-        case lrSchedule = "lr_schedule"
-        case earlyStop = "early_stop"
-        case params
-        case paramsScope = "params_scope"
-    }
-
     /// Reads `config_json` through ``init(jsonValue:)``.
     public init(from decoder: Decoder) throws {
         try self.init(jsonValue: try decoder.singleValueContainer().decode(JSONValue.self))

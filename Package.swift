@@ -5,8 +5,8 @@ import PackageDescription
 
 // MARK: - Shared settings
 
-/// The C kernels are the hot path of every training step: always optimise them,
-/// also in debug builds, so that `swift test` stays fast.
+/// The C kernels are the hot path of every training step (and SHA-256, of plan expansion):
+/// always optimise them, also in debug builds, so that `swift test` stays fast.
 let kernelCSettings: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
 
 let package = Package(
@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Tasks", dependencies: ["SequenceModels", "JSON", "NumPyFiles"]),
         .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["ResultsStore", "JSON"]),
-        .target(name: "Experiments", dependencies: ["SequenceModels", "Tasks", "ResultsStore", "JSON"]),
+        .target(name: "Experiments", dependencies: ["CKernels", "SequenceModels", "Tasks", "ResultsStore", "JSON"]),
         // The .proto files are the source of Generated/ (see README, "TensorBoard"); SwiftPM does not compile them.
         .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Protos"]),

@@ -18,8 +18,9 @@ import Tasks
 ///                                  then N·V + 2·B·H   (logits, the carried gradients)
 ///     data                         one batch's inputs and targets, N·(X + V)
 ///
-/// The task's own examples are held once per sweep and are already in memory when the
-/// estimate is made, so they are not counted per run.
+/// The task's own examples are held once per sweep (a generated task makes them on first use,
+/// after the estimate; their size is bounded by ``TaskFactory/maxGeneratedSteps``), so they
+/// are not counted per run.
 public struct MemoryEstimate: Sendable, Equatable {
     /// Total bytes, nil when the count overflows (certainly too large).
     public var bytes: Int?

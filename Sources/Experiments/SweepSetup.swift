@@ -22,7 +22,8 @@ public struct SweepSetup: Sendable {
 
     /// Reads and validates the spec (task parameters included) and builds the task, once:
     /// the task the validation builds is the one the sweep trains on (for charlm the corpus
-    /// is read once). Then checks that every run of the plan fits in `memoryLimit` bytes
+    /// is read once; a generated task, adding, copy or reber, makes its examples on first use,
+    /// when the sweep trains, so that validation and `--dry-run` generate no data). Then checks that every run of the plan fits in `memoryLimit` bytes
     /// (``MemoryEstimate``). Throws `SpecError` listing every problem found; nothing is
     /// written anywhere.
     public static func load(specPath: String, shard: (index: Int, count: Int)? = nil,

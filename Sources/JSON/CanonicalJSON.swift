@@ -27,7 +27,7 @@ private func appendCanonicalJSON(_ value: JSONValue, to output: inout String) {
         output += "]"
     case .object(let members):
         output += "{"
-        let keys = members.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         for (index, key) in keys.enumerated() {
             if index > 0 { output += "," }
             appendCanonicalString(key, to: &output)

@@ -17,20 +17,37 @@ public struct AddingTask: SequenceTask {
         public var target: Float { values[firstMarker] + values[secondMarker] }
     }
 
+    /// The three splits' examples.
+    struct Splits: Sendable {
+        var train: [Example], validation: [Example], test: [Example]
+    }
+
     public let length: Int
     public let dataSeed: UInt64
-    public let trainExamples: [Example]
-    public let validationExamples: [Example]
+    public let trainExampleCount: Int
+    public let validationExampleCount: Int
+    public let testExampleCount: Int
+    /// Generated on first use (``GeneratedData``): building the task generates nothing.
+    let splits: GeneratedData<Splits>
+
+    public var trainExamples: [Example] { splits.value.train }
+    public var validationExamples: [Example] { splits.value.validation }
     /// The test split: `testSize` sequences (default `valSize`) from their own stream of `dataSeed`.
-    public let testExamples: [Example]
+    public var testExamples: [Example] { splits.value.test }
 
     public init(length: Int, trainSize: Int, valSize: Int, testSize: Int? = nil, dataSeed: UInt64) {
         precondition(length >= 2 && trainSize > 0 && valSize > 0 && (testSize ?? 1) >= 0, "invalid adding parameters")
         self.length = length
         self.dataSeed = dataSeed
-        trainExamples = AddingTask.generate(count: trainSize, length: length, seed: mixSeed(dataSeed, 1))
-        validationExamples = AddingTask.generate(count: valSize, length: length, seed: mixSeed(dataSeed, 2))
-        testExamples = AddingTask.generate(count: testSize ?? valSize, length: length, seed: mixSeed(dataSeed, 3))
+        trainExampleCount = trainSize
+        validationExampleCount = valSize
+        testExampleCount = testSize ?? valSize
+        let testCount = testExampleCount
+        splits = GeneratedData {
+            Splits(train: AddingTask.generate(count: trainSize, length: length, seed: mixSeed(dataSeed, 1)),
+                   validation: AddingTask.generate(count: valSize, length: length, seed: mixSeed(dataSeed, 2)),
+                   test: AddingTask.generate(count: testCount, length: length, seed: mixSeed(dataSeed, 3)))
+        }
     }
 
     static func generate(count: Int, length: Int, seed: UInt64) -> [Example] {
@@ -50,19 +67,17 @@ public struct AddingTask: SequenceTask {
     public var head: HeadKind { .linear }
     public var metricName: String { "mse" }
     public var metricHigherIsBetter: Bool { false }
+    /// Every sequence has `length` steps.
+    public var maxSequenceSteps: Int { length }
     public var baseline: TaskBaseline {
         TaskBaseline(loss: 1.0 / 6.0, metric: 1.0 / 6.0,
                      explanation: "always predicting 1: expected MSE 1/6",
-                     testLoss: testExamples.isEmpty ? nil : 1.0 / 6.0, testMetric: testExamples.isEmpty ? nil : 1.0 / 6.0)
+                     testLoss: testExampleCount == 0 ? nil : 1.0 / 6.0, testMetric: testExampleCount == 0 ? nil : 1.0 / 6.0)
     }
 
-    public var trainExampleCount: Int { trainExamples.count }
-    public var validationExampleCount: Int { validationExamples.count }
-
-    public func makeTrainBatch(examples: [Int]) -> Batch { makeBatch(examples.map { trainExamples[$0] }) }
-    public func makeValidationBatch(examples: [Int]) -> Batch { makeBatch(examples.map { validationExamples[$0] }) }
-    public var testExampleCount: Int { testExamples.count }
-    public func makeTestBatch(examples: [Int]) -> Batch { makeBatch(examples.map { testExamples[$0] }) }
+    public func makeTrainBatch(examples: [Int]) -> Batch { let data = trainExamples; return makeBatch(examples.map { data[$0] }) }
+    public func makeValidationBatch(examples: [Int]) -> Batch { let data = validationExamples; return makeBatch(examples.map { data[$0] }) }
+    public func makeTestBatch(examples: [Int]) -> Batch { let data = testExamples; return makeBatch(examples.map { data[$0] }) }
 
     func makeBatch(_ examples: [Example]) -> Batch {
         let batchSize = examples.count

@@ -22,21 +22,38 @@ public struct CopyMemoryTask: SequenceTask {
     public static let blank = 0
     public static let delimiter = 9
 
+    /// The three splits' symbols.
+    struct Splits: Sendable {
+        var train: [[Int32]], validation: [[Int32]], test: [[Int32]]
+    }
+
     public let length: Int
     public let dataSeed: UInt64
+    public let trainExampleCount: Int
+    public let validationExampleCount: Int
+    public let testExampleCount: Int
+    /// Generated on first use (``GeneratedData``): building the task generates nothing.
+    let splits: GeneratedData<Splits>
+
     /// The 10 symbols (each in 1...8) of each sequence.
-    public let trainSymbols: [[Int32]]
-    public let validationSymbols: [[Int32]]
+    public var trainSymbols: [[Int32]] { splits.value.train }
+    public var validationSymbols: [[Int32]] { splits.value.validation }
     /// The test split: `testSize` sequences (default `valSize`) from their own stream of `dataSeed`.
-    public let testSymbols: [[Int32]]
+    public var testSymbols: [[Int32]] { splits.value.test }
 
     public init(length: Int, trainSize: Int, valSize: Int, testSize: Int? = nil, dataSeed: UInt64) {
         precondition(length >= 1 && trainSize > 0 && valSize > 0 && (testSize ?? 1) >= 0, "invalid copy parameters")
         self.length = length
         self.dataSeed = dataSeed
-        trainSymbols = CopyMemoryTask.generate(count: trainSize, seed: mixSeed(dataSeed, 1))
-        validationSymbols = CopyMemoryTask.generate(count: valSize, seed: mixSeed(dataSeed, 2))
-        testSymbols = CopyMemoryTask.generate(count: testSize ?? valSize, seed: mixSeed(dataSeed, 3))
+        trainExampleCount = trainSize
+        validationExampleCount = valSize
+        testExampleCount = testSize ?? valSize
+        let testCount = testExampleCount
+        splits = GeneratedData {
+            Splits(train: CopyMemoryTask.generate(count: trainSize, seed: mixSeed(dataSeed, 1)),
+                   validation: CopyMemoryTask.generate(count: valSize, seed: mixSeed(dataSeed, 2)),
+                   test: CopyMemoryTask.generate(count: testCount, seed: mixSeed(dataSeed, 3)))
+        }
     }
 
     static func generate(count: Int, seed: UInt64) -> [[Int32]] {
@@ -48,6 +65,7 @@ public struct CopyMemoryTask: SequenceTask {
 
     /// Steps per sequence: T + 20.
     public var steps: Int { length + 20 }
+    public var maxSequenceSteps: Int { steps }
 
     public var name: String { "copy" }
     public var inputSize: Int { 10 }
@@ -59,16 +77,12 @@ public struct CopyMemoryTask: SequenceTask {
         let loss = 10 * log(8.0) / Double(length + 20)
         return TaskBaseline(loss: loss, metric: 1.0 / 8.0,
                             explanation: "blanks predicted, then uniform over the 8 symbols: 10·ln 8/(T+20); accuracy 1/8",
-                            testLoss: testSymbols.isEmpty ? nil : loss, testMetric: testSymbols.isEmpty ? nil : 1.0 / 8.0)
+                            testLoss: testExampleCount == 0 ? nil : loss, testMetric: testExampleCount == 0 ? nil : 1.0 / 8.0)
     }
 
-    public var trainExampleCount: Int { trainSymbols.count }
-    public var validationExampleCount: Int { validationSymbols.count }
-
-    public func makeTrainBatch(examples: [Int]) -> Batch { makeBatch(examples.map { trainSymbols[$0] }) }
-    public func makeValidationBatch(examples: [Int]) -> Batch { makeBatch(examples.map { validationSymbols[$0] }) }
-    public var testExampleCount: Int { testSymbols.count }
-    public func makeTestBatch(examples: [Int]) -> Batch { makeBatch(examples.map { testSymbols[$0] }) }
+    public func makeTrainBatch(examples: [Int]) -> Batch { let data = trainSymbols; return makeBatch(examples.map { data[$0] }) }
+    public func makeValidationBatch(examples: [Int]) -> Batch { let data = validationSymbols; return makeBatch(examples.map { data[$0] }) }
+    public func makeTestBatch(examples: [Int]) -> Batch { let data = testSymbols; return makeBatch(examples.map { data[$0] }) }
 
     func makeBatch(_ sequences: [[Int32]]) -> Batch {
         let batchSize = sequences.count

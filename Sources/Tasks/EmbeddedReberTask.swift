@@ -101,29 +101,54 @@ public struct EmbeddedReberTask: SequenceTask {
     /// Strings are at most `maxLength` symbols, so batches at most `maxLength` steps.
     public var maxSequenceSteps: Int { maxLength }
     public let dataSeed: UInt64
-    public let trainStrings: [[Int]]
-    public let validationStrings: [[Int]]
+    public let trainExampleCount: Int
+    public let validationExampleCount: Int
+    public let testExampleCount: Int
+
+    /// The three splits' strings and the baseline scored on them.
+    struct Splits: Sendable {
+        var train: [[Int]], validation: [[Int]], test: [[Int]]
+        var baseline: TaskBaseline
+    }
+
+    /// Generated on first use (``GeneratedData``): building the task generates nothing.
+    let splits: GeneratedData<Splits>
+
+    public var trainStrings: [[Int]] { splits.value.train }
+    public var validationStrings: [[Int]] { splits.value.validation }
     /// The test split: `testSize` strings (default `valSize`) from their own stream of `dataSeed`.
-    public let testStrings: [[Int]]
-    public let baseline: TaskBaseline
+    public var testStrings: [[Int]] { splits.value.test }
+    public var baseline: TaskBaseline { splits.value.baseline }
 
     public init(trainSize: Int, valSize: Int, testSize: Int? = nil, maxLength: Int, dataSeed: UInt64) {
         precondition(trainSize > 0 && valSize > 0 && (testSize ?? 1) >= 0 && maxLength >= EmbeddedReberGrammar.minimumLength,
                      "invalid reber parameters")
         self.maxLength = maxLength
         self.dataSeed = dataSeed
-        trainStrings = EmbeddedReberTask.generate(count: trainSize, maxLength: maxLength, seed: mixSeed(dataSeed, 1))
-        validationStrings = EmbeddedReberTask.generate(count: valSize, maxLength: maxLength, seed: mixSeed(dataSeed, 2))
-        testStrings = EmbeddedReberTask.generate(count: testSize ?? valSize, maxLength: maxLength, seed: mixSeed(dataSeed, 3))
+        trainExampleCount = trainSize
+        validationExampleCount = valSize
+        testExampleCount = testSize ?? valSize
+        let testCount = testExampleCount
+        splits = GeneratedData {
+            EmbeddedReberTask.generateSplits(trainSize: trainSize, valSize: valSize, testSize: testCount,
+                                             maxLength: maxLength, dataSeed: dataSeed)
+        }
+    }
+
+    static func generateSplits(trainSize: Int, valSize: Int, testSize: Int, maxLength: Int, dataSeed: UInt64) -> Splits {
+        let trainStrings = EmbeddedReberTask.generate(count: trainSize, maxLength: maxLength, seed: mixSeed(dataSeed, 1))
+        let validationStrings = EmbeddedReberTask.generate(count: valSize, maxLength: maxLength, seed: mixSeed(dataSeed, 2))
+        let testStrings = EmbeddedReberTask.generate(count: testSize, maxLength: maxLength, seed: mixSeed(dataSeed, 3))
         let loss = unigramCrossEntropy(train: trainStrings.map { $0.dropFirst() },
                                        validation: validationStrings.map { $0.dropFirst() },
                                        classes: EmbeddedReberGrammar.symbols.count)
         let testLoss = testStrings.isEmpty ? nil
             : unigramCrossEntropy(train: trainStrings.map { $0.dropFirst() }, validation: testStrings.map { $0.dropFirst() },
                                   classes: EmbeddedReberGrammar.symbols.count)
-        baseline = TaskBaseline(loss: loss, metric: 0.5,
-                                explanation: "loss: unigram frequencies of training symbols; metric: T or P at random",
-                                testLoss: testLoss, testMetric: testStrings.isEmpty ? nil : 0.5)
+        let baseline = TaskBaseline(loss: loss, metric: 0.5,
+                                    explanation: "loss: unigram frequencies of training symbols; metric: T or P at random",
+                                    testLoss: testLoss, testMetric: testStrings.isEmpty ? nil : 0.5)
+        return Splits(train: trainStrings, validation: validationStrings, test: testStrings, baseline: baseline)
     }
 
     static func generate(count: Int, maxLength: Int, seed: UInt64) -> [[Int]] {
@@ -144,13 +169,9 @@ public struct EmbeddedReberTask: SequenceTask {
     public var metricName: String { "second_to_last_accuracy" }
     public var metricHigherIsBetter: Bool { true }
 
-    public var trainExampleCount: Int { trainStrings.count }
-    public var validationExampleCount: Int { validationStrings.count }
-
-    public func makeTrainBatch(examples: [Int]) -> Batch { makeBatch(examples.map { trainStrings[$0] }) }
-    public func makeValidationBatch(examples: [Int]) -> Batch { makeBatch(examples.map { validationStrings[$0] }) }
-    public var testExampleCount: Int { testStrings.count }
-    public func makeTestBatch(examples: [Int]) -> Batch { makeBatch(examples.map { testStrings[$0] }) }
+    public func makeTrainBatch(examples: [Int]) -> Batch { let data = trainStrings; return makeBatch(examples.map { data[$0] }) }
+    public func makeValidationBatch(examples: [Int]) -> Batch { let data = validationStrings; return makeBatch(examples.map { data[$0] }) }
+    public func makeTestBatch(examples: [Int]) -> Batch { let data = testStrings; return makeBatch(examples.map { data[$0] }) }
 
     func makeBatch(_ strings: [[Int]]) -> Batch {
         let batchSize = strings.count

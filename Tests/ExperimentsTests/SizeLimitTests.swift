@@ -7,7 +7,7 @@ import XCTest
 @testable import Experiments
 import ResultsStore
 import SequenceModels
-import Tasks
+@testable import Tasks
 
 final class SizeLimitTests: XCTestCase {
     var folder: URL!
@@ -82,6 +82,33 @@ final class SizeLimitTests: XCTestCase {
             XCTAssertTrue(line.contains("above the limit of 8.0 GB (50% of physical memory)"), line)
         }
         XCTAssertNoThrow(try SweepSetup.load(specPath: specURL.path, memoryLimit: Int.max))
+    }
+
+    func testValidatingTheLargestGeneratedTasksGeneratesNoData() throws {
+        // 10^8 steps of data each (TaskFactory.maxGeneratedSteps): validating the spec, its plan and
+        // the memory estimate (what `--dry-run` does) builds the task but leaves its data unmade.
+        let tasks = [#"{"name": "adding", "length": 100, "train_size": 900000, "val_size": 50000, "test_size": 50000}"#,
+                     #"{"name": "copy", "length": 80, "train_size": 900000, "val_size": 50000, "test_size": 50000}"#,
+                     #"{"name": "reber", "max_length": 40, "train_size": 2000000, "val_size": 250000, "test_size": 250000}"#]
+        for (i, task) in tasks.enumerated() {
+            let specURL = folder.appendingPathComponent("large\(i).json")
+            try #"{"name": "large", "task": \#(task), "train": {"epochs": 1, "batch": 32}, "grid": {"hidden": [8, 16]}}"#
+                .write(to: specURL, atomically: true, encoding: .utf8)
+            let setup = try SweepSetup.load(specPath: specURL.path)
+            XCTAssertEqual(setup.entries.count, 2)
+            XCTAssertGreaterThan(setup.parameterCount(setup.entries[0]), 0)
+            let generated: Bool? = switch setup.task {
+            case let task as AddingTask: task.splits.isGenerated
+            case let task as CopyMemoryTask: task.splits.isGenerated
+            case let task as EmbeddedReberTask: task.splits.isGenerated
+            default: nil
+            }
+            XCTAssertEqual(generated, false, task)
+        }
+        // Too large for memory is still refused, the data still unmade.
+        let specURL = folder.appendingPathComponent("refused.json")
+        try #"{"name": "refused", "task": \#(tasks[0]), "grid": {"hidden": [40000]}}"#.write(to: specURL, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SweepSetup.load(specPath: specURL.path, memoryLimit: 1_000_000_000))
     }
 
     func testRunFoundTooLargeByTheSchedulerIsFailedAndTheRestTrains() throws {

@@ -5,6 +5,8 @@
 //
 // CI runs a small budget. A long campaign (see README, "Fuzzing"):
 //   RUNNER_FUZZ_SPECS=5000 RUNNER_FUZZ_SEED=7 swift test --filter SpecFuzzTests
+// Time limit per case: RUNNER_FUZZ_TIMEOUT seconds (10) plus RUNNER_FUZZ_TIMEOUT_PER_RUN (0.002)
+// for each run the spec can plan.
 import Foundation
 import XCTest
 
@@ -12,9 +14,15 @@ final class SpecFuzzTests: XCTestCase {
     struct Settings {
         var specs = 200
         var seed: UInt64 = 20_261_201
-        /// Seconds after which a process that has not exited counts as hung (generous: a debug
-        /// build on a busy machine expands and hashes a plan of 100,000 runs in tens of seconds).
-        var timeout: TimeInterval = 120
+        /// Seconds after which a process that has not exited is killed and counted as hung, plus
+        /// `timeoutPerRun` for each run the spec can plan (``plannedRunsBound(_:)``). A dry-run
+        /// that plans nothing large takes 0.1 to 0.4 s in a debug build (no task data is
+        /// generated), 1.2 s at worst on a loaded machine; the limit leaves a margin of 8 over that.
+        var timeout: TimeInterval = 10
+        /// A debug build expands, hashes and prints a plan at 0.1 to 0.25 ms per run on an idle
+        /// machine, 0.35 ms on a loaded one (a plan of 54,000 runs: 6 s idle, 18 s loaded): a
+        /// mutated long list in a grid axis plans that many. 2 ms leaves a margin of 5.
+        var timeoutPerRun: TimeInterval = 0.002
         var jobs = 3
         /// Every n-th rejected spec also runs for real against the scratch database.
         var realRunEvery = 8
@@ -23,6 +31,7 @@ final class SpecFuzzTests: XCTestCase {
             if let n = environment["RUNNER_FUZZ_SPECS"].flatMap(Int.init) { specs = n }
             if let s = environment["RUNNER_FUZZ_SEED"].flatMap(UInt64.init) { seed = s }
             if let t = environment["RUNNER_FUZZ_TIMEOUT"].flatMap(Double.init) { timeout = t }
+            if let t = environment["RUNNER_FUZZ_TIMEOUT_PER_RUN"].flatMap(Double.init) { timeoutPerRun = t }
             if let j = environment["RUNNER_FUZZ_JOBS"].flatMap(Int.init), j > 0 { jobs = j }
         }
     }
@@ -35,7 +44,14 @@ final class SpecFuzzTests: XCTestCase {
         var byExit: [Int32: Int] = [:]
         var failures: [String] = []
         var realRuns = 0
-        var slowest = (seconds: 0.0, spec: "")
+        /// The slowest dry-runs, slowest first (at most `slowestKept`).
+        var slowest: [(seconds: Double, spec: String)] = []
+        static let slowestKept = 5
+        func noteTime(_ seconds: Double, _ spec: String) {
+            slowest.append((seconds, spec))
+            slowest.sort { $0.seconds > $1.seconds }
+            if slowest.count > Tally.slowestKept { slowest.removeLast() }
+        }
         func record(_ body: (Tally) -> Void) { lock.lock(); body(self); lock.unlock() }
     }
 
@@ -77,14 +93,15 @@ final class SpecFuzzTests: XCTestCase {
                 let specURL = specsFolder.appendingPathComponent(name)
                 do {
                     try bytes.write(to: specURL)
+                    let limit = settings.timeout + settings.timeoutPerRun * Double(Self.plannedRunsBound(bytes))
                     let start = Date()
-                    let result = try runBounded(["sweep", "specs/\(name)", "--dry-run"], in: folder, timeout: settings.timeout)
+                    let result = try runBounded(["sweep", "specs/\(name)", "--dry-run"], in: folder, timeout: limit)
                     let seconds = Date().timeIntervalSince(start)
                     var problem = check(result, kinds: kinds)
                     var ranForReal = false
                     if problem == nil, result.status == 2, index % settings.realRunEvery == 0 {
                         ranForReal = true
-                        let real = try runBounded(["sweep", "specs/\(name)", "--db", "scratch.db", "--no-report"], in: folder, timeout: settings.timeout)
+                        let real = try runBounded(["sweep", "specs/\(name)", "--db", "scratch.db", "--no-report"], in: folder, timeout: limit)
                         if real.status != 2 || real.crashed || real.hung {
                             problem = "real run: exit \(real.status)\(real.crashed ? " (crash)" : "")\(real.hung ? " (hang)" : ""): \(real.stderr.prefix(300))"
                         } else if (try? Data(contentsOf: scratch)) != scratchBefore {
@@ -93,7 +110,7 @@ final class SpecFuzzTests: XCTestCase {
                     }
                     tally.record { t in
                         t.byExit[result.hung ? -1 : result.status, default: 0] += 1
-                        if seconds > t.slowest.seconds { t.slowest = (seconds, "\(name) [\(kinds.joined(separator: ","))]") }
+                        t.noteTime(seconds, "\(name) [\(kinds.joined(separator: ","))]")
                         if ranForReal { t.realRuns += 1 }
                         if let problem {
                             t.failures.append("\(name) [\(kinds.joined(separator: ","))]: \(problem)")
@@ -111,9 +128,44 @@ final class SpecFuzzTests: XCTestCase {
         let counts = tally.byExit.keys.sorted().map { "exit \($0 == -1 ? "hang" : String($0)): \(tally.byExit[$0]!)" }
         print("spec fuzz: \(settings.specs) mutated specs (seed \(settings.seed)): \(counts.joined(separator: ", ")); "
               + "\(tally.failures.count) failures; \(tally.realRuns) real runs against the scratch database; "
-              + String(format: "slowest %.1f s (%@)", tally.slowest.seconds, tally.slowest.spec))
+              + "slowest: " + tally.slowest.map { String(format: "%.2f s %@", $0.seconds, $0.spec) }.joined(separator: "; "))
         XCTAssertEqual(tally.failures, [], "failing specs are kept in \(FileManager.default.temporaryDirectory.path)/runner-fuzz-failures")
         XCTAssertEqual(try Data(contentsOf: scratch), scratchBefore)
+    }
+
+    /// The most runs a spec can plan, read from its JSON as `runner` reads a valid spec: the
+    /// product of the grid axes' lengths times `random.samples`; 0 for what cannot be a plan
+    /// (not JSON, no object) and for a product above the 1,000,000 runs that `runner` refuses
+    /// before expanding anything. A larger bound only lengthens the time limit.
+    static func plannedRunsBound(_ bytes: Data) -> Int {
+        let bom = Data([0xEF, 0xBB, 0xBF])
+        let text = bytes.starts(with: bom) ? bytes.dropFirst(3) : bytes
+        guard let spec = (try? JSONSerialization.jsonObject(with: Data(text))) as? [String: Any] else { return 0 }
+        var factors = [1]
+        if let grid = spec["grid"] as? [String: Any] {
+            factors += grid.values.compactMap { ($0 as? [Any])?.count }
+        }
+        if let random = spec["random"] as? [String: Any], let samples = random["samples"] as? NSNumber {
+            factors.append(samples.doubleValue >= 1 && samples.doubleValue <= 1e6 ? samples.intValue : 1)
+        }
+        var runs = 1
+        for factor in factors {
+            let (product, overflow) = runs.multipliedReportingOverflow(by: factor)
+            if overflow || product > 1_000_000 { return 0 }
+            runs = product
+        }
+        return runs
+    }
+
+    func testPlannedRunsBound() {
+        func bound(_ text: String) -> Int { Self.plannedRunsBound(Data(text.utf8)) }
+        XCTAssertEqual(bound(#"{"grid": {"cell": ["rnn", "gru"], "seed": [1, 2, 3]}, "random": {"samples": 4}}"#), 24)
+        XCTAssertEqual(bound("\u{FEFF}" + #"{"grid": {"hidden": [1, 2], "lr": 0.1}}"#), 2)
+        XCTAssertEqual(bound(#"{"grid": {"a": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}, "random": {"samples": 100001}}"#), 0)
+        XCTAssertEqual(bound(#"{"random": {"samples": -5}, "grid": {"seed": [1, 2]}}"#), 2)   // not a count: no factor
+        XCTAssertEqual(bound(#"{"grid": {"seed": [1, 2]"#), 0)   // not JSON
+        XCTAssertEqual(bound(#"{"name": "x"}"#), 1)
+        XCTAssertEqual(bound("[1, 2]"), 0)
     }
 
     /// What is wrong with a dry-run's result, or nil: exit 0 or 2, no crash, no hang, and

@@ -1,5 +1,5 @@
 // CKernels: the numeric hot path of runner. GEMM for the recurrences and the
-// fused per-element gate loops of the RNN, GRU and LSTM cells.
+// fused per-element gate loops of the RNN, GRU and LSTM cells; SHA-256 for plans.
 // Row-major everywhere; every function is single-threaded and deterministic
 // (fixed reduction order for a given CPU path).
 #ifndef RUNNER_CKERNELS_H
@@ -9,6 +9,7 @@
 #include "cells.h"
 #include "partitioned.h"
 #include "team.h"
+#include "sha256.h"
 
 #ifdef __cplusplus
 extern "C" {

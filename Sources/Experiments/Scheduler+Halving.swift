@@ -15,6 +15,7 @@ extension Scheduler {
             if options.decidesHalving, try decideIfReady(halving, snapshot) {
                 snapshot = try timedStoreCall { try database.halvingSnapshot(sweepId: sweepId) }
             }
+            reportPrunedElsewhere(snapshot)
             let standings = halving.standings(snapshot.decisions)
             var candidates: [(limit: Int, position: Int, hash: String)] = []
             var unfinished = 0
@@ -66,6 +67,7 @@ extension Scheduler {
         }
         if let observer, !outcome.prunings.isEmpty {
             let pruned = outcome.prunings.map(\.runId)
+            locked { for runId in pruned { waitingAtRung.removeValue(forKey: runId) } }
             writer.async { for runId in pruned { observer.runPruned(runId: runId) } }
         }
         for rung in Set(outcome.decisions.map(\.rung)).sorted() {
@@ -83,9 +85,25 @@ extension Scheduler {
         return halving.epochLimit(ofRun: runHash, standings: halving.standings(decisions)) ?? 0
     }
 
+    /// Tells the observer of the runs this process left at a rung that a decision taken by
+    /// another process (or, for a shard, by the chain's decision step) pruned there: the
+    /// snapshot shows them pruned with no epoch after the one they were left at.
+    func reportPrunedElsewhere(_ snapshot: HalvingSnapshot) {
+        guard let observer else { return }
+        let pruned: [Int64] = locked {
+            let ids = snapshot.runs.filter { run in
+                run.status == .pruned && waitingAtRung[run.runId].map { $0 == run.epochsDone } == true
+            }.map(\.runId)
+            for id in ids { waitingAtRung.removeValue(forKey: id) }
+            return ids
+        }
+        if !pruned.isEmpty { writer.async { for runId in pruned { observer.runPruned(runId: runId) } } }
+    }
+
     /// A run that reached its barrier goes back to `pending`; it continues from its checkpoint
     /// when its configuration is kept.
     func releaseAtBarrier(runId: Int64, label: String, worker: String, epoch: Int) {
+        locked { waitingAtRung[runId] = epoch }
         write(runId: runId, label: label) { try $0.markRun(runId, status: .pending, worker: worker) }
         progress.runEnded(runId: runId, label: label, status: "at rung", detail: "epoch \(epoch), waits for the rung's decision")
     }

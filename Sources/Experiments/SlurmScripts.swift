@@ -22,10 +22,16 @@ public struct SlurmJobOptions: Sendable, Equatable {
     /// The number of halving rungs of the spec (0: no halving). With rungs, the sweep runs as a
     /// chain: the array once per rung and once more to the end, with a decision job after each rung.
     public var rungs: Int
+    /// `--tensorboard DIR` (absolute; nil for none): every array task writes its runs' event
+    /// files there as it trains them, and the decision and merge jobs export the merged
+    /// database there, adding what no task could write (see ``SlurmScripts``).
+    public var tensorboardDirectory: String?
 
     public init(runnerPath: String, specPath: String, sweepName: String, tasks: Int, parallel: Int? = nil,
-                cpusPerTask: Int, partition: String? = nil, time: String? = nil, outputDirectory: String, rungs: Int = 0) {
+                cpusPerTask: Int, partition: String? = nil, time: String? = nil, outputDirectory: String, rungs: Int = 0,
+                tensorboardDirectory: String? = nil) {
         self.rungs = rungs
+        self.tensorboardDirectory = tensorboardDirectory
         self.runnerPath = runnerPath
         self.specPath = specPath
         self.sweepName = sweepName
@@ -68,6 +74,16 @@ public struct SlurmScripts: Sendable, Equatable {
         var common = ""
         if let partition = options.partition { common += "#SBATCH --partition=\(partition)\n" }
         if let time = options.time { common += "#SBATCH --time=\(time)\n" }
+        // With --tensorboard: the tasks write live into the folder `runner slurm` checked (so
+        // they pass --tensorboard-append: the other shards' files are this sweep's own). A run
+        // pruned by the decision job, or an epoch a killed task recorded but did not write, is
+        // in no task's files: the decision and merge jobs export the merged database into the
+        // folder, which appends only what is missing (no step twice, one session end). As in a
+        // live sweep, a failed event-file write never stops training: only the merge job fails on it.
+        let liveEvents = options.tensorboardDirectory.map { " --tensorboard \(q($0)) --tensorboard-append" } ?? ""
+        let exportEvents = options.tensorboardDirectory.map { dir in
+            "\(runner) export --db \(q(options.outputDirectory + "/results.db")) --sweep \(q(options.sweepName)) --tensorboard \(q(dir)) --tensorboard-append"
+        }
 
         arrayScript = """
         #!/bin/bash
@@ -88,7 +104,7 @@ public struct SlurmScripts: Sendable, Equatable {
         \(common)#SBATCH --output=\(dir)/logs/shard-%a-job-%A.out
         set -euo pipefail
         exec \(runner) sweep \(q(options.specPath)) --shard "$SLURM_ARRAY_TASK_ID/\(n)" --jobs \(options.cpusPerTask) \\
-            --db \(q(dir))/shard-"$SLURM_ARRAY_TASK_ID".db --no-report
+            --db \(q(dir))/shard-"$SLURM_ARRAY_TASK_ID".db --no-report\(liveEvents)
 
         """
 
@@ -111,7 +127,7 @@ public struct SlurmScripts: Sendable, Equatable {
         status=$?
         if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then exit "$status"; fi
         \(runner) report --db \(merged) --sweep \(q(options.sweepName)) --output \(report) || exit 1
-        exit "$status"
+        \(exportEvents.map { $0 + " || exit 1\n" } ?? "")exit "$status"
 
         """
 
@@ -132,7 +148,7 @@ public struct SlurmScripts: Sendable, Equatable {
             \(shardList)
         \(runner) decide \(q(options.specPath)) --db \(merged) \\
             \(shardList)
-
+        \(exportEvents.map { $0 + " \\\n    || echo 'the TensorBoard export failed; training goes on, the merge job exports again' >&2\n" } ?? "")
         """
     }
 

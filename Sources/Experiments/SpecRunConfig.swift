@@ -111,47 +111,71 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
                   momentum: 0.9, clipNorm: nil, clipValue: nil, forgetBias: 1.0, task: task)
     }
 
-    public enum CodingKeys: String, CodingKey {
-        case cell, hidden, lr, seed, batch, epochs, optimizer, momentum, task, layers, dropout
-        case clipNorm = "clip_norm"
-        case clipValue = "clip_value"
-        case forgetBias = "forget_bias"
-        case weightDecay = "weight_decay"
-        case rmspropMomentum = "rmsprop_momentum"
-        case lrSchedule = "lr_schedule"
-        case earlyStop = "early_stop"
-        case params
-        case paramsScope = "params_scope"
+    /// Reads `config_json` through ``init(jsonValue:)``.
+    public init(from decoder: Decoder) throws {
+        try self.init(jsonValue: try decoder.singleValueContainer().decode(JSONValue.self))
     }
 
-    /// Reads `config_json`; the fields added after the first release (layers, dropout,
-    /// weight_decay, rmsprop_momentum, lr_schedule) are absent at their defaults.
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(cell: try c.decode(CellKind.self, forKey: .cell), hidden: try c.decode(Int.self, forKey: .hidden),
-                  lr: try c.decode(Double.self, forKey: .lr), seed: try c.decode(Int.self, forKey: .seed),
-                  batch: try c.decode(Int.self, forKey: .batch), epochs: try c.decode(Int.self, forKey: .epochs),
-                  optimizer: try c.decode(OptimizerChoice.self, forKey: .optimizer),
-                  momentum: try c.decode(Double.self, forKey: .momentum),
-                  clipNorm: try c.decodeIfPresent(Double.self, forKey: .clipNorm),
-                  clipValue: try c.decodeIfPresent(Double.self, forKey: .clipValue),
-                  forgetBias: try c.decode(Double.self, forKey: .forgetBias),
-                  layers: try c.decodeIfPresent(Int.self, forKey: .layers) ?? 1,
-                  dropout: try c.decodeIfPresent(Double.self, forKey: .dropout) ?? 0,
-                  weightDecay: try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? 0,
-                  rmspropMomentum: try c.decodeIfPresent(Double.self, forKey: .rmspropMomentum) ?? 0,
-                  task: try c.decode(TaskSpec.self, forKey: .task))
-        if let schedule = try c.decodeIfPresent(JSONValue.self, forKey: .lrSchedule) {
+    /// Reads a configuration from its ``jsonValue`` object (what `runs.config_json` holds): the
+    /// fields added after the first release (layers, dropout, weight_decay, rmsprop_momentum,
+    /// lr_schedule) are absent at their defaults; early_stop, params and params_scope are absent
+    /// when unset. Throws a ``ConfigJSONError`` naming the first field that does not fit.
+    public init(jsonValue value: JSONValue) throws {
+        guard case .object(let m) = value else { throw ConfigJSONError(field: "config", "expected an object, got \(value.typeDescription)") }
+        func number(_ key: String) throws -> Double? {
+            switch m[key] {
+            case nil: return nil
+            case .number(let x)?: return x
+            case let other?: throw ConfigJSONError(field: key, "expected a number, got \(shortJSON(other))")
+            }
+        }
+        func integer(_ key: String) throws -> Int? {
+            guard let x = try number(key) else { return nil }
+            guard x == x.rounded(), abs(x) <= largestExactInteger else { throw ConfigJSONError(field: key, "expected an integer, got \(shortJSON(.number(x)))") }
+            return Int(x)
+        }
+        func name<T: RawRepresentable>(_ key: String, as: T.Type) throws -> T? where T.RawValue == String {
+            switch m[key] {
+            case nil: return nil
+            case .string(let text)?:
+                guard let known = T(rawValue: text) else { throw ConfigJSONError(field: key, "unknown value \(shortJSON(.string(text)))") }
+                return known
+            case let other?: throw ConfigJSONError(field: key, "expected a string, got \(shortJSON(other))")
+            }
+        }
+        func required<T>(_ key: String, _ read: (String) throws -> T?) throws -> T {
+            guard let found = try read(key) else { throw ConfigJSONError(field: key, "missing") }
+            return found
+        }
+        guard case .object(var taskMembers)? = m["task"], case .string(let taskName)? = taskMembers.removeValue(forKey: "name") else {
+            throw ConfigJSONError(field: "task", "expected an object with a \"name\" string")
+        }
+        self.init(cell: try required("cell") { try name($0, as: CellKind.self) }, hidden: try required("hidden", integer),
+                  lr: try required("lr", number), seed: try required("seed", integer),
+                  batch: try required("batch", integer), epochs: try required("epochs", integer),
+                  optimizer: try required("optimizer") { try name($0, as: OptimizerChoice.self) },
+                  momentum: try required("momentum", number),
+                  clipNorm: try number("clip_norm"), clipValue: try number("clip_value"),
+                  forgetBias: try required("forget_bias", number),
+                  layers: try integer("layers") ?? 1, dropout: try number("dropout") ?? 0,
+                  weightDecay: try number("weight_decay") ?? 0, rmspropMomentum: try number("rmsprop_momentum") ?? 0,
+                  task: TaskSpec(name: taskName, parameters: taskMembers))
+        if let schedule = m["lr_schedule"] {
             switch LearningRateSchedule.check(schedule) {
             case .success(let checked): lrSchedule = checked
             case .failure(let message):
-                throw DecodingError.dataCorruptedError(forKey: .lrSchedule, in: c,
-                    debugDescription: message.problems(at: "lr_schedule").map(\.description).joined(separator: "; "))
+                throw ConfigJSONError(field: "lr_schedule", message.problems(at: "lr_schedule").map(\.description).joined(separator: "; "))
             }
         }
-        earlyStop = try c.decodeIfPresent(EarlyStopRule.self, forKey: .earlyStop)
-        params = try c.decodeIfPresent(Int.self, forKey: .params)
-        paramsScope = try c.decodeIfPresent(ParamsScope.self, forKey: .paramsScope)
+        if let rule = m["early_stop"], rule != .null {
+            switch EarlyStopRule.read(rule) {
+            case .success(let checked): earlyStop = checked
+            case .failure(let message):
+                throw ConfigJSONError(field: "early_stop", message.problems(at: "early_stop").map(\.description).joined(separator: "; "))
+            }
+        }
+        params = try integer("params")
+        paramsScope = try name("params_scope", as: ParamsScope.self)
     }
 
     /// Writes ``jsonValue``.
@@ -237,8 +261,16 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     /// SHA-256 hex of ``configurationJSONText``: `halving_decisions.configuration`.
     public var configurationHash: String { ConfigHash.of(canonicalJSON: configurationJSONText) }
 
-    /// Reads a configuration back from `runs.config_json`.
+    /// Reads a configuration back from `runs.config_json`, with the project's JSON parser.
     public static func fromJSON(_ text: String) throws -> RunConfig {
-        try JSONDecoder().decode(RunConfig.self, from: Data(text.utf8))
+        try RunConfig(jsonValue: try JSONParser.parse(text))
     }
+}
+
+/// A `config_json` that does not hold a run configuration: the field and what is wrong.
+public struct ConfigJSONError: Error, CustomStringConvertible {
+    public var field: String
+    public var message: String
+    init(field: String, _ message: String) { self.field = field; self.message = message }
+    public var description: String { "config_json \(field): \(message)" }
 }

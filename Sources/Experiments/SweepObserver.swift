@@ -11,7 +11,8 @@ public protocol SweepObserver: AnyObject, Sendable {
     func epochRecorded(_ epoch: EpochRecord, run: RunRecord)
     /// `run` ended with a terminal status (finished, diverged, failed) or was interrupted.
     func runEnded(_ run: RunRecord, status: RunStatus)
-    /// A halving decision taken by this process pruned the run with this id (it waited at
-    /// its rung, so it is not training here).
+    /// A halving decision pruned the run with this id at its rung: a decision this process
+    /// took, or one another process took on a run this process trained up to that rung
+    /// (seen when this process next reads the sweep's state). The run is not training here.
     func runPruned(runId: Int64)
 }

@@ -1,5 +1,5 @@
 // The pieces every subcommand shares: the `--db` option, the `--tensorboard` options
-// (sweep and export), the exit with one line per problem, aligned columns, text on one
+// (sweep, export and slurm), the exit with one line per problem, aligned columns, text on one
 // line, reading a spec, and the Ctrl-C handler.
 import ArgumentParser
 import Experiments
@@ -13,7 +13,7 @@ struct DatabasePathOption: ParsableArguments {
     var path: String = "results/results.db"
 }
 
-/// `--tensorboard DIR [--tensorboard-append]` of `runner sweep` and `runner export`.
+/// `--tensorboard DIR [--tensorboard-append]` of `runner sweep`, `runner export` and `runner slurm`.
 struct TensorBoardOptions: ParsableArguments {
     @Option(name: .customLong("tensorboard"),
             help: ArgumentHelp("Write TensorBoard event files here: DIR/<sweep>/<run>/ per run, and the HParams experiment (folders are created).", valueName: "DIR"))

@@ -26,6 +26,13 @@ extension Runner {
             and copy the decisions into every shard), then the array once more to the last epoch, then \
             the merge job; each job depends (afterok) on the one before.
 
+            --tensorboard DIR: each array task writes its runs' TensorBoard event files into DIR as it \
+            trains them (`runner sweep --tensorboard`), so a running sweep can be watched; the decision \
+            and merge jobs then run `runner export --tensorboard DIR` on the merged database, which adds \
+            what no task could write (the session end of a run a decision job pruned, an epoch a killed \
+            task recorded but did not write) and never a step twice. DIR is checked here, before anything \
+            is submitted.
+
             Exit status: 0 written (and submitted), 1 a file or sbatch failed, 2 invalid spec.
             """)
 
@@ -53,12 +60,15 @@ extension Runner {
         @Flag(help: "Submit the array and the merge job with sbatch and print their job ids.")
         var submit = false
 
+        @OptionGroup var tensorboard: TensorBoardOptions
+
         func validate() throws {
             if tasks <= 0 { throw ValidationError("--tasks must be positive, got \(tasks)") }
             // Slurm's own largest job array (MaxArraySize) is 4000001.
             try SizeChecks.requireAtMost(4_000_000, [("--tasks", tasks)])
             if let parallel, parallel <= 0 { throw ValidationError("--parallel must be positive, got \(parallel)") }
             if cpusPerTask <= 0 { throw ValidationError("--cpus-per-task must be positive, got \(cpusPerTask)") }
+            if tensorboard.append, tensorboard.directory == nil { throw ValidationError("--tensorboard-append needs --tensorboard DIR") }
         }
 
         func run() throws {
@@ -66,10 +76,12 @@ extension Runner {
             let plan = Plan(spec: setup.spec, task: setup.task)
             let rungs = setup.halving?.rungEpochs.count ?? 0
             let directory = absolute(outputDir ?? "slurm/\(setup.spec.name)")
+            // The folder is checked once, here; the tasks then write into it beside each other.
+            _ = try tensorboard.prepare(sweepName: setup.spec.name, databasePath: directory + "/results.db")
             let scripts = SlurmScripts(SlurmJobOptions(
                 runnerPath: Slurm.executablePath, specPath: absolute(spec), sweepName: setup.spec.name, tasks: tasks,
                 parallel: parallel, cpusPerTask: cpusPerTask, partition: partition, time: time, outputDirectory: directory,
-                rungs: rungs))
+                rungs: rungs, tensorboardDirectory: tensorboard.directory.map(absolute)))
             do {
                 try FileManager.default.createDirectory(atPath: scripts.logDirectory, withIntermediateDirectories: true)
                 var files = [(scripts.arrayScriptPath, scripts.arrayScript), (scripts.mergeScriptPath, scripts.mergeScript)]

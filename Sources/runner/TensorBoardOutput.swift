@@ -79,8 +79,9 @@ final class TensorBoardSweepLog: SweepObserver, @unchecked Sendable {
 
     func runPruned(runId: Int64) {
         perform {
-            // Open here when this process trained the run up to its rung; otherwise
-            // `runner export --tensorboard` writes the session's end afterwards.
+            // Open here when this process trained the run up to its rung (whoever decided);
+            // a run no live process holds open (its trainer was killed, or a Slurm shard that
+            // has ended) gets its session's end from `runner export --tensorboard`.
             guard let log = logs.removeValue(forKey: runId) else { return }
             defer { log.close() }
             try log.writeSessionEnd(status: TensorBoardSweepLog.sessionStatus(.pruned) ?? .success,

@@ -113,6 +113,44 @@ final class EarlyStopAndFailureTests: XCTestCase {
         XCTAssertEqual(Set(try runOutcomes(db).values), ["finished stop=- epochs=4"])
     }
 
+    func testFailFastMarksTheRunsTrainingBesideTheFailedOneInterrupted() throws {
+        let spec = smallSpec(cells: ["gru", "lstm"], epochs: 4, seeds: [1], trainSize: 512)
+        let db = path("beside.db")
+        try spec.write(to: folder.appendingPathComponent("spec.json"), atomically: true, encoding: .utf8)
+        let setup = try SweepSetup.load(specPath: folder.appendingPathComponent("spec.json").path)
+        let database = try ResultsDatabase.open(path: db)
+        let sweep = try setup.register(in: database, fresh: false)
+        final class Box: @unchecked Sendable {
+            var scheduler: Scheduler?
+            let lstmTrainedOneEpoch = DispatchSemaphore(value: 0)
+        }
+        let box = Box()
+        var options = SchedulerOptions(jobs: 2, failFast: true)
+        // Both runs train one epoch; then the gru run fails before its second, and the lstm run,
+        // training beside it, starts its second only once the sweep is stopping.
+        options.failureInjection = { config, epoch in
+            guard epoch == 2 else { return nil }
+            if config.cell == .gru {
+                _ = box.lstmTrainedOneEpoch.wait(timeout: .now() + 60)
+                return "disk full (injected)"
+            }
+            box.lstmTrainedOneEpoch.signal()
+            for _ in 0..<6000 where !(box.scheduler?.isCancelled ?? false) { usleep(10_000) }
+            return nil
+        }
+        let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: database,
+                                  options: options, progress: SilentProgress(), halving: setup.halving)
+        box.scheduler = scheduler
+        let summary = try scheduler.run()
+        XCTAssertTrue(summary.cancelled)
+        XCTAssertEqual(summary.counts[.failed], 1)
+        XCTAssertEqual(summary.counts[.interrupted], 1)
+        XCTAssertTrue(summary.failedFast?.contains("disk full (injected)") ?? false, summary.failedFast ?? "nil")
+        XCTAssertEqual(try database.runs(sweepId: sweep.id!).map { "\($0.cell) \($0.status.rawValue)" }.sorted(),
+                       ["gru failed", "lstm interrupted"])
+        XCTAssertEqual(Set(try runOutcomes(db).values), ["failed stop=- epochs=1", "interrupted stop=- epochs=1"])
+    }
+
     func testADivergedRunDoesNotStopAFailFastSweep() throws {
         let db = path("diverged.db")
         let spec = smallSpec(cells: ["rnn"], lrs: [1e6, 0.01], seeds: [1]).replacingOccurrences(of: ", \"clip_norm\": 1.0", with: "")

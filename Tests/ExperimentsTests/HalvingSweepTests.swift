@@ -180,6 +180,64 @@ final class HalvingSweepTests: XCTestCase {
         XCTAssertEqual(decisions.filter { $0.hasPrefix("2 3 ") && $0.contains("kept=true") }.count, 1)
         XCTAssertEqual(summary.epochsTrained, 12 * 1 + 4 * 2 + 2 * 2)
     }
+
+    func testARunPrunedByAnotherProcesssDecisionIsToldToTheObserverOfTheProcessThatTrainedIt() throws {
+        let one = try reference()
+        let db = path("elsewhere.db")
+        let specURL = folder.appendingPathComponent("elsewhere.json")
+        try halvingSpec().write(to: specURL, atomically: true, encoding: .utf8)
+        let setup = try SweepSetup.load(specPath: specURL.path)
+        let database = try ResultsDatabase.open(path: db)
+        let sweepId = try setup.register(in: database, fresh: false).id!
+        let halving = try XCTUnwrap(setup.halving)
+        // "Another process": its own database handle and scheduler, deciding rung 1 the
+        // moment the last of the 12 runs is left there, before this scheduler looks again.
+        let other = Scheduler(sweepId: sweepId, entries: setup.entries, task: setup.task, database: try ResultsDatabase.open(path: db),
+                              options: SchedulerOptions(jobs: 1), progress: SilentProgress(), halving: halving)
+        let sink = DecideWhenAllAtRung(runs: 12) { scheduler in
+            scheduler.writer.sync {}      // the last release is in the database
+            XCTAssertTrue(try other.decideIfReady(halving, try other.database.halvingSnapshot(sweepId: sweepId)))
+        }
+        let observer = RecordingObserver()
+        let scheduler = Scheduler(sweepId: sweepId, entries: setup.entries, task: setup.task, database: database,
+                                  options: SchedulerOptions(jobs: 1), progress: sink, observer: observer, halving: halving)
+        sink.scheduler = scheduler
+        let summary = try scheduler.run()
+        XCTAssertEqual(summary.decisionsTaken, 3, "rung 1 was decided by the other scheduler, rung 2 here")
+        XCTAssertEqual(try decisionTable(db), try decisionTable(one))
+        XCTAssertEqual(try epochTable(db), try epochTable(one))
+        let pruned = try database.runs(sweepId: sweepId, status: .pruned).map { $0.id! }
+        XCTAssertEqual(pruned.count, 8)
+        XCTAssertEqual(observer.pruned.sorted(), pruned.sorted(), "every run this scheduler left at a rung and was pruned there, once")
+    }
+}
+
+/// Calls `decide` (on the worker's thread) when `runs` runs have been left at a rung.
+final class DecideWhenAllAtRung: ProgressSink, @unchecked Sendable {
+    var scheduler: Scheduler?
+    let runs: Int
+    let decide: (Scheduler) throws -> Void
+    private var arrived = 0
+    init(runs: Int, decide: @escaping (Scheduler) throws -> Void) { self.runs = runs; self.decide = decide }
+    func sweepStarted(totalEpochs: Int, doneEpochs: Int, runs: Int) {}
+    func runStarted(runId: Int64, label: String, fromEpoch: Int, epochs: Int) {}
+    func epochFinished(runId: Int64, label: String, result: EpochResult, epochs: Int) {}
+    func runEnded(runId: Int64, label: String, status: String, detail: String?) {
+        guard status == "at rung" else { return }
+        arrived += 1
+        if arrived == runs, let scheduler { XCTAssertNoThrow(try decide(scheduler)) }
+    }
+    func message(_ text: String) {}
+    func sweepEnded() {}
+}
+
+/// What a sweep told its observer: the runs reported pruned (calls come on the writer queue, one at a time).
+final class RecordingObserver: SweepObserver, @unchecked Sendable {
+    private(set) var pruned: [Int64] = []
+    func runStarted(_ run: RunRecord, config: RunConfig) {}
+    func epochRecorded(_ epoch: EpochRecord, run: RunRecord) {}
+    func runEnded(_ run: RunRecord, status: RunStatus) {}
+    func runPruned(runId: Int64) { pruned.append(runId) }
 }
 
 /// Collects errors from several threads.
@@ -207,5 +265,24 @@ final class HalvingSlurmScriptTests: XCTestCase {
                                                  cpusPerTask: 2, outputDirectory: "/out"))
         XCTAssertNil(plain.decideScript)
         XCTAssertEqual(plain.submissionOrder, ["/out/sweep.sbatch", "/out/merge.sbatch"])
+        for script in [plain.arrayScript, plain.mergeScript, decide, scripts.arrayScript] {
+            XCTAssertFalse(script.contains("tensorboard"), "no event files unless asked for: \(script)")
+        }
+    }
+
+    func testWithTensorBoardTheTasksWriteLiveAndTheDecisionAndMergeJobsExport() throws {
+        let scripts = SlurmScripts(SlurmJobOptions(runnerPath: "/opt/runner", specPath: "/work/spec.json", sweepName: "h", tasks: 3,
+                                                   cpusPerTask: 2, outputDirectory: "/out", rungs: 2, tensorboardDirectory: "/tb"))
+        XCTAssertTrue(scripts.arrayScript.contains("--db '/out'/shard-\"$SLURM_ARRAY_TASK_ID\".db --no-report --tensorboard '/tb' --tensorboard-append\n"),
+                      scripts.arrayScript)
+        let export = "'/opt/runner' export --db '/out/results.db' --sweep 'h' --tensorboard '/tb' --tensorboard-append"
+        let decide = try XCTUnwrap(scripts.decideScript)
+        // After the decision (the pruned runs' session ends), and without stopping the chain when it fails.
+        let decideRange = try XCTUnwrap(decide.range(of: "'/opt/runner' decide "))
+        let exportInDecide = try XCTUnwrap(decide.range(of: export))
+        XCTAssertLessThan(decideRange.lowerBound, exportInDecide.lowerBound, decide)
+        XCTAssertTrue(decide.hasSuffix(export + " \\\n    || echo 'the TensorBoard export failed; training goes on, the merge job exports again' >&2\n"), decide)
+        // After the merge and the report; its failure fails the merge job.
+        XCTAssertTrue(scripts.mergeScript.hasSuffix(export + " || exit 1\nexit \"$status\"\n"), scripts.mergeScript)
     }
 }

@@ -68,4 +68,18 @@ final class PlanConfigHashTests: XCTestCase {
         XCTAssertEqual(try RunConfig.fromJSON(unclipped.canonicalJSONText), unclipped)
         XCTAssertThrowsError(try RunConfig.fromJSON(#"{"cell":"gru"}"#))
     }
+
+    func testAConfigJSONThatDoesNotFitNamesTheField() throws {
+        let good = RunConfig.defaults(task: TaskSpec(name: "adding", parameters: ["length": .number(8)])).canonicalJSONText
+        func problem(_ text: String) -> String {
+            do { _ = try RunConfig.fromJSON(text); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(problem(good.replacingOccurrences(of: #""hidden":32"#, with: #""hidden":32.5"#)), "config_json hidden: expected an integer, got 32.5")
+        XCTAssertEqual(problem(good.replacingOccurrences(of: #""cell":"lstm""#, with: #""cell":"tcn""#)), "config_json cell: unknown value \"tcn\"")
+        XCTAssertEqual(problem(good.replacingOccurrences(of: #""lr":0.001,"#, with: "")), "config_json lr: missing")
+        XCTAssertEqual(problem(good.replacingOccurrences(of: #""name":"adding""#, with: #""name":1"#)), #"config_json task: expected an object with a "name" string"#)
+        XCTAssertTrue(problem("{\"cell\": ").hasPrefix("line 1, column"), problem("{\"cell\": "))
+        // The read is the project's parser: a duplicated key is refused, as in a spec.
+        XCTAssertTrue(problem(good.replacingOccurrences(of: #""seed":1"#, with: #""seed":1,"seed":2"#)).contains("seed"), problem(good))
+    }
 }

@@ -54,20 +54,20 @@ final class SlurmTests: XCTestCase {
         return (queue, logs, logText)
     }
 
-    func testHalvingSweepAsARungChainEqualsTheLocalSweep() throws {
-        try requireSlurm()
-        try HalvingProcessTests.spec.write(to: folder.appendingPathComponent("spec.json"), atomically: true, encoding: .utf8)
-        let local = try RunnerBinary.run(["sweep", "spec.json", "--db", "local.db", "--jobs", "1", "--no-report"], in: folder)
-        XCTAssertEqual(local.status, 0, local.stderr)
+    /// Submits HalvingProcessTests.spec (in `folder`) with `runner slurm --submit` as a chain of
+    /// 3-task arrays and decision jobs into `cluster/` (plus `extra` arguments) and waits for it.
+    /// Returns the logs' names and text, the array, decision and merge job ids; nil after a failure.
+    func runRungChain(extra: [String] = []) throws -> (logs: [String], logText: String, arrays: [String], decides: [String], merge: String)? {
         let submit = try RunnerBinary.run(["slurm", "spec.json", "--tasks", "3", "--parallel", "2", "--cpus-per-task", "1",
-                                           "--time", "10:00", "--output-dir", "cluster", "--submit"], in: folder)
+                                           "--time", "10:00", "--output-dir", "cluster", "--submit"] + extra, in: folder)
         XCTAssertEqual(submit.status, 0, submit.stderr)
         // "submitted array jobs A,B,C (3 tasks each), decision jobs D,E and merge job M (...)"
         let line = submit.stdout.split(separator: "\n").first { $0.hasPrefix("submitted array jobs") } ?? ""
         let words = line.split(separator: " ").map(String.init)
         guard let a = words.firstIndex(of: "array"), let d = words.firstIndex(of: "decision"), let m = words.firstIndex(of: "merge"),
               words.indices.contains(m + 2) else {
-            return XCTFail("no job ids in: \(submit.stdout)")
+            XCTFail("no job ids in: \(submit.stdout)")
+            return nil
         }
         let arrays = words[a + 2].split(separator: ",").map(String.init)
         let decides = words[d + 2].split(separator: ",").map(String.init)
@@ -80,15 +80,87 @@ final class SlurmTests: XCTestCase {
 
         let cluster = folder.appendingPathComponent("cluster")
         let (queue, logs, logText) = waitForJobs(jobs, logs: cluster.appendingPathComponent("logs"), timeout: 400)
-        guard queue.isEmpty else { return XCTFail("jobs still queued after 400 s: \(queue)\n\(logText)") }
+        guard queue.isEmpty else {
+            XCTFail("jobs still queued after 400 s: \(queue)\n\(logText)")
+            return nil
+        }
+        return (logs, logText, arrays, decides, mergeJob)
+    }
+
+    func testHalvingSweepAsARungChainEqualsTheLocalSweep() throws {
+        try requireSlurm()
+        try HalvingProcessTests.spec.write(to: folder.appendingPathComponent("spec.json"), atomically: true, encoding: .utf8)
+        let local = try RunnerBinary.run(["sweep", "spec.json", "--db", "local.db", "--jobs", "1", "--no-report"], in: folder)
+        XCTAssertEqual(local.status, 0, local.stderr)
+        guard let chain = try runRungChain() else { return }
+        let (logs, logText, decides, mergeJob) = (chain.logs, chain.logText, chain.decides, chain.merge)
         XCTAssertTrue(logs.contains("merge-job-\(mergeJob).out"), "the merge job ran last: \(logs)")
         for job in decides { XCTAssertTrue(logs.contains("decide-job-\(job).out"), "decision job \(job) ran: \(logs)") }
+        let cluster = folder.appendingPathComponent("cluster")
         let merged = cluster.appendingPathComponent("results.db").path
         let reference = folder.appendingPathComponent("local.db").path
         XCTAssertEqual(try decisionRows(atPath: merged).count, 9, logText)
         XCTAssertEqual(try decisionRows(atPath: merged), try decisionRows(atPath: reference), "the same decisions")
         XCTAssertEqual(try epochTable(atPath: merged), try epochTable(atPath: reference), "bit for bit the local sweep")
         XCTAssertEqual(try runEndings(atPath: merged), try runEndings(atPath: reference), "the same runs pruned at the same rungs")
+    }
+
+    /// `runner slurm --tensorboard`: the tasks' live event files plus the decision and merge jobs'
+    /// exports show in TensorBoard exactly what a local `runner sweep --tensorboard` shows: every
+    /// run's scalars, each step once, and every session ended (pruned runs by the decision jobs).
+    func testHalvingRungChainWithTensorBoardShowsWhatALocalSweepShows() throws {
+        try requireSlurm()
+        try HalvingProcessTests.spec.write(to: folder.appendingPathComponent("spec.json"), atomically: true, encoding: .utf8)
+        let local = try RunnerBinary.run(["sweep", "spec.json", "--db", "local.db", "--jobs", "1", "--no-report",
+                                          "--tensorboard", "tb-local"], in: folder)
+        XCTAssertEqual(local.status, 0, local.stderr)
+        let expected = try readLogDirectoryWithTensorBoard(folder.appendingPathComponent("tb-local").path)
+        guard let logText = try runRungChain(extra: ["--tensorboard", "tb-cluster"])?.logText else { return }
+        let merged = folder.appendingPathComponent("cluster/results.db").path
+        XCTAssertEqual(try epochTable(atPath: merged), try epochTable(atPath: folder.appendingPathComponent("local.db").path), logText)
+        // The array tasks wrote live, one event file per pass that trained a run: the 4 finished
+        // runs have 3, the 2 pruned at rung 2 have 2 and the decision job's export adding their
+        // session end, the 6 pruned at rung 1 have 1 and that export's.
+        let sweepFolder = folder.appendingPathComponent("tb-cluster/halving-e2e")
+        let runFolders = try FileManager.default.contentsOfDirectory(atPath: sweepFolder.path).filter { !$0.hasPrefix("events.") }
+        XCTAssertEqual(runFolders.count, 12, "one folder per run: \(runFolders)")
+        let files = try runFolders.map { try FileManager.default.contentsOfDirectory(atPath: sweepFolder.appendingPathComponent($0).path)
+            .filter { $0.contains("tfevents") }.count }
+        XCTAssertEqual(files.sorted(), [2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3], "event files per run folder")
+        let logs = folder.appendingPathComponent("cluster/logs")
+        let mergeLog = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: logs.path).first { $0.hasPrefix("merge-job-") })
+        let mergeOutput = try String(contentsOf: logs.appendingPathComponent(mergeLog), encoding: .utf8)
+        XCTAssertTrue(mergeOutput.contains("12 runs, 0 new epochs (tensorboard --logdir"), "the merge job exported, finding nothing missing: \(mergeOutput)")
+        let shown = try readLogDirectoryWithTensorBoard(folder.appendingPathComponent("tb-cluster").path)
+        // Seconds per epoch are timings: the same steps, other values; every other scalar is equal.
+        let timing = "time/seconds_per_epoch"
+        func scalars(_ read: [String: Any]) throws -> [String: [String: [[AnyHashable]]]] {
+            try XCTUnwrap(read["scalars"] as? [String: [String: [[AnyHashable]]]])
+        }
+        let shownScalars = try scalars(shown), expectedScalars = try scalars(expected)
+        XCTAssertEqual(shownScalars.count, 12)
+        XCTAssertEqual(shownScalars.mapValues { $0.filter { $0.key != timing } }, expectedScalars.mapValues { $0.filter { $0.key != timing } },
+                       "every run's scalars, step by step, as locally")
+        XCTAssertEqual(shownScalars.mapValues { $0[timing]?.map { $0[0] } }, expectedScalars.mapValues { $0[timing]?.map { $0[0] } })
+        func sessions(_ read: [String: Any]) throws -> [String: String] {
+            let hparams = try XCTUnwrap(read["hparams"] as? [String: Any])
+            let list = try XCTUnwrap(hparams["sessions"] as? [[String: Any]])
+            var result: [String: String] = [:]
+            for session in list {
+                var metrics = try XCTUnwrap(session["metrics"] as? [String: [Any]])
+                metrics[timing] = metrics[timing].map { [$0[0]] }      // its last step, not its value
+                let fields: [String: Any] = ["group": session["group"] ?? "", "hparams": session["hparams"] ?? [:],
+                                             "status": session["status"] ?? "", "metrics": metrics]
+                let text = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+                result[try XCTUnwrap(session["name"] as? String)] = String(decoding: text, as: UTF8.self)
+            }
+            return result
+        }
+        let shownSessions = try sessions(shown)
+        XCTAssertEqual(shownSessions.count, 12)
+        XCTAssertEqual(shownSessions.values.filter { $0.contains("\"status\":\"STATUS_SUCCESS\"") }.count, 12,
+                       "pruned and finished runs ended: \(shownSessions)")
+        XCTAssertEqual(shownSessions, try sessions(expected), "the same sessions, values, statuses and last metrics")
     }
 
     func testSweepAsAJobArrayAndMergeJobEqualsTheLocalSweep() throws {

@@ -6,6 +6,28 @@ import Foundation
 import GRDB
 import XCTest
 
+/// What TensorBoard reads from the log directory at `path` (scalars, experiment, sessions; see
+/// read_logdir.py), or a skip saying why it cannot run.
+func readLogDirectoryWithTensorBoard(_ path: String) throws -> [String: Any] {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("TensorBoardReader/read_logdir.py")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", script.path, path]
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    do { try p.run() } catch { throw XCTSkip("python3 cannot be started (\(error)): the TensorBoard reader test needs it") }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    if p.terminationStatus == 3 || p.terminationStatus == 127 {
+        throw XCTSkip("\(errors.trimmingCharacters(in: .whitespacesAndNewlines)): install it with `python3 -m pip install tensorboard` (.ci/run does)")
+    }
+    XCTAssertEqual(p.terminationStatus, 0, errors)
+    return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+}
+
 final class TensorBoardReaderTests: XCTestCase, TemporaryFolderTest {
     var folder: URL!
     override func setUpWithError() throws { folder = try makeTemporaryFolder() }
@@ -27,23 +49,7 @@ final class TensorBoardReaderTests: XCTestCase, TemporaryFolderTest {
 
     /// What TensorBoard reads from a log directory, or a skip saying why it cannot run.
     private func readWithTensorBoard(_ logdir: String) throws -> [String: Any] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("TensorBoardReader/read_logdir.py")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script.path, folder.appendingPathComponent(logdir).path]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { throw XCTSkip("python3 cannot be started (\(error)): the TensorBoard reader test needs it") }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        if p.terminationStatus == 3 || p.terminationStatus == 127 {
-            throw XCTSkip("\(errors.trimmingCharacters(in: .whitespacesAndNewlines)): install it with `python3 -m pip install tensorboard` (.ci/run does)")
-        }
-        XCTAssertEqual(p.terminationStatus, 0, errors)
-        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        try readLogDirectoryWithTensorBoard(folder.appendingPathComponent(logdir).path)
     }
 
     /// A value the reader printed as Python's repr (read back exactly by Double(String)).

@@ -16,16 +16,32 @@ public enum SHA256 {
 
     /// The digest of `message` as 64 lowercase hexadecimal characters.
     public static func hexDigest<Bytes: Collection>(_ message: Bytes) -> String where Bytes.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in digest(message) {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        hex(digest(message))
     }
 
-    /// The digest of a string's UTF-8 bytes, as hex.
-    public static func hexDigest(_ text: String) -> String { hexDigest(Array(text.utf8)) }
+    /// The digest of a string's UTF-8 bytes, as hex (read in place: config hashes take this path).
+    public static func hexDigest(_ text: String) -> String {
+        var text = text
+        var digest = [UInt8](repeating: 0, count: 32)
+        text.withUTF8 { input in
+            digest.withUnsafeMutableBufferPointer { rk_sha256(input.baseAddress, input.count, $0.baseAddress!) }
+        }
+        return hex(digest)
+    }
+
+    /// 32 bytes as 64 lowercase hexadecimal characters.
+    private static func hex(_ digest: [UInt8]) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 64) { text in
+            digits.withUTF8Buffer { digits in
+                var index = 0
+                while index < 32 {
+                    text[2 * index] = digits[Int(digest[index] >> 4)]
+                    text[2 * index + 1] = digits[Int(digest[index] & 0x0F)]
+                    index += 1
+                }
+            }
+            return 64
+        }
+    }
 }

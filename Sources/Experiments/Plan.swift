@@ -80,9 +80,10 @@ public struct Plan: Sendable, Equatable {
         }
         if configs.contains(where: { $0.params != nil }) {
             guard let task else { preconditionFailure("a plan with parameter budgets needs its task") }
+            var sizes = HiddenSizeMemo()
             configs = configs.map { config in
                 var sized = config
-                sized.hidden = ParameterBudget.hiddenSize(for: config, task: task)
+                sized.hidden = sizes.hiddenSize(for: config, task: task)
                 return sized
             }
         }

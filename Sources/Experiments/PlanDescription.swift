@@ -6,6 +6,12 @@ public enum PlanDescription {
     /// One line per (budget, scope, cell, …) that the plan uses: the chosen hidden size and its
     /// parameter counts (in the budget's scope and in all).
     public static func budgetLines(_ setup: SweepSetup) -> [String] {
+        struct Key: Hashable {
+            var budget: Int
+            var scope: ParamsScope
+            var shape: ModelConfig
+        }
+        var seenKeys = Set<Key>()   // the line depends on these alone: each is written once
         var seen = Set<String>()
         var lines: [String] = []
         for entry in setup.entries {
@@ -13,6 +19,7 @@ public enum PlanDescription {
             guard let budget = config.params else { continue }
             let scope = config.paramsScope ?? .all
             let model = Trainer.modelConfig(config, task: setup.task)
+            guard seenKeys.insert(Key(budget: budget, scope: scope, shape: modelShape(model))).inserted else { continue }
             let line = "params \(budget) (\(scope.rawValue)): \(config.cell.rawValue) hidden \(config.hidden): "
                 + "\(ParameterBudget.count(model, scope: scope)) \(scope.rawValue) parameters"
                 + (scope == .all ? "" : ", \(model.parameterCount) in all")

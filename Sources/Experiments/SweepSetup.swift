@@ -45,9 +45,9 @@ public struct SweepSetup: Sendable {
             throw SpecError(file: specPath, problems: [SpecProblem(path: "task", message: "the task was not built")])
         }
         let plan = Plan(spec: spec, task: task)
-        let steps = task.maxSequenceSteps
+        var estimates = MemoryRefusalMemo(task: task, limit: memoryLimit)
         let tooLarge = plan.entries.compactMap { entry -> SpecProblem? in
-            MemoryEstimate(config: entry.config, task: task, steps: steps).refusal(limit: memoryLimit).map {
+            estimates.refusal(entry.config).map {
                 SpecProblem(path: "plan run \(entry.index) (\(entry.config.label))", message: $0)
             }
         }
@@ -67,6 +67,12 @@ public struct SweepSetup: Sendable {
     /// The parameter count of an entry's model on this task.
     public func parameterCount(_ entry: PlanEntry) -> Int {
         Trainer.modelConfig(entry.config, task: task).parameterCount
+    }
+
+    /// ``parameterCount(_:)`` of each entry, in order (each model shape counted once).
+    public func parameterCounts(_ entries: [PlanEntry]) -> [Int] {
+        var counts = ParameterCountMemo()
+        return entries.map { counts.count(Trainer.modelConfig($0.config, task: task)) }
     }
 
     /// `--retry-failed`: sets this process's failed runs back to `interrupted` so that they
@@ -89,7 +95,7 @@ public struct SweepSetup: Sendable {
                                            baselineLoss: task.baseline.loss, baselineMetric: task.baseline.metric,
                                            baselineTestLoss: task.baseline.testLoss, baselineTestMetric: task.baseline.testMetric)
         let sweep = try database.createOrGetSweep(description, fresh: fresh)
-        _ = try database.insertPlan(sweepId: sweep.id!, runs: entries.map { $0.plannedRun(paramCount: parameterCount($0)) })
+        _ = try database.insertPlan(sweepId: sweep.id!, runs: zip(entries, parameterCounts(entries)).map { $0.plannedRun(paramCount: $1) })
         return sweep
     }
 }

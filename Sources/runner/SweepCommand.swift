@@ -175,12 +175,8 @@ extension Runner {
             print("sweep \(setup.spec.name): task \(setup.task.name), \(setup.entries.count) runs"
                   + (shard.map { " (shard \($0.index)/\($0.count))" } ?? ""))
             for line in PlanDescription.budgetLines(setup) + PlanDescription.halvingLines(setup) { print(line) }
-            print("index  hash          cell  hidden  lr          seed  batch  epochs  optimizer  params")
-            for e in setup.entries {
-                let c = e.config
-                print(String(format: "%5d  %@  %@  %6d  %-10.6g  %4ld  %5d  %6d  %@  %6ld", e.index, String(e.configHash.prefix(12)),
-                             c.cell.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0), c.hidden, c.lr, c.seed, c.batch, c.epochs, c.optimizer.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0), setup.parameterCount(e)))
-            }
+            print(PlanTable.header)
+            PlanTable.write(setup.entries, parameterCounts: setup.parameterCounts(setup.entries)) { print($0, terminator: "") }
         }
     }
 }

@@ -1,0 +1,91 @@
+// The table of runs that `runner sweep --dry-run` prints: one row per run, columns as
+// `String(format: "%5d  %@  %@  %6d  %-10.6g  %4ld  %5d  %6d  %@  %6ld", ...)` writes them.
+// The integer and text columns are padded by hand and each distinct learning rate is
+// formatted once: `String(format:)` per row cost a quarter of a large plan's dry-run.
+import Foundation
+
+public enum PlanTable {
+    /// The header line above the rows.
+    public static let header = "index  hash          cell  hidden  lr          seed  batch  epochs  optimizer  params"
+
+    /// The rows of `entries` (with their parameter counts), each ending in a newline, handed
+    /// to `write` a few hundred rows at a time.
+    public static func write(_ entries: [PlanEntry], parameterCounts: [Int], to write: (String) -> Void) {
+        precondition(entries.count == parameterCounts.count, "one parameter count per entry")
+        var learningRates = LearningRateColumn()
+        var chunk = ""
+        for (entry, count) in zip(entries, parameterCounts) {
+            appendRow(entry, parameterCount: count, learningRate: learningRates.text(entry.config.lr), to: &chunk)
+            chunk.append("\n")
+            if chunk.utf8.count >= 1 << 15 {
+                write(chunk)
+                chunk = ""
+            }
+        }
+        if !chunk.isEmpty { write(chunk) }
+    }
+
+    /// One row without its newline.
+    public static func row(_ entry: PlanEntry, parameterCount: Int) -> String {
+        var text = ""
+        appendRow(entry, parameterCount: parameterCount, learningRate: LearningRateColumn.format(entry.config.lr), to: &text)
+        return text
+    }
+
+    private static func appendRow(_ entry: PlanEntry, parameterCount: Int, learningRate: String, to text: inout String) {
+        let c = entry.config
+        appendRight(entry.index, width: 5, to: &text)
+        text.append("  ")
+        text.append(contentsOf: entry.configHash.prefix(12))
+        text.append("  ")
+        appendLeft(c.cell.rawValue, width: 4, to: &text)
+        text.append("  ")
+        appendRight(c.hidden, width: 6, to: &text)
+        text.append("  ")
+        text.append(learningRate)
+        text.append("  ")
+        appendRight(c.seed, width: 4, to: &text)
+        text.append("  ")
+        appendRight(c.batch, width: 5, to: &text)
+        text.append("  ")
+        appendRight(c.epochs, width: 6, to: &text)
+        text.append("  ")
+        appendLeft(c.optimizer.rawValue, width: 9, to: &text)
+        text.append("  ")
+        appendRight(parameterCount, width: 6, to: &text)
+    }
+
+    /// `%Nd` / `%Nld`: the decimal number right-aligned in `width` columns (wider when longer).
+    private static func appendRight(_ number: Int, width: Int, to text: inout String) {
+        let digits = String(number)
+        let pad = width - digits.utf8.count
+        if pad > 0 { text.append(String(repeating: " ", count: pad)) }
+        text.append(digits)
+    }
+
+    /// `padding(toLength: width, withPad: " ", startingAt: 0)`: a name shorter than `width`
+    /// (in UTF-16 units, as `padding` counts) filled with spaces; a longer one cut by `padding`.
+    private static func appendLeft(_ name: String, width: Int, to text: inout String) {
+        let count = name.utf16.count
+        if count >= width {
+            text.append(name.padding(toLength: width, withPad: " ", startingAt: 0))
+        } else {
+            text.append(name)
+            text.append(String(repeating: " ", count: width - count))
+        }
+    }
+}
+
+/// The `%-10.6g` column: each distinct learning rate (by its bits) formatted once.
+struct LearningRateColumn {
+    private var texts: [UInt64: String] = [:]
+
+    static func format(_ lr: Double) -> String { String(format: "%-10.6g", lr) }
+
+    mutating func text(_ lr: Double) -> String {
+        if let text = texts[lr.bitPattern] { return text }
+        let text = LearningRateColumn.format(lr)
+        texts[lr.bitPattern] = text
+        return text
+    }
+}

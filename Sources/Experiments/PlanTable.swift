@@ -80,7 +80,16 @@ public enum PlanTable {
 struct LearningRateColumn {
     private var texts: [UInt64: String] = [:]
 
-    static func format(_ lr: Double) -> String { String(format: "%-10.6g", lr) }
+    /// `String(format: "%-10.6g", lr)`, from C's `vsnprintf` directly (the C library formats
+    /// it in both cases; this skips building a CFString).
+    static func format(_ lr: Double) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        let length = withVaList([lr]) { arguments in
+            buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, $0.count, "%-10.6g", arguments) }
+        }
+        guard length > 0, Int(length) < buffer.count else { return String(format: "%-10.6g", lr) }
+        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 
     mutating func text(_ lr: Double) -> String {
         if let text = texts[lr.bitPattern] { return text }

@@ -79,10 +79,12 @@ func utf8Precedes(_ a: String, _ b: String) -> Bool {
     return a.withUTF8 { x in
         b.withUTF8 { y in
             let common = min(x.count, y.count)
-            var index = 0
-            while index < common {
-                if x[index] != y[index] { return x[index] < y[index] }
-                index += 1
+            if common > 0, let p = x.baseAddress, let q = y.baseAddress {
+                var index = 0
+                while index < common {
+                    if p[index] != q[index] { return p[index] < q[index] }
+                    index += 1
+                }
             }
             return x.count < y.count
         }
@@ -95,8 +97,10 @@ private func utf8Prefix(_ key: String) -> UInt64 {
     var key = key
     return key.withUTF8 { bytes in
         var prefix: UInt64 = 0, index = 0
+        let count = bytes.count
+        guard let p = bytes.baseAddress else { return 0 }
         while index < 8 {
-            prefix = prefix << 8 | (index < bytes.count ? UInt64(bytes[index]) : 0)
+            prefix = prefix << 8 | (index < count ? UInt64(p[index]) : 0)
             index += 1
         }
         return prefix
@@ -135,17 +139,19 @@ private func appendCanonicalString(_ text: String, to output: inout [UInt8]) {
     output.append(UInt8(ascii: "\""))
     var text = text
     text.withUTF8 { bytes in
+        guard let p = bytes.baseAddress else { return }
+        let count = bytes.count
         var start = 0, index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
+        while index < count {
+            let byte = p[index]
             if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                output.append(contentsOf: UnsafeBufferPointer(start: p + start, count: index - start))
                 appendEscape(byte, to: &output)
                 start = index + 1
             }
             index += 1
         }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
+        output.append(contentsOf: UnsafeBufferPointer(start: p + start, count: count - start))
     }
     output.append(UInt8(ascii: "\""))
 }

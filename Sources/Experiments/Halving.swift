@@ -73,10 +73,11 @@ public struct Halving: Sendable {
         var byHash: [String: (json: String, runs: [String])] = [:]
         var ofRun: [String: String] = [:]
         for entry in entries {
-            let hash = entry.config.configurationHash
+            let json = entry.config.configurationJSONText   // encoded once: the hash is of these bytes
+            let hash = ConfigHash.of(canonicalJSON: json)
             if byHash[hash] == nil {
                 order.append(hash)
-                byHash[hash] = (entry.config.configurationJSONText, [])
+                byHash[hash] = (json, [])
             }
             byHash[hash]!.runs.append(entry.configHash)
             ofRun[entry.configHash] = hash

@@ -107,12 +107,11 @@ extension ResultsDatabase {
     public func importHalvingDecisions(sweepId: Int64, _ decisions: [HalvingDecisionRecord],
                                        prune: (HalvingSnapshot) throws -> [RunPruning]) throws -> Int {
         try immediateWrite { db in
-            let existing = Dictionary(try Self.decisions(db, sweepId: sweepId).map { ("\($0.rung)/\($0.configuration)", $0) },
-                                      uniquingKeysWith: { a, _ in a })
+            let existing = try Self.decisionsByKey(db, sweepId: sweepId)
             var added = 0
             for var decision in decisions {
                 decision.sweepId = sweepId
-                if let present = existing["\(decision.rung)/\(decision.configuration)"] {
+                if let present = existing[decision.key] {
                     guard present.agrees(with: decision) else {
                         throw ResultsStoreError.halvingDecisionConflict(rung: decision.rung, configuration: decision.configuration)
                     }
@@ -176,6 +175,11 @@ extension ResultsDatabase {
         try HalvingDecisionRecord.fetchAll(db, sql: """
             SELECT * FROM halving_decisions WHERE sweep_id = ? ORDER BY rung, cohort, rank
             """, arguments: [sweepId])
+    }
+
+    /// The decisions of a sweep by (rung, configuration), the key a decision is taken once under.
+    static func decisionsByKey(_ db: Database, sweepId: Int64) throws -> [HalvingDecisionRecord.Key: HalvingDecisionRecord] {
+        Dictionary(try decisions(db, sweepId: sweepId).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Marks runs pruned (those not already ended), with their stop epoch and reason.

@@ -6,15 +6,12 @@ import GRDB
 extension ResultsDatabase {
     func mergeHalvingDecisions(from input: ResultsDatabase, sweep incomingSweep: SweepRecord, into db: Database, sweepId: Int64,
                                report: inout MergeReport, summary: inout MergeInputSummary) throws {
-        let hasTable = try input.reader.read { db in
-            try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'halving_decisions'") ?? false
-        }
+        let hasTable = try input.reader.read { db in try db.tableExists(HalvingDecisionRecord.databaseTableName) }
         guard hasTable else { return }      // an input from before halving existed
-        let existing = Dictionary(try Self.decisions(db, sweepId: sweepId).map { ("\($0.rung)/\($0.configuration)", $0) },
-                                  uniquingKeysWith: { a, _ in a })
+        let existing = try Self.decisionsByKey(db, sweepId: sweepId)
         for var decision in try input.halvingDecisions(sweepId: incomingSweep.id!) {
             decision.sweepId = sweepId
-            guard let present = existing["\(decision.rung)/\(decision.configuration)"] else {
+            guard let present = existing[decision.key] else {
                 try decision.insert(db)
                 summary.decisionsAdded += 1
                 continue

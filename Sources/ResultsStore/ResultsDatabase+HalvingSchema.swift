@@ -115,6 +115,14 @@ public struct HalvingDecisionRecord: Codable, Sendable, Equatable, FetchableReco
         public static let configuration = Column(CodingKeys.configuration)
     }
 
+    /// What a decision is taken once for (the table's key within a sweep): its rung and configuration.
+    public struct Key: Hashable, Sendable {
+        public var rung: Int
+        public var configuration: String
+    }
+
+    public var key: Key { Key(rung: rung, configuration: configuration) }
+
     /// Whether two decisions say the same (everything but when they were taken; scores bitwise).
     public func agrees(with other: HalvingDecisionRecord) -> Bool {
         rung == other.rung && epoch == other.epoch && configuration == other.configuration

@@ -156,8 +156,7 @@ extension ResultsDatabase {
     // MARK: - Helpers inside a transaction
 
     static func halvingSnapshot(_ db: Database, sweepId: Int64) throws -> HalvingSnapshot {
-        let runs = try RunRecord.filter(RunRecord.Columns.sweepId == sweepId)
-            .order(RunRecord.Columns.planIndex, RunRecord.Columns.id).fetchAll(db)
+        let runs = try Self.runs(db, sweepId: sweepId, status: nil)
         var epochsByRun: [Int64: [HalvingEpoch]] = [:]
         for row in try Row.fetchAll(db, sql: """
             SELECT e.run_id, e.epoch, e.val_loss, e.val_metric FROM epochs e JOIN runs r ON r.id = e.run_id

@@ -181,15 +181,17 @@ extension ResultsDatabase {
         Dictionary(try decisions(db, sweepId: sweepId).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Marks runs pruned (those not already ended), with their stop epoch and reason.
+    /// Marks runs pruned (those not already ended: not in a terminal ``RunStatus``), with their
+    /// stop epoch and reason.
     static func prune(_ db: Database, _ prunings: [RunPruning]) throws {
         let now = ResultsDatabase.timestamp()
+        let ended = RunStatus.allCases.filter(\.isTerminal).map { "'\($0.rawValue)'" }.joined(separator: ", ")
         for pruning in prunings {
             try db.execute(sql: """
-                UPDATE runs SET status = 'pruned', pruned_rung = ?, stop_epoch = ?, stop_reason = ?, finished_at = ?,
+                UPDATE runs SET status = ?, pruned_rung = ?, stop_epoch = ?, stop_reason = ?, finished_at = ?,
                                 worker = NULL, heartbeat_at = NULL
-                 WHERE id = ? AND status NOT IN ('finished', 'failed', 'diverged', 'pruned')
-                """, arguments: [pruning.rung, pruning.stopEpoch, pruning.reason, now, pruning.runId])
+                 WHERE id = ? AND status NOT IN (\(ended))
+                """, arguments: [RunStatus.pruned, pruning.rung, pruning.stopEpoch, pruning.reason, now, pruning.runId])
         }
     }
 }

@@ -138,7 +138,7 @@ enum DatabaseFile {
     static func openForInspection(_ path: String) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = .callback(LockWaiter.shared.busyHandler(path: path))
+        configuration.busyMode = LockWaiter.busyMode(timeout: nil, path: path)
         return try DatabaseQueue(path: path, configuration: configuration)
     }
 

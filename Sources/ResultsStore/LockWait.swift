@@ -36,6 +36,12 @@ final class LockWaiter: @unchecked Sendable {
         return waits.values.contains { now.timeIntervalSince($0.last) < retryGap }
     }
 
+    /// The busy mode of a connection to `path`: SQLite's busy timeout when `timeout` is given,
+    /// else ``busyHandler(path:)``, which waits for as long as the other process holds the lock.
+    static func busyMode(timeout: TimeInterval?, path: String) -> Database.BusyMode {
+        timeout.map { .timeout($0) } ?? .callback(shared.busyHandler(path: path))
+    }
+
     /// SQLite's busy handler for connections to `path`: `numberOfTries` is 0 on the first
     /// call of each wait. Sleeps a little and asks SQLite to try again, for ever.
     func busyHandler(path: String) -> Database.BusyCallback {

@@ -101,7 +101,7 @@ public final class ResultsDatabase: @unchecked Sendable {
 
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        configuration.busyMode = busyTimeout.map { .timeout($0) } ?? .callback(LockWaiter.shared.busyHandler(path: path))
+        configuration.busyMode = LockWaiter.busyMode(timeout: busyTimeout, path: path)
         // DatabasePool sets journal_mode = WAL and synchronous = NORMAL (in WAL mode NORMAL
         // never corrupts the file, even after kill -9; a power cut may lose the last commits).
         let deadline = busyTimeout.map { Date().addingTimeInterval($0) } ?? .distantFuture
@@ -172,7 +172,7 @@ public final class ResultsDatabase: @unchecked Sendable {
         }
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = busyTimeout.map { .timeout($0) } ?? .callback(LockWaiter.shared.busyHandler(path: path))
+        configuration.busyMode = LockWaiter.busyMode(timeout: busyTimeout, path: path)
         do {
             let queue = try DatabaseQueue(path: immutable ? DatabaseFile.immutableURI(path) : path, configuration: configuration)
             // Touch the schema so that a file that is not a database fails here, as one line.

@@ -11,6 +11,16 @@ extension ResultsDatabase {
     /// `PRAGMA user_version` of an up-to-date results database: the number of migrations this
     /// runner knows. It follows from the migrator, so adding a migration raises it.
     public static var schemaVersion: Int { migrator.migrations.count }
+
+    /// Of a file's applied migrations, those this runner does not know, sorted.
+    static func unknownMigrations(_ applied: Set<String>) -> [String] {
+        applied.subtracting(migrator.migrations).sorted()
+    }
+
+    /// The known migrations a file has not applied, in registration order.
+    static func pendingMigrations(_ applied: Set<String>) -> [String] {
+        migrator.migrations.filter { !applied.contains($0) }
+    }
 }
 
 /// What a file at a database path holds, read without writing anything.
@@ -40,14 +50,10 @@ struct DatabaseFileInspection {
     var quickCheck: String?
 
     /// Applied migrations this runner does not know, sorted.
-    var unknownMigrations: [String] {
-        appliedMigrations.subtracting(ResultsDatabase.migrator.migrations).sorted()
-    }
+    var unknownMigrations: [String] { ResultsDatabase.unknownMigrations(appliedMigrations) }
 
     /// Known migrations the file has not applied, in registration order.
-    var pendingMigrations: [String] {
-        ResultsDatabase.migrator.migrations.filter { !appliedMigrations.contains($0) }
-    }
+    var pendingMigrations: [String] { ResultsDatabase.pendingMigrations(appliedMigrations) }
 
     /// Why this runner must not write to the file (a newer runner made it), or nil.
     var newerVersionDetail: String? {

@@ -180,9 +180,7 @@ public final class ResultsDatabase: @unchecked Sendable {
                 _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
                 return try db.tableExists("grdb_migrations") ? String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations") : []
             }
-            let known = migrator.migrations
-            if let unknown = applied.subtracting(known).sorted().first,
-               let absent = known.first(where: { !applied.contains($0) }) {
+            if let unknown = unknownMigrations(applied).first, let absent = pendingMigrations(applied).first {
                 try? queue.close()
                 throw ResultsStoreError.newerDatabase(path: path, detail: "migration \(unknown) unknown, and migration \(absent) that this runner reads is absent")
             }

@@ -64,7 +64,7 @@ func renderHTML(_ document: ReportDocument, report: ComparisonReport, curves: [C
             html += table.notes.map { "<p class=\"note\">\(escapeHTML($0))</p>" }
         }
         if section.curvesAfter {
-            let selection = report.reportedOn == "test" ? "selected on validation, reported on test: each run's epoch is chosen on these validation curves; the cells are compared on the test split's numbers at that epoch" : nil
+            let selection = report.onTest ? "selected on validation, reported on test: each run's epoch is chosen on these validation curves; the cells are compared on the test split's numbers at that epoch" : nil
             html.append("<h3>Learning curves: validation \(escapeHTML(quantity)) per epoch (mean line, 95% t-interval band over seeds, min and max dotted; log scale where a panel spans more than two decades)\(selection.map { "; " + escapeHTML($0) } ?? "")</h3>")
             html.append("<div class=\"panels\">")
             html += curves.map { svgPanel($0, quantity: quantity, baseline: baseline, cells: cells, selection: selection) }

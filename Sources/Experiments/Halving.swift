@@ -224,3 +224,21 @@ public struct Halving: Sendable {
         }
     }
 }
+
+extension HalvingOutcome {
+    /// The rungs these decisions decide, lowest first: each with its epoch and how many
+    /// configurations it ranked and kept (what `runner sweep` and `runner decide` print).
+    public var decidedRungs: [(rung: Int, epoch: Int, kept: Int, ranked: Int)] {
+        var byRung: [Int: (epoch: Int, kept: Int, ranked: Int)] = [:]
+        for decision in decisions {
+            var tally = byRung[decision.rung] ?? (decision.epoch, 0, 0)
+            tally.ranked += 1
+            if decision.kept { tally.kept += 1 }
+            byRung[decision.rung] = tally
+        }
+        return byRung.keys.sorted().map { rung in
+            let tally = byRung[rung]!
+            return (rung, tally.epoch, tally.kept, tally.ranked)
+        }
+    }
+}

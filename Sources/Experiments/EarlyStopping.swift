@@ -111,8 +111,16 @@ public struct EarlyStopping: Sendable {
         } else {
             epochsWithoutImprovement += 1
         }
-        return epochsWithoutImprovement >= rule.patience
+        return shouldStop
     }
+
+    /// ``observe(epoch:value:)`` with the value the rule monitors among an epoch's validation numbers.
+    public mutating func observe(epoch: Int, valLoss: Double?, valMetric: Double?) -> Bool {
+        observe(epoch: epoch, value: rule.monitor.value(valLoss: valLoss, valMetric: valMetric))
+    }
+
+    /// Whether the epochs observed so far end the run (what the last ``observe(epoch:value:)`` returned).
+    public var shouldStop: Bool { epochsWithoutImprovement >= rule.patience }
 
     /// Why the run stopped, for `runs.stop_reason`.
     public var reason: String {

@@ -91,13 +91,13 @@ public struct Halving: Sendable {
 
     /// Each configuration's standing given the decisions so far.
     public func standings(_ decisions: [HalvingDecisionRecord]) -> [String: ConfigurationStanding] {
-        var byKey: [String: HalvingDecisionRecord] = [:]
-        for decision in decisions { byKey["\(decision.rung)/\(decision.configuration)"] = decision }
+        var byKey: [DecisionKey: HalvingDecisionRecord] = [:]
+        for decision in decisions { byKey[DecisionKey(decision)] = decision }
         var result: [String: ConfigurationStanding] = [:]
         for configuration in configurations {
             var standing = ConfigurationStanding.throughAllRungs
             for rung in rungEpochs.indices.map({ $0 + 1 }) {
-                guard let decision = byKey["\(rung)/\(configuration.hash)"] else { standing = .towards(rung: rung); break }
+                guard let decision = byKey[DecisionKey(rung: rung, configuration: configuration.hash)] else { standing = .towards(rung: rung); break }
                 if !decision.kept { standing = .pruned(rung: rung); break }
             }
             result[configuration.hash] = standing
@@ -140,10 +140,12 @@ public struct Halving: Sendable {
 
     private func prunings(runsByHash: [String: HalvingRunState], decisions: [HalvingDecisionRecord]) -> [RunPruning] {
         let standings = standings(decisions)
+        // The first decision per (rung, configuration), looked up once per pruned configuration.
+        let firstDecision = Dictionary(decisions.map { (DecisionKey($0), $0) }, uniquingKeysWith: { first, _ in first })
         var result: [RunPruning] = []
         for configuration in configurations {
             guard case .pruned(let rung) = standings[configuration.hash],
-                  let decision = decisions.first(where: { $0.rung == rung && $0.configuration == configuration.hash }) else { continue }
+                  let decision = firstDecision[DecisionKey(rung: rung, configuration: configuration.hash)] else { continue }
             let score = decision.score.map { "\($0)" } ?? "none (a seed diverged or failed)"
             let reason = "pruned at rung \(rung) (epoch \(decision.epoch)): rank \(decision.rank) of \(decision.cohortSize), \(rule.monitor.rawValue) \(score)"
             for hash in configuration.runs {
@@ -196,6 +198,14 @@ public struct Halving: Sendable {
         }
     }
 
+    /// A decision's place: its rung and configuration.
+    private struct DecisionKey: Hashable {
+        var rung: Int
+        var configuration: String
+        init(rung: Int, configuration: String) { self.rung = rung; self.configuration = configuration }
+        init(_ decision: HalvingDecisionRecord) { self.init(rung: decision.rung, configuration: decision.configuration) }
+    }
+
     private enum RunValue { case notYet, value(Double), none }
 
     /// A run's monitored value at `epoch`, or why there is none.
@@ -211,6 +221,24 @@ public struct Halving: Sendable {
         case .finished: return run.epochs.last.map(monitored) ?? .none     // stopped early: its last value
         case .diverged, .failed, .pruned: return .none
         default: return .notYet
+        }
+    }
+}
+
+extension HalvingOutcome {
+    /// The rungs these decisions decide, lowest first: each with its epoch and how many
+    /// configurations it ranked and kept (what `runner sweep` and `runner decide` print).
+    public var decidedRungs: [(rung: Int, epoch: Int, kept: Int, ranked: Int)] {
+        var byRung: [Int: (epoch: Int, kept: Int, ranked: Int)] = [:]
+        for decision in decisions {
+            var tally = byRung[decision.rung] ?? (decision.epoch, 0, 0)
+            tally.ranked += 1
+            if decision.kept { tally.kept += 1 }
+            byRung[decision.rung] = tally
+        }
+        return byRung.keys.sorted().map { rung in
+            let tally = byRung[rung]!
+            return (rung, tally.epoch, tally.kept, tally.ranked)
         }
     }
 }

@@ -41,9 +41,10 @@ struct HiddenSizeMemo {
 
     mutating func hiddenSize(for config: RunConfig, task: any SequenceTask) -> Int {
         guard let budget = config.params else { return config.hidden }
-        let key = Key(shape: modelShape(Trainer.modelConfig(config, task: task)), budget: budget, scope: config.paramsScope ?? .all)
+        let model = Trainer.modelConfig(config, task: task)
+        let key = Key(shape: modelShape(model), budget: budget, scope: config.paramsScope ?? .all)
         if let size = sizes[key] { return size }
-        let size = ParameterBudget.hiddenSize(for: config, task: task)
+        let size = ParameterBudget.hiddenSize(budget: budget, scope: key.scope, model: model)
         sizes[key] = size
         return size
     }

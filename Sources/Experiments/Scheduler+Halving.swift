@@ -70,9 +70,8 @@ extension Scheduler {
             locked { for runId in pruned { waitingAtRung.removeValue(forKey: runId) } }
             writer.async { for runId in pruned { observer.runPruned(runId: runId) } }
         }
-        for rung in Set(outcome.decisions.map(\.rung)).sorted() {
-            let ranked = outcome.decisions.filter { $0.rung == rung }
-            progress.message("halving: rung \(rung) (epoch \(ranked[0].epoch)) decided: kept \(ranked.filter(\.kept).count) of \(ranked.count) configurations")
+        for decided in outcome.decidedRungs {
+            progress.message("halving: rung \(decided.rung) (epoch \(decided.epoch)) decided: kept \(decided.kept) of \(decided.ranked) configurations")
         }
         return !outcome.isEmpty
     }

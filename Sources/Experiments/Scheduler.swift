@@ -208,6 +208,17 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
+    /// A run its early-stopping rule ended after `epoch`, before its last: finished, with the
+    /// rule's reason as `runs.stop_reason`.
+    private func finishEarlyStopped(_ claimed: ClaimedRun, label name: String, worker: String, epoch: Int, reason: String) {
+        let runId = claimed.run.id!
+        write(runId: runId, label: name, { try $0.markRun(runId, status: .finished, worker: worker, stopEpoch: epoch, stopReason: reason) },
+              then: { $0.runEnded(claimed.run, status: .finished) })
+        progress.runEnded(runId: runId, label: name, status: "finished", detail: "early stop at epoch \(epoch)")
+        count(.finished)
+        locked { summary.earlyStopped += 1 }
+    }
+
     /// `gru h=64 lr=0.003 seed=1`, then the optimiser, weight decay and schedule where they are not the defaults.
     private func label(_ c: RunConfig) -> String {
         var text = String(format: "%@ h=%d lr=%g seed=%d", c.cell.rawValue, c.hidden, c.lr, c.seed)
@@ -257,7 +268,7 @@ public final class Scheduler: @unchecked Sendable {
                 if earlyStopping != nil {
                     // The stopping rule's state is a function of the recorded epochs: replay them.
                     for epoch in try timedStoreCall({ try database.epochs(runId: runId) }) {
-                        _ = earlyStopping!.observe(epoch: epoch.epoch, value: config.earlyStop!.monitor.value(valLoss: epoch.valLoss, valMetric: epoch.valMetric))
+                        _ = earlyStopping!.observe(epoch: epoch.epoch, valLoss: epoch.valLoss, valMetric: epoch.valMetric)
                     }
                 }
             }
@@ -268,14 +279,9 @@ public final class Scheduler: @unchecked Sendable {
             failed(runId: runId, label: name, because: "\(error)")
             return
         }
-        if let stopping = earlyStopping, stopping.epochsWithoutImprovement >= stopping.rule.patience,
-           trainer.completedEpochs < config.epochs {
+        if let stopping = earlyStopping, stopping.shouldStop, trainer.completedEpochs < config.epochs {
             // Killed after recording the stopping epoch, before marking the run: finish it now.
-            write(runId: runId, label: name, { try $0.markRun(runId, status: .finished, worker: worker, stopEpoch: trainer.completedEpochs, stopReason: stopping.reason) },
-                  then: { $0.runEnded(claimed.run, status: .finished) })
-            progress.runEnded(runId: runId, label: name, status: "finished", detail: "early stop at epoch \(trainer.completedEpochs)")
-            count(.finished)
-            locked { summary.earlyStopped += 1 }
+            finishEarlyStopped(claimed, label: name, worker: worker, epoch: trainer.completedEpochs, reason: stopping.reason)
             return
         }
         if trainer.completedEpochs >= limit {
@@ -306,14 +312,9 @@ public final class Scheduler: @unchecked Sendable {
                 locked { summary.epochsTrained += 1 }
                 progress.epochFinished(runId: runId, label: name, result: r, epochs: config.epochs)
                 // A stop at the last epoch is no early stop: the run finishes as planned below.
-                if earlyStopping?.observe(epoch: r.epoch, value: config.earlyStop!.monitor.value(valLoss: r.valLoss, valMetric: record.valMetric)) == true,
+                if earlyStopping?.observe(epoch: r.epoch, valLoss: r.valLoss, valMetric: record.valMetric) == true,
                    r.epoch < config.epochs {
-                    let reason = earlyStopping!.reason
-                    write(runId: runId, label: name, { try $0.markRun(runId, status: .finished, worker: worker, stopEpoch: r.epoch, stopReason: reason) },
-                          then: { $0.runEnded(claimed.run, status: .finished) })
-                    progress.runEnded(runId: runId, label: name, status: "finished", detail: "early stop at epoch \(r.epoch)")
-                    count(.finished)
-                    locked { summary.earlyStopped += 1 }
+                    finishEarlyStopped(claimed, label: name, worker: worker, epoch: r.epoch, reason: earlyStopping!.reason)
                     return
                 }
             case .diverged(let epoch, let step, let loss):

@@ -7,17 +7,23 @@ import SequenceModels
 import Tasks
 
 public struct SweepSetup: Sendable {
-    public var spec: Spec
-    public var task: any SequenceTask
+    public let spec: Spec
+    public let task: any SequenceTask
     /// The runs this process works on: the whole plan, or one shard of it.
     public var entries: [PlanEntry]
     /// Every run of the plan (equal to `entries` without a shard).
-    public var planEntries: [PlanEntry]
+    public let planEntries: [PlanEntry]
+    /// The spec's successive halving over the whole plan, nil without `halving`. Built once
+    /// here: it encodes and hashes every run's seedless configuration.
+    public let halving: Halving?
 
-    /// The spec's successive halving over the whole plan, nil without `halving`.
-    public var halving: Halving? {
-        spec.halving.map { Halving(rule: $0, entries: planEntries, epochs: spec.base.epochs,
-                                   metricHigherIsBetter: task.metricHigherIsBetter) }
+    init(spec: Spec, task: any SequenceTask, entries: [PlanEntry], planEntries: [PlanEntry]) {
+        self.spec = spec
+        self.task = task
+        self.entries = entries
+        self.planEntries = planEntries
+        self.halving = spec.halving.map { Halving(rule: $0, entries: planEntries, epochs: spec.base.epochs,
+                                                  metricHigherIsBetter: task.metricHigherIsBetter) }
     }
 
     /// Reads and validates the spec (task parameters included) and builds the task, once:

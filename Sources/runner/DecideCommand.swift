@@ -43,9 +43,8 @@ extension Runner {
                     throw ResultsStoreError.sweepNotFound(name: setup.spec.name)
                 }
                 let outcome = try merged.decideHalving(sweepId: sweep.id!) { halving.decide($0, sweepId: sweep.id!) }
-                for rung in Set(outcome.decisions.map(\.rung)).sorted() {
-                    let ranked = outcome.decisions.filter { $0.rung == rung }
-                    print("rung \(rung) (epoch \(ranked[0].epoch)): kept \(ranked.filter(\.kept).count) of \(ranked.count) configurations")
+                for decided in outcome.decidedRungs {
+                    print("rung \(decided.rung) (epoch \(decided.epoch)): kept \(decided.kept) of \(decided.ranked) configurations")
                 }
                 if outcome.decisions.isEmpty { print("no rung can be decided yet (or every rung is decided)") }
                 let decisions = try merged.halvingDecisions(sweepId: sweep.id!)

@@ -73,7 +73,6 @@ extension Runner {
 
         func run() throws {
             let setup = try loadSweepSetup(specPath: spec)
-            let plan = Plan(spec: setup.spec, task: setup.task)
             let rungs = setup.halving?.rungEpochs.count ?? 0
             let directory = absolute(outputDir ?? "slurm/\(setup.spec.name)")
             // The folder is checked once, here; the tasks then write into it beside each other.
@@ -94,8 +93,8 @@ extension Runner {
                 throw fail("cannot write the Slurm scripts in \(directory): \((error as NSError).localizedDescription)", code: 1)
             }
             var sizes = [Int](repeating: 0, count: tasks)
-            for entry in plan.entries { sizes[entry.shard(of: tasks)] += 1 }
-            print("sweep \(setup.spec.name): \(plan.entries.count) runs in \(tasks) shards of \(sizes.map(String.init).joined(separator: ", ")) runs")
+            for entry in setup.planEntries { sizes[entry.shard(of: tasks)] += 1 }
+            print("sweep \(setup.spec.name): \(setup.planEntries.count) runs in \(tasks) shards of \(sizes.map(String.init).joined(separator: ", ")) runs")
             if rungs > 0 {
                 print("wrote \(scripts.arrayScriptPath), \(scripts.decideScriptPath) and \(scripts.mergeScriptPath): "
                       + "halving runs the array \(rungs + 1) times, with a decision job after each of the \(rungs) rungs")

@@ -32,11 +32,12 @@ let recurrenceUnitAlignment = 32
 
 extension Model {
     /// The smallest H whose recurrence is shared by units, measured on 2 threads at B = 32
-    /// (README "Threads"): the LSTM gains from H = 128 up (W_hh is 4·H² floats, and the
-    /// split halves what each thread streams); the GRUs, with 3·H² and a barrier more
-    /// (the seed's form) or less, only break even at H = 512, so they stay on rows below.
+    /// with the two splits alternating step by step in one process (README "Threads"): below
+    /// H = 512 the rows split is as fast for the GRUs and 7-25% faster for the LSTM (no
+    /// barrier per step, and W_hh, at most 3 MB, is streamed from L2 and L3 well enough); from
+    /// H = 512 (an LSTM's W_hh is 4 MB, twice L2) streaming half of it per thread wins.
     var unitSplitHidden: Int {
-        team.minUnitSplitHidden ?? (config.cell == .lstm ? 128 : 512)
+        team.minUnitSplitHidden ?? 512
     }
 
     /// The split for a recurrence over b batch rows and t steps (each step's GEMM is b·H·G·H

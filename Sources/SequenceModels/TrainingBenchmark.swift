@@ -35,29 +35,74 @@ public enum TrainingBenchmark {
     public static func run(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int, reps: Int,
                            layers: Int = 1, threads: Int = 1, minWorkPerThread: Int? = nil,
                            minUnitSplitHidden: Int? = nil) -> Result {
-        let model = Model(config: ModelConfig(cell: cell, inputSize: input, hiddenSize: hidden, outputSize: classes, seed: 0, layers: layers))
-        model.team = ThreadTeam(capacity: threads)
-        if let minWorkPerThread {   // measuring the crossover: split phases smaller than the default does
-            model.team.minWorkPerThread = minWorkPerThread
-            model.team.minRecurrenceRows = 1
+        let bench = Setup(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes, layers: layers,
+                          threads: threads, minWorkPerThread: minWorkPerThread, minUnitSplitHidden: minUnitSplitHidden)
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<reps { bench.step() }
+        return bench.result(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(reps))
+    }
+
+    /// The two ways of sharing the recurrences among `threads` threads (by batch rows, by
+    /// hidden units; README "Threads"), timed on one model with the split alternating from
+    /// step to step, so both see the same machine: on a shared VM whose speed drifts by ±25%
+    /// from minute to minute, separate runs cannot resolve a 10% difference, this can.
+    /// `rows` and `units` time `reps` steps each; `medianRatio` is the median over the reps
+    /// of (units step time) ÷ (rows step time) of each adjacent pair: above 1, rows is faster.
+    public static func compareRecurrenceSplits(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int,
+                                               reps: Int, layers: Int = 1, threads: Int) -> (rows: Result, units: Result, medianRatio: Double) {
+        let bench = Setup(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes, layers: layers,
+                          threads: threads, minWorkPerThread: nil, minUnitSplitHidden: nil)
+        var rows = [Double](), units = [Double]()
+        for i in 0..<(2 * reps) {
+            let byUnits = i % 2 == 1
+            bench.model.team.minUnitSplitHidden = byUnits ? recurrenceUnitAlignment : Int.max
+            let start = DispatchTime.now().uptimeNanoseconds
+            bench.step()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if byUnits { units.append(seconds) } else { rows.append(seconds) }
         }
-        if let minUnitSplitHidden { model.team.minUnitSplitHidden = minUnitSplitHidden }
-        var rng = Xoshiro256(seed: 0)
-        let x = (0..<(steps * batch * input)).map { _ in Float(rng.normal()) }
-        let y = (0..<(steps * batch)).map { _ in Int32(rng.nextInt(below: classes)) }
-        let data = Batch(steps: steps, batchSize: batch, inputSize: input, inputs: x, targets: .classes(y))
-        var optimizer = Optimizer(settings: OptimizerSettings(kind: .sgd, learningRate: 0.01), parameterCount: model.parameters.count)
-        var grads = [Float](repeating: 0, count: model.parameters.count)
+        bench.model.team.minUnitSplitHidden = nil
+        let ratios = zip(units, rows).map { $0 / $1 }.sorted()
+        let median = ratios.count % 2 == 1 ? ratios[ratios.count / 2] : (ratios[ratios.count / 2 - 1] + ratios[ratios.count / 2]) / 2
+        return (bench.result(seconds: rows.reduce(0, +) / Double(reps)), bench.result(seconds: units.reduce(0, +) / Double(reps)), median)
+    }
+
+    /// A model, its random batch and its optimiser, warmed up by 3 steps.
+    private final class Setup {
+        let model: Model
+        let data: Batch
+        var optimizer: Optimizer
+        var grads: [Float]
+        let cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int, layers: Int
+
+        init(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int, layers: Int,
+             threads: Int, minWorkPerThread: Int?, minUnitSplitHidden: Int?) {
+            (self.cell, self.hidden, self.batch, self.steps, self.input, self.classes, self.layers) = (cell, hidden, batch, steps, input, classes, layers)
+            model = Model(config: ModelConfig(cell: cell, inputSize: input, hiddenSize: hidden, outputSize: classes, seed: 0, layers: layers))
+            model.team = ThreadTeam(capacity: threads)
+            if let minWorkPerThread {   // measuring the crossover: split phases smaller than the default does
+                model.team.minWorkPerThread = minWorkPerThread
+                model.team.minRecurrenceRows = 1
+            }
+            if let minUnitSplitHidden { model.team.minUnitSplitHidden = minUnitSplitHidden }
+            var rng = Xoshiro256(seed: 0)
+            let x = (0..<(steps * batch * input)).map { _ in Float(rng.normal()) }
+            let y = (0..<(steps * batch)).map { _ in Int32(rng.nextInt(below: classes)) }
+            data = Batch(steps: steps, batchSize: batch, inputSize: input, inputs: x, targets: .classes(y))
+            optimizer = Optimizer(settings: OptimizerSettings(kind: .sgd, learningRate: 0.01), parameterCount: model.parameters.count)
+            grads = [Float](repeating: 0, count: model.parameters.count)
+            for _ in 0..<3 { step() }
+        }
+
         func step() {
             model.lossAndGradients(batch: data, gradients: &grads)
             optimizer.update(parameters: &model.parameters, gradients: grads, team: model.team)
         }
-        for _ in 0..<3 { step() }
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<reps { step() }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(reps)
-        let f = flops(cell: cell, batch: batch, steps: steps, input: input, hidden: hidden, classes: classes, layers: layers)
-        return Result(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes, layers: layers,
-                      tokensPerSecond: Double(batch * steps) / seconds, gflops: f / seconds / 1e9)
+
+        func result(seconds: Double) -> Result {
+            let f = flops(cell: cell, batch: batch, steps: steps, input: input, hidden: hidden, classes: classes, layers: layers)
+            return Result(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes, layers: layers,
+                          tokensPerSecond: Double(batch * steps) / seconds, gflops: f / seconds / 1e9)
+        }
     }
 }

@@ -38,6 +38,8 @@ extension Runner {
         var splitThreshold: Int?
         @Option(help: ArgumentHelp("Share recurrences by hidden units from this hidden size up (default: the measured crossover); to measure it.", visibility: .hidden))
         var unitSplitHidden: Int?
+        @Flag(help: ArgumentHelp("With --threads 2 or more: time the recurrences shared by batch rows and by hidden units, alternating step by step on one model, and print both lines and the median ratio; to measure the crossover (Model.unitSplitHidden).", visibility: .hidden))
+        var compareSplits = false
 
         func parsedCells() throws -> [CellKind] {
             try cells.split(separator: ",").map {
@@ -59,6 +61,8 @@ extension Runner {
             for (name, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes), ("--reps", reps), ("--threads", threads)] where v <= 0 {
                 throw ValidationError("\(name) must be positive, got \(v)")
             }
+            if compareSplits && threads < 2 { throw ValidationError("--compare-splits needs --threads 2 or more (one thread has nothing to split)") }
+            if compareSplits && unitSplitHidden != nil { throw ValidationError("--compare-splits sets the split itself; leave out --unit-split-hidden") }
             guard (1...4).contains(layers) else { throw ValidationError("--layers must be from 1 to 4, got \(layers)") }
             try SizeChecks.requireAtMost(65_536, [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes)]
                                          + parsedHidden().map { ("--hidden", $0) })
@@ -75,6 +79,13 @@ extension Runner {
             print("runner: kernels=\(TrainingBenchmark.kernelPath) threads=\(threads)")
             for cell in try parsedCells() {
                 for h in try parsedHidden() {
+                    if compareSplits {
+                        let c = TrainingBenchmark.compareRecurrenceSplits(cell: cell, hidden: h, batch: batch, steps: steps, input: input,
+                                                                          classes: classes, reps: reps, layers: layers, threads: threads)
+                        print(c.rows.line + "  [rows]")
+                        print(c.units.line + "  [units]  " + String(format: "median step time units/rows %.3f", c.medianRatio))
+                        continue
+                    }
                     let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes,
                                                   reps: reps, layers: layers, threads: threads,
                                                   minWorkPerThread: splitThreshold, minUnitSplitHidden: unitSplitHidden)

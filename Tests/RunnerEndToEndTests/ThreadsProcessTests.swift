@@ -49,4 +49,28 @@ final class ThreadsProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertTrue(r.stdout.contains("threads=2"), r.stdout)
         XCTAssertTrue(r.stdout.contains("lstm  H=  16 B=32 T=4"), r.stdout)
     }
+
+    /// `--compare-splits` times both ways of sharing the recurrence on one model and prints a
+    /// line for each, then the median ratio; it refuses one thread and a fixed split.
+    func testBenchComparesTheTwoRecurrenceSplits() throws {
+        let r = try RunnerBinary.run(["bench", "--threads", "2", "--compare-splits", "--cells", "lstm,gru", "--hidden", "64",
+                                      "--steps", "4", "--reps", "3"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        for cell in ["lstm ", "gru  "] {
+            let rows = lines.filter { $0.hasPrefix(cell + " H=  64") && $0.hasSuffix("[rows]") }
+            let units = lines.filter { $0.hasPrefix(cell + " H=  64") && $0.contains("[units]  median step time units/rows ") }
+            XCTAssertEqual(rows.count, 1, r.stdout)
+            XCTAssertEqual(units.count, 1, r.stdout)
+            let ratio = units.first.flatMap { Double($0.split(separator: " ").last ?? "") }
+            XCTAssertNotNil(ratio, r.stdout)
+            XCTAssertGreaterThan(ratio ?? 0, 0, r.stdout)
+        }
+        let one = try RunnerBinary.run(["bench", "--compare-splits"], in: folder)
+        XCTAssertNotEqual(one.status, 0)
+        XCTAssertTrue(one.stderr.contains("--compare-splits needs --threads 2 or more"), one.stderr)
+        let fixed = try RunnerBinary.run(["bench", "--threads", "2", "--compare-splits", "--unit-split-hidden", "64"], in: folder)
+        XCTAssertNotEqual(fixed.status, 0)
+        XCTAssertTrue(fixed.stderr.contains("leave out --unit-split-hidden"), fixed.stderr)
+    }
 }

@@ -42,29 +42,31 @@ public enum TrainingBenchmark {
         return bench.result(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(reps))
     }
 
-    /// The two ways of sharing the recurrences among `threads` threads (by batch rows, by
-    /// hidden units; README "Threads"), timed on one model with the split alternating from
-    /// step to step, so both see the same machine: on a shared VM whose speed drifts by ±25%
-    /// from minute to minute, separate runs cannot resolve a 10% difference, this can.
-    /// `rows` and `units` time `reps` steps each; `medianRatio` is the median over the reps
-    /// of (units step time) ÷ (rows step time) of each adjacent pair: above 1, rows is faster.
+    /// Two settings of one model timed step by step in turn (A, B, A, B, ...), so both see the
+    /// same machine: on a shared VM whose speed drifts by ±25% from minute to minute, separate
+    /// runs cannot resolve a 10% difference, this can. `a` and `b` time `reps` steps each;
+    /// `medianRatio` is the median over the reps of (B's step time) ÷ (A's step time) of each
+    /// adjacent pair: above 1, A is faster.
+    public struct Alternation: Sendable {
+        public var a: Result, b: Result
+        public var medianRatio: Double
+    }
+
+    /// The two ways of sharing the recurrences among `threads` threads (README "Threads"):
+    /// A by batch rows, B by hidden units.
     public static func compareRecurrenceSplits(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int,
-                                               reps: Int, layers: Int = 1, threads: Int) -> (rows: Result, units: Result, medianRatio: Double) {
+                                               reps: Int, layers: Int = 1, threads: Int) -> Alternation {
         let bench = Setup(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes, layers: layers,
                           threads: threads, minWorkPerThread: nil, minUnitSplitHidden: nil)
-        var rows = [Double](), units = [Double]()
-        for i in 0..<(2 * reps) {
-            let byUnits = i % 2 == 1
-            bench.model.team.minUnitSplitHidden = byUnits ? recurrenceUnitAlignment : Int.max
-            let start = DispatchTime.now().uptimeNanoseconds
-            bench.step()
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            if byUnits { units.append(seconds) } else { rows.append(seconds) }
-        }
-        bench.model.team.minUnitSplitHidden = nil
-        let ratios = zip(units, rows).map { $0 / $1 }.sorted()
-        let median = ratios.count % 2 == 1 ? ratios[ratios.count / 2] : (ratios[ratios.count / 2 - 1] + ratios[ratios.count / 2]) / 2
-        return (bench.result(seconds: rows.reduce(0, +) / Double(reps)), bench.result(seconds: units.reduce(0, +) / Double(reps)), median)
+        return bench.alternate(reps: reps) { team, b in team.minUnitSplitHidden = b ? recurrenceUnitAlignment : Int.max }
+    }
+
+    /// One thread (A) against `threads` threads (B) on one model: the gain of the extra threads.
+    public static func compareThreadCounts(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int,
+                                           reps: Int, layers: Int = 1, threads: Int) -> Alternation {
+        let bench = Setup(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes, layers: layers,
+                          threads: threads, minWorkPerThread: nil, minUnitSplitHidden: nil)
+        return bench.alternate(reps: reps) { team, b in team.activeThreads = b ? threads : 1 }
     }
 
     /// A model, its random batch and its optimiser, warmed up by 3 steps.
@@ -97,6 +99,25 @@ public enum TrainingBenchmark {
         func step() {
             model.lossAndGradients(batch: data, gradients: &grads)
             optimizer.update(parameters: &model.parameters, gradients: grads, team: model.team)
+        }
+
+        /// Steps alternating between setting(team, false) and setting(team, true); the team is
+        /// left as it was made.
+        func alternate(reps: Int, _ setting: (ThreadTeam, Bool) -> Void) -> Alternation {
+            let team = model.team, (splitFrom, active) = (team.minUnitSplitHidden, team.activeThreads)
+            var a = [Double](), b = [Double]()
+            for i in 0..<(2 * reps) {
+                setting(team, i % 2 == 1)
+                let start = DispatchTime.now().uptimeNanoseconds
+                step()
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if i % 2 == 1 { b.append(seconds) } else { a.append(seconds) }
+            }
+            (team.minUnitSplitHidden, team.activeThreads) = (splitFrom, active)
+            let ratios = zip(b, a).map { $0 / $1 }.sorted()
+            let median = ratios.count % 2 == 1 ? ratios[ratios.count / 2] : (ratios[ratios.count / 2 - 1] + ratios[ratios.count / 2]) / 2
+            return Alternation(a: result(seconds: a.reduce(0, +) / Double(reps)), b: result(seconds: b.reduce(0, +) / Double(reps)),
+                               medianRatio: median)
         }
 
         func result(seconds: Double) -> Result {

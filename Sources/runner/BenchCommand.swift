@@ -40,6 +40,8 @@ extension Runner {
         var unitSplitHidden: Int?
         @Flag(help: ArgumentHelp("With --threads 2 or more: time the recurrences shared by batch rows and by hidden units, alternating step by step on one model, and print both lines and the median ratio; to measure the crossover (Model.unitSplitHidden).", visibility: .hidden))
         var compareSplits = false
+        @Flag(help: ArgumentHelp("With --threads 2 or more: time one thread and --threads threads, alternating step by step on one model, and print both lines and the median ratio; to measure the gain of the threads on a noisy machine.", visibility: .hidden))
+        var compareThreads = false
 
         func parsedCells() throws -> [CellKind] {
             try cells.split(separator: ",").map {
@@ -62,6 +64,8 @@ extension Runner {
                 throw ValidationError("\(name) must be positive, got \(v)")
             }
             if compareSplits && threads < 2 { throw ValidationError("--compare-splits needs --threads 2 or more (one thread has nothing to split)") }
+            if compareThreads && threads < 2 { throw ValidationError("--compare-threads needs --threads 2 or more (the count compared with one thread)") }
+            if compareSplits && compareThreads { throw ValidationError("--compare-splits and --compare-threads are separate measurements; give one") }
             if compareSplits && unitSplitHidden != nil { throw ValidationError("--compare-splits sets the split itself; leave out --unit-split-hidden") }
             guard (1...4).contains(layers) else { throw ValidationError("--layers must be from 1 to 4, got \(layers)") }
             try SizeChecks.requireAtMost(65_536, [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes)]
@@ -82,8 +86,15 @@ extension Runner {
                     if compareSplits {
                         let c = TrainingBenchmark.compareRecurrenceSplits(cell: cell, hidden: h, batch: batch, steps: steps, input: input,
                                                                           classes: classes, reps: reps, layers: layers, threads: threads)
-                        print(c.rows.line + "  [rows]")
-                        print(c.units.line + "  [units]  " + String(format: "median step time units/rows %.3f", c.medianRatio))
+                        print(c.a.line + "  [rows]")
+                        print(c.b.line + "  [units]  " + String(format: "median step time units/rows %.3f", c.medianRatio))
+                        continue
+                    }
+                    if compareThreads {
+                        let c = TrainingBenchmark.compareThreadCounts(cell: cell, hidden: h, batch: batch, steps: steps, input: input,
+                                                                      classes: classes, reps: reps, layers: layers, threads: threads)
+                        print(c.a.line + "  [1 thread]")
+                        print(c.b.line + "  [\(threads) threads]  " + String(format: "median speed-up %.3f", 1 / c.medianRatio))
                         continue
                     }
                     let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes,

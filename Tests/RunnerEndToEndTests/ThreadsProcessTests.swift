@@ -73,4 +73,22 @@ final class ThreadsProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertNotEqual(fixed.status, 0)
         XCTAssertTrue(fixed.stderr.contains("leave out --unit-split-hidden"), fixed.stderr)
     }
+
+    /// `--compare-threads` times one thread and --threads threads in turn on one model.
+    func testBenchComparesOneThreadWithMore() throws {
+        let r = try RunnerBinary.run(["bench", "--threads", "2", "--compare-threads", "--cells", "lstm", "--hidden", "64",
+                                      "--steps", "4", "--reps", "3"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("lstm  H=  64") && $0.hasSuffix("[1 thread]") }.count, 1, r.stdout)
+        let two = lines.filter { $0.hasPrefix("lstm  H=  64") && $0.contains("[2 threads]  median speed-up ") }
+        XCTAssertEqual(two.count, 1, r.stdout)
+        XCTAssertGreaterThan(two.first.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0, 0, r.stdout)
+        let one = try RunnerBinary.run(["bench", "--compare-threads"], in: folder)
+        XCTAssertNotEqual(one.status, 0)
+        XCTAssertTrue(one.stderr.contains("--compare-threads needs --threads 2 or more"), one.stderr)
+        let both = try RunnerBinary.run(["bench", "--threads", "2", "--compare-threads", "--compare-splits"], in: folder)
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.stderr.contains("separate measurements"), both.stderr)
+    }
 }

@@ -66,6 +66,9 @@ extension Runner {
             if compareSplits && threads < 2 { throw ValidationError("--compare-splits needs --threads 2 or more (one thread has nothing to split)") }
             if compareThreads && threads < 2 { throw ValidationError("--compare-threads needs --threads 2 or more (the count compared with one thread)") }
             if compareSplits && compareThreads { throw ValidationError("--compare-splits and --compare-threads are separate measurements; give one") }
+            if compareSplits, let h = try parsedHidden().first(where: { $0 % 32 != 0 }) {
+                throw ValidationError("--compare-splits: --hidden \(h) is not a multiple of 32, so its recurrence can only be split by rows")
+            }
             if compareSplits && unitSplitHidden != nil { throw ValidationError("--compare-splits sets the split itself; leave out --unit-split-hidden") }
             guard (1...4).contains(layers) else { throw ValidationError("--layers must be from 1 to 4, got \(layers)") }
             try SizeChecks.requireAtMost(65_536, [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes)]

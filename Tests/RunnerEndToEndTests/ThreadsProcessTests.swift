@@ -72,6 +72,9 @@ final class ThreadsProcessTests: XCTestCase, TemporaryFolderTest {
         let fixed = try RunnerBinary.run(["bench", "--threads", "2", "--compare-splits", "--unit-split-hidden", "64"], in: folder)
         XCTAssertNotEqual(fixed.status, 0)
         XCTAssertTrue(fixed.stderr.contains("leave out --unit-split-hidden"), fixed.stderr)
+        let odd = try RunnerBinary.run(["bench", "--threads", "2", "--compare-splits", "--hidden", "64,48"], in: folder)
+        XCTAssertNotEqual(odd.status, 0)
+        XCTAssertTrue(odd.stderr.contains("--hidden 48 is not a multiple of 32"), odd.stderr)
     }
 
     /// `--compare-threads` times one thread and --threads threads in turn on one model.

@@ -311,18 +311,26 @@ public final class Model {
                 weightGradients(rows: (0..<(2 * H)).clamped(to: mine), states: lb.hidden)
                 weightGradients(rows: ((2 * H)..<GH).clamped(to: mine), states: lb.extra)
             case .gruResetAfter:
-                // The two sides have their own gradients: dW_ih = dGates^T · input, dW_hh = dgh^T · a⟨t−1⟩.
-                if !mine.isEmpty {
-                    rk_sgemm(1, 0, Int32(mine.count), Int32(X), Int32(N), dGates + mine.lowerBound, Int32(GH), input, Int32(X), 0,
-                             dWIH + mine.lowerBound * X, Int32(X))
-                    rk_sgemm(1, 0, Int32(mine.count), Int32(H), Int32(N), lb.recurrent + mine.lowerBound, Int32(GH), lb.hidden, Int32(H), 0,
-                             dWHH + mine.lowerBound * H, Int32(H))
+                // dW_ih = dGates^T · input and dW_hh = dgh^T · a⟨t−1⟩. The two sides' gradients differ
+                // only in the candidate rows (dgh_n = dgates_n·r); for r and z they are the same
+                // numbers (rk_gru_ra_backward stores one value in both), so those rows share one pass.
+                weightGradients(rows: (0..<(2 * H)).clamped(to: mine), states: lb.hidden)
+                let candidate = ((2 * H)..<GH).clamped(to: mine)
+                if !candidate.isEmpty {
+                    rk_sgemm(1, 0, Int32(candidate.count), Int32(X), Int32(N), dGates + candidate.lowerBound, Int32(GH), input, Int32(X), 0,
+                             dWIH + candidate.lowerBound * X, Int32(X))
+                    rk_sgemm(1, 0, Int32(candidate.count), Int32(H), Int32(N), lb.recurrent + candidate.lowerBound, Int32(GH), lb.hidden,
+                             Int32(H), 0, dWHH + candidate.lowerBound * H, Int32(H))
                 }
             case .rnn, .lstm:
                 weightGradients(rows: mine, states: lb.hidden)
             }
             biasGradient(dBias, dGates, cols: mine)                            // db = Σ dgates⟨t⟩ (eqs. 19-26)
-            if let dBiasHH { biasGradient(dBiasHH, lb.recurrent, cols: mine) }  // db_h = Σ dgh⟨t⟩
+            if let dBiasHH {                                                   // db_h = Σ dgh⟨t⟩: the same sums as db for r, z
+                let rz = (0..<(2 * H)).clamped(to: mine), candidate = ((2 * H)..<GH).clamped(to: mine)
+                (dBiasHH + rz.lowerBound).update(from: dBias + rz.lowerBound, count: rz.count)
+                biasGradient(dBiasHH, lb.recurrent, cols: candidate)
+            }
             if let dInput {
                 // dInput (N, X_l) = dGates (N, GH) · W_ih (GH, X_l)   (RNN eq. 4), then through the mask below.
                 let rows = Partition.range(N, part: tid, of: n), di = dInput + rows.lowerBound * X

@@ -45,7 +45,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels", "CKernels"]),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "SequenceModels"]),
         .testTarget(name: "NumPyFilesTests", dependencies: ["NumPyFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Fixtures"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "JSON", "NumPyFiles", "SequenceModels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -44,12 +44,17 @@ void rk_sgemm_pack_b_part(int transB, int K, int N, const float *B, int ldb, flo
                               packed + packed_header_floats + (long)(j0 / nr) * K * nr, (long)K * nr);
 }
 
+/// The path that packed `packed` (its header in *h), or NULL if it is not a packed operand.
+static const rk_sgemm_path_desc *header_path(const float *packed, packed_header *h) {
+    memcpy(h, packed, sizeof *h);
+    return h->magic == packed_magic ? rk_sgemm_path_at(h->path_index) : NULL;
+}
+
 /// The path that packed `packed` for (K, N), or NULL if it was not packed for them.
 static const rk_sgemm_path_desc *packing_path(const float *packed, int K, int N) {
     packed_header h;
-    memcpy(&h, packed, sizeof h);
-    if (h.magic != packed_magic || h.K != K || h.N != N) return NULL;
-    return rk_sgemm_path_at(h.path_index);
+    const rk_sgemm_path_desc *p = header_path(packed, &h);
+    return p && h.K == K && h.N == N ? p : NULL;
 }
 
 int rk_sgemm_packed(int transA, int M, int N, int K, const float *A, int lda,
@@ -62,8 +67,7 @@ int rk_sgemm_packed(int transA, int M, int N, int K, const float *A, int lda,
 
 int rk_sgemm_packed_panel_width(const float *packed) {
     packed_header h;
-    memcpy(&h, packed, sizeof h);
-    const rk_sgemm_path_desc *p = h.magic == packed_magic ? rk_sgemm_path_at(h.path_index) : NULL;
+    const rk_sgemm_path_desc *p = header_path(packed, &h);
     return p ? p->nr : 0;
 }
 

@@ -16,16 +16,25 @@ func modelShape(_ model: ModelConfig) -> ModelConfig {
     return shape
 }
 
+/// Values computed once per key: the lookup-or-compute the memos below share.
+struct Memo<Key: Hashable, Value> {
+    private var values: [Key: Value] = [:]
+
+    mutating func value(for key: Key, _ compute: () -> Value) -> Value {
+        if let value = values[key] { return value }
+        let value = compute()
+        values[key] = value
+        return value
+    }
+}
+
 /// Parameter counts of models, each shape counted once.
 struct ParameterCountMemo {
-    private var counts: [ModelConfig: Int] = [:]
+    private var counts = Memo<ModelConfig, Int>()
 
     mutating func count(_ model: ModelConfig) -> Int {
         let shape = modelShape(model)
-        if let count = counts[shape] { return count }
-        let count = shape.parameterCount
-        counts[shape] = count
-        return count
+        return counts.value(for: shape) { shape.parameterCount }
     }
 }
 
@@ -37,16 +46,13 @@ struct HiddenSizeMemo {
         var budget: Int
         var scope: ParamsScope
     }
-    private var sizes: [Key: Int] = [:]
+    private var sizes = Memo<Key, Int>()
 
     mutating func hiddenSize(for config: RunConfig, task: any SequenceTask) -> Int {
         guard let budget = config.params else { return config.hidden }
         let model = Trainer.modelConfig(config, task: task)
         let key = Key(shape: modelShape(model), budget: budget, scope: config.paramsScope ?? .all)
-        if let size = sizes[key] { return size }
-        let size = ParameterBudget.hiddenSize(budget: budget, scope: key.scope, model: model)
-        sizes[key] = size
-        return size
+        return sizes.value(for: key) { ParameterBudget.hiddenSize(budget: budget, scope: key.scope, model: model) }
     }
 }
 
@@ -58,7 +64,7 @@ struct MemoryRefusalMemo {
         var optimizer: OptimizerKind
         var batch: Int
     }
-    private var refusals: [Key: String?] = [:]
+    private var refusals = Memo<Key, String?>()
     let task: any SequenceTask
     let steps: Int
     let limit: Int
@@ -72,9 +78,9 @@ struct MemoryRefusalMemo {
     mutating func refusal(_ config: RunConfig) -> String? {
         let model = Trainer.modelConfig(config, task: task)
         let key = Key(shape: modelShape(model), optimizer: config.optimizer, batch: config.batch)
-        if let refusal = refusals[key] { return refusal }
-        let refusal = MemoryEstimate(model: model, optimizer: config.optimizer, steps: steps, batch: config.batch).refusal(limit: limit)
-        refusals[key] = .some(refusal)
-        return refusal
+        let (steps, limit) = (self.steps, self.limit)   // the closure must not read self while refusals changes
+        return refusals.value(for: key) {
+            MemoryEstimate(model: model, optimizer: config.optimizer, steps: steps, batch: config.batch).refusal(limit: limit)
+        }
     }
 }

@@ -51,7 +51,6 @@ public final class ThreadTeam: @unchecked Sendable {
         run(limit: min(items, work / max(minWorkPerThread, 1)), body)
     }
 
-
     /// Runs body(tid, n) for tid in 0..<n, n = min(activeThreads, limit) (at least 1).
     public func run(limit: Int, _ body: (_ tid: Int, _ n: Int) -> Void) {
         let n = max(1, min(activeThreads, limit))

@@ -3,6 +3,7 @@
 // hashes are SHA-256 of these bytes, so the two must agree on every value.
 import JSON
 import XCTest
+import SequenceModels
 
 final class CanonicalJSONReferenceTests: XCTestCase {
     func testEncoderMatchesTheReferenceOnGeneratedValues() {
@@ -33,15 +34,11 @@ final class CanonicalJSONReferenceTests: XCTestCase {
 
 /// A small deterministic generator of JSON values with awkward strings and numbers.
 private struct SplitMix {
-    var state: UInt64
+    var source: SplitMix64   // the project's generator (SequenceModels)
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    init(state: UInt64) { source = SplitMix64(state: state) }
+
+    mutating func next() -> UInt64 { source.next() }
 
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 

@@ -15,6 +15,9 @@ final class ComparisonReportTests: XCTestCase {
         try writeDatabase(at: databasePath, sweeps: [knownSweep()])
     }
 
+    // XCTest keeps every test case object to the end of the process, so the folder goes here.
+    override func tearDown() { folder = nil }
+
     private func report(_ options: ReportOptions = ReportOptions()) throws -> ComparisonReport {
         ComparisonReport(try SweepLoader.load(databasePath: databasePath, sweepName: "known"), options: options)
     }

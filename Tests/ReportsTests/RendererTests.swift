@@ -19,6 +19,9 @@ final class RendererTests: XCTestCase {
         report = ComparisonReport(data)
     }
 
+    // XCTest keeps every test case object to the end of the process, so the folder goes here.
+    override func tearDown() { folder = nil }
+
     private func csvRows() throws -> [[String: String]] {
         let rows = parseCSV(try ReportRunner.render(report, of: data, format: .csv))
         XCTAssertEqual(rows.first, ["table", "configuration", "cell", "subject", "field", "value"])

@@ -8,6 +8,8 @@ import XCTest
 final class FileIdentityTests: XCTestCase {
     var folder: TemporaryFolder!
     override func setUpWithError() throws { folder = try TemporaryFolder() }
+    // XCTest keeps every test case object to the end of the process, so the folder goes here.
+    override func tearDown() { folder = nil }
 
     private func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 

@@ -103,6 +103,15 @@ RK_INLINE RK_AVX512 void store512(float *c, __m512 acc, __mmask16 m, float beta)
     }
 }
 
+/// *acc += a[0] * b in every lane, the broadcast of a[0] folded into the FMA as its memory
+/// operand ({1to16}). The same multiply-add as _mm512_fmadd_ps(_mm512_set1_ps(*a), b, *acc),
+/// so the same bits, in one fused instruction instead of a broadcast plus two FMAs sharing it:
+/// the compiler does not fold a broadcast that has two uses. Measured with both kernels
+/// alternating in one process (12 x 32 tiles, B from L2 and L3): 5-12% faster.
+RK_INLINE RK_AVX512 void fmadd_broadcast(__m512 *acc, __m512 b, const float *a) {
+    __asm__("vfmadd231ps %1%{1to16%}, %2, %0" : "+v"(*acc) : "m"(*a), "v"(b));
+}
+
 RK_INLINE RK_AVX512 void kernel512_body(const int mr, int kc, const float *a, const float *b, long bs,
                                         float *c, long ldc, int nr, float beta) {
     __m512 c0[MR512], c1[MR512];
@@ -117,9 +126,8 @@ RK_INLINE RK_AVX512 void kernel512_body(const int mr, int kc, const float *a, co
     for (int k = 0; k < kc; k++) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
         for (int i = 0; i < mr; i++) {
-            __m512 ai = _mm512_set1_ps(a[i]);
-            c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
-            c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+            fmadd_broadcast(&c0[i], b0, a + i);
+            fmadd_broadcast(&c1[i], b1, a + i);
         }
         a += MR512;
         b += bs;

@@ -20,7 +20,7 @@ public enum GradientClipping {
                 }
                 guard let team else { sums(0..<chunks); return }
                 team.run(work: n, items: chunks) { tid, count in
-                    sums(Partition.range(chunks, part: tid, of: count))
+                    sums(team.range(chunks, part: tid, of: count))
                 }
             }
         }

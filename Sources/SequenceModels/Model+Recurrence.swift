@@ -57,12 +57,12 @@ extension Model {
     /// Runs body once per thread of `split` with that thread's share of the B rows and H units.
     func shareRecurrence(_ split: RecurrenceSplit, rows B: Int, _ body: (RecurrenceShare) -> Void) {
         let H = config.hiddenSize, team = self.team
-        team.run(limit: split.threads) { tid, n in
+        team.run(limit: split.threads, timed: !split.byUnits) { tid, n in   // by units: a barrier every step
             if split.byUnits {
-                let units = Partition.range(H, part: tid, of: n, align: recurrenceUnitAlignment)
+                let units = team.range(H, part: tid, of: n, align: recurrenceUnitAlignment)
                 body(RecurrenceShare(b0: 0, m: B, u0: units.lowerBound, un: units.count, sync: { team.barrier(n) }))
             } else {
-                let rows = Partition.range(B, part: tid, of: n)
+                let rows = team.range(B, part: tid, of: n)
                 body(RecurrenceShare(b0: rows.lowerBound, m: rows.count, u0: 0, un: H, sync: {}))
             }
         }

@@ -13,7 +13,7 @@ extension Model {
         return rowLosses.withUnsafeMutableBufferPointer { terms in
             let terms = terms.baseAddress!
             team.run(work: 8 * N * V, items: N) { tid, n in
-                for r in Partition.range(N, part: tid, of: n) {
+                for r in team.range(N, part: tid, of: n) {
                     terms[r] = rk_softmax_xent(1, Int32(V), logits + r * V, targets + r, scale, dz.map { $0 + r * V })
                 }
             }

@@ -164,7 +164,7 @@ public final class Model {
                 // dropped (N, H) = a⟨1..T⟩ · mask_l: the non-recurrent connection only.
                 DropoutMask.fill(lb.mask, count: NH, p: config.dropout, key: key, connection: l)
                 team.run(work: NH, items: NH) { tid, n in      // element-wise: split by ranges
-                    let r = Partition.range(NH, part: tid, of: n, align: 16)
+                    let r = team.range(NH, part: tid, of: n, align: 16)
                     rk_multiply(r.count, lb.hidden + B * H + r.lowerBound, lb.mask + r.lowerBound, lb.dropped + r.lowerBound)
                 }
             }
@@ -182,7 +182,7 @@ public final class Model {
         // by rows of N (W_hh packed meanwhile); the gate loops add the bias b as they read the pre-activations.
         team.run(work: N * GH * X, items: N) { tid, n in
             packed.packForward(wHH, part: tid, of: n)
-            let rows = Partition.range(N, part: tid, of: n)
+            let rows = team.range(N, part: tid, of: n)
             rk_sgemm(0, 1, Int32(rows.count), Int32(GH), Int32(X), input + rows.lowerBound * X, Int32(X), wIH, Int32(X), 0,
                      lb.gates + rows.lowerBound * GH, Int32(GH))
         }
@@ -194,7 +194,7 @@ public final class Model {
         let N = ws.steps * ws.batchSize, H = config.hiddenSize, V = config.outputSize
         let bY = p + layout.headBias.offset, a = output(ws, of: config.layers - 1)
         team.run(work: N * V * H, items: N) { tid, n in      // split by rows of N
-            let rows = Partition.range(N, part: tid, of: n)
+            let rows = team.range(N, part: tid, of: n)
             for r in rows { (ws.logits + r * V).update(from: bY, count: V) }
             rk_sgemm(0, 1, Int32(rows.count), Int32(V), Int32(H), a + rows.lowerBound * H, Int32(H),
                      p + layout.headWeight.offset, Int32(H), 1, ws.logits + rows.lowerBound * V, Int32(V))
@@ -241,7 +241,7 @@ public final class Model {
         // dW_ya (V, H) = dz^T (V, N) · a (N, H), split by columns of H; db_y = Σ_n dz (last thread);
         // dL/da (N, H) = dz (N, V) · W_ya (V, H), split by rows of N, then through the top mask.
         team.run(work: 2 * N * V * H, items: H) { tid, n in
-            let cols = Partition.range(H, part: tid, of: n, align: 16), rows = Partition.range(N, part: tid, of: n)
+            let cols = team.range(H, part: tid, of: n, align: 16), rows = team.range(N, part: tid, of: n)
             if !cols.isEmpty {
                 rk_sgemm(1, 0, Int32(V), Int32(cols.count), Int32(N), ws.logits, Int32(V), a + cols.lowerBound, Int32(H), 0,
                          g + layout.headWeight.offset + cols.lowerBound, Int32(H))
@@ -305,7 +305,7 @@ public final class Model {
         // Split by gate rows (of dW and of db), and dInput by rows of N: every element's sum
         // over the N positions is computed whole by one thread.
         team.run(work: N * GH * (X + H), items: GH) { tid, n in
-            let mine = Partition.range(GH, part: tid, of: n, align: 16)
+            let mine = team.range(GH, part: tid, of: n, align: 16)
             switch config.cell {
             case .gru:
                 weightGradients(rows: (0..<(2 * H)).clamped(to: mine), states: lb.hidden)
@@ -333,7 +333,7 @@ public final class Model {
             }
             if let dInput {
                 // dInput (N, X_l) = dGates (N, GH) · W_ih (GH, X_l)   (RNN eq. 4), then through the mask below.
-                let rows = Partition.range(N, part: tid, of: n), di = dInput + rows.lowerBound * X
+                let rows = team.range(N, part: tid, of: n), di = dInput + rows.lowerBound * X
                 rk_sgemm(0, 0, Int32(rows.count), Int32(X), Int32(GH), dGates + rows.lowerBound * GH, Int32(GH),
                          p + slots.weightIH.offset, Int32(X), 0, di, Int32(X))
                 if let inputMask { rk_multiply(rows.count * X, di, inputMask + rows.lowerBound * X, di) }

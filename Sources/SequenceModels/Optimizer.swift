@@ -156,7 +156,7 @@ public struct Optimizer: Sendable {
                         }
                         guard let team else { apply(0..<n); return }
                         team.run(work: 4 * n, items: n) { tid, count in
-                            apply(Partition.range(n, part: tid, of: count, align: 16))
+                            apply(team.range(n, part: tid, of: count, align: 16))
                         }
                     }
                 }

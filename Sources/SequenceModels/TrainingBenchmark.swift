@@ -69,6 +69,27 @@ public enum TrainingBenchmark {
         return bench.alternate(reps: reps) { team, b in team.activeThreads = b ? threads : 1 }
     }
 
+    /// Even splits (A) against splits in proportion to the threads' measured speeds (B, the
+    /// default: ThreadTeam.swift) on one model: what balancing gains while the cores run at
+    /// different speeds, and what it costs while they do not.
+    public static func compareBalancing(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int,
+                                        reps: Int, layers: Int = 1, threads: Int) -> Alternation {
+        let bench = Setup(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes, layers: layers,
+                          threads: threads, minWorkPerThread: nil, minUnitSplitHidden: nil)
+        var learned = bench.model.team.threadSpeeds   // carried from one balanced step to the next
+        let even = [Double](repeating: 1, count: threads)
+        return bench.alternate(reps: reps) { team, b in
+            if b {
+                team.threadSpeeds = learned
+                team.balancesLoad = true
+            } else {
+                if team.balancesLoad { learned = team.threadSpeeds }
+                team.balancesLoad = false
+                team.threadSpeeds = even
+            }
+        }
+    }
+
     /// A model, its random batch and its optimiser, warmed up by 3 steps.
     private final class Setup {
         let model: Model

@@ -42,6 +42,8 @@ extension Runner {
         var compareSplits = false
         @Flag(help: ArgumentHelp("With --threads 2 or more: time one thread and --threads threads, alternating step by step on one model, and print both lines and the median ratio; to measure the gain of the threads on a noisy machine.", visibility: .hidden))
         var compareThreads = false
+        @Flag(help: ArgumentHelp("With --threads 2 or more: time even splits and splits balanced by the threads' measured speeds (the default), alternating step by step on one model, and print both lines and the median ratio; to measure what balancing gains while the cores run at different speeds.", visibility: .hidden))
+        var compareBalance = false
 
         func parsedCells() throws -> [CellKind] {
             try cells.split(separator: ",").map {
@@ -65,7 +67,12 @@ extension Runner {
             }
             if compareSplits && threads < 2 { throw ValidationError("--compare-splits needs --threads 2 or more (one thread has nothing to split)") }
             if compareThreads && threads < 2 { throw ValidationError("--compare-threads needs --threads 2 or more (the count compared with one thread)") }
-            if compareSplits && compareThreads { throw ValidationError("--compare-splits and --compare-threads are separate measurements; give one") }
+            if compareBalance && threads < 2 { throw ValidationError("--compare-balance needs --threads 2 or more (one thread has nothing to balance)") }
+            let comparisons = [("--compare-splits", compareSplits), ("--compare-threads", compareThreads), ("--compare-balance", compareBalance)]
+                .filter(\.1).map(\.0)
+            if comparisons.count > 1 {
+                throw ValidationError("\(comparisons.joined(separator: " and ")) are separate measurements; give one")
+            }
             if compareSplits, let h = try parsedHidden().first(where: { $0 % 32 != 0 }) {
                 throw ValidationError("--compare-splits: --hidden \(h) is not a multiple of 32, so its recurrence can only be split by rows")
             }
@@ -91,6 +98,13 @@ extension Runner {
                                                                           classes: classes, reps: reps, layers: layers, threads: threads)
                         print(c.a.line + "  [rows]")
                         print(c.b.line + "  [units]  " + String(format: "median step time units/rows %.3f", c.medianRatio))
+                        continue
+                    }
+                    if compareBalance {
+                        let c = TrainingBenchmark.compareBalancing(cell: cell, hidden: h, batch: batch, steps: steps, input: input,
+                                                                   classes: classes, reps: reps, layers: layers, threads: threads)
+                        print(c.a.line + "  [even]")
+                        print(c.b.line + "  [balanced]  " + String(format: "median step time balanced/even %.3f", c.medianRatio))
                         continue
                     }
                     if compareThreads {

@@ -94,4 +94,22 @@ final class ThreadsProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertNotEqual(both.status, 0)
         XCTAssertTrue(both.stderr.contains("separate measurements"), both.stderr)
     }
+
+    /// `--compare-balance` times even splits and speed-balanced ones in turn on one model.
+    func testBenchComparesEvenWithBalancedSplits() throws {
+        let r = try RunnerBinary.run(["bench", "--threads", "2", "--compare-balance", "--cells", "gru", "--hidden", "64",
+                                      "--steps", "4", "--reps", "3"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("gru   H=  64") && $0.hasSuffix("[even]") }.count, 1, r.stdout)
+        let balanced = lines.filter { $0.hasPrefix("gru   H=  64") && $0.contains("[balanced]  median step time balanced/even ") }
+        XCTAssertEqual(balanced.count, 1, r.stdout)
+        XCTAssertGreaterThan(balanced.first.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0, 0, r.stdout)
+        let one = try RunnerBinary.run(["bench", "--compare-balance"], in: folder)
+        XCTAssertNotEqual(one.status, 0)
+        XCTAssertTrue(one.stderr.contains("--compare-balance needs --threads 2 or more"), one.stderr)
+        let two = try RunnerBinary.run(["bench", "--threads", "2", "--compare-balance", "--compare-threads"], in: folder)
+        XCTAssertNotEqual(two.status, 0)
+        XCTAssertTrue(two.stderr.contains("--compare-threads and --compare-balance are separate measurements"), two.stderr)
+    }
 }

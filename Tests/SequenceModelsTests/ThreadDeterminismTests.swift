@@ -42,14 +42,19 @@ final class ThreadDeterminismTests: XCTestCase {
     /// Three Adam steps with clipping (and dropout, when given) on `threads[step]` threads of a
     /// team of three that splits even the smallest problems (so every phase really runs on that many threads).
     /// With `unitSplit`, the recurrences are shared by hidden units (hidden must be a multiple of 32), else by rows.
+    /// With `speeds`, the team splits every phase in those proportions (not learning them).
     func trace(cell: CellKind, head: HeadKind, threads: [Int], layers: Int = 1, dropout: Float = 0, seed: UInt64 = 3,
-               hidden: Int = ThreadDeterminismTests.hidden, unitSplit: Bool = false) -> Trace {
+               hidden: Int = ThreadDeterminismTests.hidden, unitSplit: Bool = false, speeds: [Double]? = nil) -> Trace {
         let (config, batches) = problem(cell: cell, head: head, seed: seed, layers: layers, dropout: dropout, hidden: hidden)
         let model = Model(config: config)
         let team = ThreadTeam(capacity: 3)
         team.minWorkPerThread = 1
         team.minRecurrenceRows = 1
         team.minUnitSplitHidden = unitSplit ? 32 : Int.max
+        if let speeds {
+            team.balancesLoad = false
+            team.threadSpeeds = speeds
+        }
         model.team = team
         XCTAssertEqual(model.recurrenceSplit(Self.batch, steps: Self.steps).byUnits, unitSplit, "the split under test")
         var optimizer = Optimizer(settings: OptimizerSettings(kind: .adam, learningRate: 0.05), parameterCount: model.parameters.count)
@@ -114,6 +119,24 @@ final class ThreadDeterminismTests: XCTestCase {
                                      unitSplit: true), one, "\(name): threads changing between steps")
                 XCTAssertEqual(trace(cell: cell, head: .softmax, threads: [3], layers: layers, dropout: dropout, hidden: 96), one,
                                "\(name): split by rows")
+            }
+        }
+    }
+
+    /// Splits in proportion to unequal thread speeds (what the team does when one core runs
+    /// slower) give the same bits as one thread, split by rows and by units.
+    func testEveryCellSameBitsWithUnevenSplits() {
+        for cell in CellKind.allCases {
+            for (layers, dropout) in [(1, Float(0)), (2, Float(0.25))] {
+                for unitSplit in [false, true] {
+                    // H = 128: four panels of units, so the split moves with the speeds (1+3 at 0.4 : 2.5).
+                    let name = "\(cell)/\(layers) layers/\(unitSplit ? "units" : "rows")"
+                    let one = trace(cell: cell, head: .softmax, threads: [1], layers: layers, dropout: dropout, hidden: 128, unitSplit: unitSplit)
+                    for speeds in [[0.4, 2.5, 1], [2.5, 1, 0.4]] {
+                        XCTAssertEqual(trace(cell: cell, head: .softmax, threads: [2, 3], layers: layers, dropout: dropout, hidden: 128,
+                                             unitSplit: unitSplit, speeds: speeds), one, "\(name): 2 then 3 threads at speeds \(speeds)")
+                    }
+                }
             }
         }
     }

@@ -115,14 +115,13 @@ public final class ThreadTeam: @unchecked Sendable {
         return r
     }
 
-    /// A phase's shares and times → the speeds of its n threads (see `updatedSpeeds`).
+    /// A phase's shares and times → the speeds of its n threads (see `updatedSpeeds`). Most
+    /// phases of a small model are too short to time: they return before allocating anything.
     private func learnSpeeds(_ n: Int) {
-        var shares = [Double](), seconds = [Double]()
-        for i in 0..<n {
-            shares.append(slots[i * Self.slotStride + 1])
-            seconds.append(slots[i * Self.slotStride])
-        }
-        guard let updated = Self.updatedSpeeds((0..<n).map { speeds[$0] }, shares: shares, seconds: seconds) else { return }
+        let share = { self.slots[$0 * Self.slotStride + 1] }, seconds = { self.slots[$0 * Self.slotStride] }
+        guard (0..<n).allSatisfy({ share($0) > 0 && seconds($0) >= Self.minTimedSeconds }) else { return }
+        guard let updated = Self.updatedSpeeds((0..<n).map { speeds[$0] }, shares: (0..<n).map(share),
+                                               seconds: (0..<n).map(seconds)) else { return }
         for i in 0..<n { speeds[i] = updated[i] }
     }
 

@@ -52,40 +52,40 @@ public enum TrainingBenchmark {
         public var medianRatio: Double
     }
 
-    /// The two ways of sharing the recurrences among `threads` threads (README "Threads"):
-    /// A by batch rows, B by hidden units.
-    public static func compareRecurrenceSplits(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int,
-                                               reps: Int, layers: Int = 1, threads: Int) -> Alternation {
-        let bench = Setup(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes, layers: layers,
-                          threads: threads, minWorkPerThread: nil, minUnitSplitHidden: nil)
-        return bench.alternate(reps: reps) { team, b in team.minUnitSplitHidden = b ? recurrenceUnitAlignment : Int.max }
+    /// What an alternation compares (A against B), on `threads` threads of one model.
+    public enum Comparison: Sendable {
+        /// The two ways of sharing the recurrences (README "Threads"): A by batch rows, B by hidden units.
+        case splits
+        /// One thread (A) against `threads` threads (B): the gain of the extra threads.
+        case threadCounts
+        /// Even splits (A) against splits in proportion to the threads' measured speeds (B, the
+        /// default: ThreadTeam.swift): what balancing gains while the cores run at different
+        /// speeds, and what it costs while they do not.
+        case balancing
     }
 
-    /// One thread (A) against `threads` threads (B) on one model: the gain of the extra threads.
-    public static func compareThreadCounts(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int,
-                                           reps: Int, layers: Int = 1, threads: Int) -> Alternation {
+    /// The two settings of `comparison` timed in turn on one model (see `Alternation`).
+    public static func compare(_ comparison: Comparison, cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int,
+                               classes: Int, reps: Int, layers: Int = 1, threads: Int) -> Alternation {
         let bench = Setup(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes, layers: layers,
                           threads: threads, minWorkPerThread: nil, minUnitSplitHidden: nil)
-        return bench.alternate(reps: reps) { team, b in team.activeThreads = b ? threads : 1 }
-    }
-
-    /// Even splits (A) against splits in proportion to the threads' measured speeds (B, the
-    /// default: ThreadTeam.swift) on one model: what balancing gains while the cores run at
-    /// different speeds, and what it costs while they do not.
-    public static func compareBalancing(cell: CellKind, hidden: Int, batch: Int, steps: Int, input: Int, classes: Int,
-                                        reps: Int, layers: Int = 1, threads: Int) -> Alternation {
-        let bench = Setup(cell: cell, hidden: hidden, batch: batch, steps: steps, input: input, classes: classes, layers: layers,
-                          threads: threads, minWorkPerThread: nil, minUnitSplitHidden: nil)
-        var learned = bench.model.team.threadSpeeds   // carried from one balanced step to the next
-        let even = [Double](repeating: 1, count: threads)
-        return bench.alternate(reps: reps) { team, b in
-            if b {
-                team.threadSpeeds = learned
-                team.balancesLoad = true
-            } else {
-                if team.balancesLoad { learned = team.threadSpeeds }
-                team.balancesLoad = false
-                team.threadSpeeds = even
+        switch comparison {
+        case .splits:
+            return bench.alternate(reps: reps) { team, b in team.minUnitSplitHidden = b ? recurrenceUnitAlignment : Int.max }
+        case .threadCounts:
+            return bench.alternate(reps: reps) { team, b in team.activeThreads = b ? threads : 1 }
+        case .balancing:
+            var learned = bench.model.team.threadSpeeds   // carried from one balanced step to the next
+            let even = [Double](repeating: 1, count: threads)
+            return bench.alternate(reps: reps) { team, b in
+                if b {
+                    team.threadSpeeds = learned
+                    team.balancesLoad = true
+                } else {
+                    if team.balancesLoad { learned = team.threadSpeeds }
+                    team.balancesLoad = false
+                    team.threadSpeeds = even
+                }
             }
         }
     }

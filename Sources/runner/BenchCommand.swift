@@ -45,6 +45,18 @@ extension Runner {
         @Flag(help: ArgumentHelp("With --threads 2 or more: time even splits and splits balanced by the threads' measured speeds (the default), alternating step by step on one model, and print both lines and the median ratio; to measure what balancing gains while the cores run at different speeds.", visibility: .hidden))
         var compareBalance = false
 
+        /// The in-turn measurements: flag, whether given, what is compared, why it needs two
+        /// threads, the labels of its two lines, and the figure after the second.
+        private var comparisons: [(flag: String, on: Bool, kind: TrainingBenchmark.Comparison, needsThreads: String,
+                                   labels: (String, String), figure: (Double) -> String)] {
+            [("--compare-splits", compareSplits, .splits, "one thread has nothing to split", ("[rows]", "[units]"),
+              { String(format: "median step time units/rows %.3f", $0) }),
+             ("--compare-threads", compareThreads, .threadCounts, "the count compared with one thread",
+              ("[1 thread]", "[\(threads) threads]"), { String(format: "median speed-up %.3f", 1 / $0) }),
+             ("--compare-balance", compareBalance, .balancing, "one thread has nothing to balance", ("[even]", "[balanced]"),
+              { String(format: "median step time balanced/even %.3f", $0) })]
+        }
+
         func parsedCells() throws -> [CellKind] {
             try cells.split(separator: ",").map {
                 guard let c = CellKind(rawValue: String($0)) else { throw ValidationError("--cells: unknown cell '\($0)' (expected rnn, gru, gru_reset_after or lstm)") }
@@ -65,14 +77,11 @@ extension Runner {
             for (name, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes), ("--reps", reps), ("--threads", threads)] where v <= 0 {
                 throw ValidationError("\(name) must be positive, got \(v)")
             }
-            if compareSplits && threads < 2 { throw ValidationError("--compare-splits needs --threads 2 or more (one thread has nothing to split)") }
-            if compareThreads && threads < 2 { throw ValidationError("--compare-threads needs --threads 2 or more (the count compared with one thread)") }
-            if compareBalance && threads < 2 { throw ValidationError("--compare-balance needs --threads 2 or more (one thread has nothing to balance)") }
-            let comparisons = [("--compare-splits", compareSplits), ("--compare-threads", compareThreads), ("--compare-balance", compareBalance)]
-                .filter(\.1).map(\.0)
-            if comparisons.count > 1 {
-                throw ValidationError("\(comparisons.joined(separator: " and ")) are separate measurements; give one")
+            let chosen = comparisons.filter(\.on)
+            if chosen.count > 1 {
+                throw ValidationError("\(chosen.map(\.flag).joined(separator: " and ")) are separate measurements; give one")
             }
+            if let c = chosen.first, threads < 2 { throw ValidationError("\(c.flag) needs --threads 2 or more (\(c.needsThreads))") }
             if compareSplits, let h = try parsedHidden().first(where: { $0 % 32 != 0 }) {
                 throw ValidationError("--compare-splits: --hidden \(h) is not a multiple of 32, so its recurrence can only be split by rows")
             }
@@ -93,25 +102,11 @@ extension Runner {
             print("runner: kernels=\(TrainingBenchmark.kernelPath) threads=\(threads)")
             for cell in try parsedCells() {
                 for h in try parsedHidden() {
-                    if compareSplits {
-                        let c = TrainingBenchmark.compareRecurrenceSplits(cell: cell, hidden: h, batch: batch, steps: steps, input: input,
-                                                                          classes: classes, reps: reps, layers: layers, threads: threads)
-                        print(c.a.line + "  [rows]")
-                        print(c.b.line + "  [units]  " + String(format: "median step time units/rows %.3f", c.medianRatio))
-                        continue
-                    }
-                    if compareBalance {
-                        let c = TrainingBenchmark.compareBalancing(cell: cell, hidden: h, batch: batch, steps: steps, input: input,
-                                                                   classes: classes, reps: reps, layers: layers, threads: threads)
-                        print(c.a.line + "  [even]")
-                        print(c.b.line + "  [balanced]  " + String(format: "median step time balanced/even %.3f", c.medianRatio))
-                        continue
-                    }
-                    if compareThreads {
-                        let c = TrainingBenchmark.compareThreadCounts(cell: cell, hidden: h, batch: batch, steps: steps, input: input,
-                                                                      classes: classes, reps: reps, layers: layers, threads: threads)
-                        print(c.a.line + "  [1 thread]")
-                        print(c.b.line + "  [\(threads) threads]  " + String(format: "median speed-up %.3f", 1 / c.medianRatio))
+                    if let c = comparisons.first(where: \.on) {
+                        let a = TrainingBenchmark.compare(c.kind, cell: cell, hidden: h, batch: batch, steps: steps, input: input,
+                                                          classes: classes, reps: reps, layers: layers, threads: threads)
+                        print(a.a.line + "  " + c.labels.0)
+                        print(a.b.line + "  " + c.labels.1 + "  " + c.figure(a.medianRatio))
                         continue
                     }
                     let r = TrainingBenchmark.run(cell: cell, hidden: h, batch: batch, steps: steps, input: input, classes: classes,

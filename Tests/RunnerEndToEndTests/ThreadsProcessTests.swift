@@ -50,66 +50,52 @@ final class ThreadsProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertTrue(r.stdout.contains("lstm  H=  16 B=32 T=4"), r.stdout)
     }
 
-    /// `--compare-splits` times both ways of sharing the recurrence on one model and prints a
-    /// line for each, then the median ratio; it refuses one thread and a fixed split.
-    func testBenchComparesTheTwoRecurrenceSplits() throws {
-        let r = try RunnerBinary.run(["bench", "--threads", "2", "--compare-splits", "--cells", "lstm,gru", "--hidden", "64",
+    /// Runs `bench --threads 2 <flag>` on `cells` at H = 64 and checks that each cell prints its
+    /// A line (ending in `aLabel`) and its B line (containing `bMarker`, then a positive figure).
+    private func assertComparison(_ flag: String, cells: [String], aLabel: String, bMarker: String) throws {
+        let r = try RunnerBinary.run(["bench", "--threads", "2", flag, "--cells", cells.joined(separator: ","), "--hidden", "64",
                                       "--steps", "4", "--reps", "3"], in: folder)
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        for cell in ["lstm ", "gru  "] {
-            let rows = lines.filter { $0.hasPrefix(cell + " H=  64") && $0.hasSuffix("[rows]") }
-            let units = lines.filter { $0.hasPrefix(cell + " H=  64") && $0.contains("[units]  median step time units/rows ") }
-            XCTAssertEqual(rows.count, 1, r.stdout)
-            XCTAssertEqual(units.count, 1, r.stdout)
-            let ratio = units.first.flatMap { Double($0.split(separator: " ").last ?? "") }
-            XCTAssertNotNil(ratio, r.stdout)
-            XCTAssertGreaterThan(ratio ?? 0, 0, r.stdout)
+        for cell in cells {
+            let prefix = cell.padding(toLength: 5, withPad: " ", startingAt: 0) + " H=  64"
+            XCTAssertEqual(lines.filter { $0.hasPrefix(prefix) && $0.hasSuffix(aLabel) }.count, 1, r.stdout)
+            let b = lines.filter { $0.hasPrefix(prefix) && $0.contains(bMarker) }
+            XCTAssertEqual(b.count, 1, r.stdout)
+            let figure = b.first.flatMap { Double($0.split(separator: " ").last ?? "") }
+            XCTAssertNotNil(figure, r.stdout)
+            XCTAssertGreaterThan(figure ?? 0, 0, r.stdout)
         }
-        let one = try RunnerBinary.run(["bench", "--compare-splits"], in: folder)
-        XCTAssertNotEqual(one.status, 0)
-        XCTAssertTrue(one.stderr.contains("--compare-splits needs --threads 2 or more"), one.stderr)
-        let fixed = try RunnerBinary.run(["bench", "--threads", "2", "--compare-splits", "--unit-split-hidden", "64"], in: folder)
-        XCTAssertNotEqual(fixed.status, 0)
-        XCTAssertTrue(fixed.stderr.contains("leave out --unit-split-hidden"), fixed.stderr)
-        let odd = try RunnerBinary.run(["bench", "--threads", "2", "--compare-splits", "--hidden", "64,48"], in: folder)
-        XCTAssertNotEqual(odd.status, 0)
-        XCTAssertTrue(odd.stderr.contains("--hidden 48 is not a multiple of 32"), odd.stderr)
+    }
+
+    /// `bench` with `arguments` exits non-zero with a message containing `message`.
+    private func assertRefused(_ arguments: [String], _ message: String) throws {
+        let r = try RunnerBinary.run(["bench"] + arguments, in: folder)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains(message), r.stderr)
+    }
+
+    /// `--compare-splits` times both ways of sharing the recurrence on one model and prints a
+    /// line for each, then the median ratio; it refuses one thread and a fixed split.
+    func testBenchComparesTheTwoRecurrenceSplits() throws {
+        try assertComparison("--compare-splits", cells: ["lstm", "gru"], aLabel: "[rows]", bMarker: "[units]  median step time units/rows ")
+        try assertRefused(["--compare-splits"], "--compare-splits needs --threads 2 or more")
+        try assertRefused(["--threads", "2", "--compare-splits", "--unit-split-hidden", "64"], "leave out --unit-split-hidden")
+        try assertRefused(["--threads", "2", "--compare-splits", "--hidden", "64,48"], "--hidden 48 is not a multiple of 32")
     }
 
     /// `--compare-threads` times one thread and --threads threads in turn on one model.
     func testBenchComparesOneThreadWithMore() throws {
-        let r = try RunnerBinary.run(["bench", "--threads", "2", "--compare-threads", "--cells", "lstm", "--hidden", "64",
-                                      "--steps", "4", "--reps", "3"], in: folder)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let lines = r.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.filter { $0.hasPrefix("lstm  H=  64") && $0.hasSuffix("[1 thread]") }.count, 1, r.stdout)
-        let two = lines.filter { $0.hasPrefix("lstm  H=  64") && $0.contains("[2 threads]  median speed-up ") }
-        XCTAssertEqual(two.count, 1, r.stdout)
-        XCTAssertGreaterThan(two.first.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0, 0, r.stdout)
-        let one = try RunnerBinary.run(["bench", "--compare-threads"], in: folder)
-        XCTAssertNotEqual(one.status, 0)
-        XCTAssertTrue(one.stderr.contains("--compare-threads needs --threads 2 or more"), one.stderr)
-        let both = try RunnerBinary.run(["bench", "--threads", "2", "--compare-threads", "--compare-splits"], in: folder)
-        XCTAssertNotEqual(both.status, 0)
-        XCTAssertTrue(both.stderr.contains("separate measurements"), both.stderr)
+        try assertComparison("--compare-threads", cells: ["lstm"], aLabel: "[1 thread]", bMarker: "[2 threads]  median speed-up ")
+        try assertRefused(["--compare-threads"], "--compare-threads needs --threads 2 or more")
+        try assertRefused(["--threads", "2", "--compare-threads", "--compare-splits"], "separate measurements")
     }
 
     /// `--compare-balance` times even splits and speed-balanced ones in turn on one model.
     func testBenchComparesEvenWithBalancedSplits() throws {
-        let r = try RunnerBinary.run(["bench", "--threads", "2", "--compare-balance", "--cells", "gru", "--hidden", "64",
-                                      "--steps", "4", "--reps", "3"], in: folder)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let lines = r.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.filter { $0.hasPrefix("gru   H=  64") && $0.hasSuffix("[even]") }.count, 1, r.stdout)
-        let balanced = lines.filter { $0.hasPrefix("gru   H=  64") && $0.contains("[balanced]  median step time balanced/even ") }
-        XCTAssertEqual(balanced.count, 1, r.stdout)
-        XCTAssertGreaterThan(balanced.first.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0, 0, r.stdout)
-        let one = try RunnerBinary.run(["bench", "--compare-balance"], in: folder)
-        XCTAssertNotEqual(one.status, 0)
-        XCTAssertTrue(one.stderr.contains("--compare-balance needs --threads 2 or more"), one.stderr)
-        let two = try RunnerBinary.run(["bench", "--threads", "2", "--compare-balance", "--compare-threads"], in: folder)
-        XCTAssertNotEqual(two.status, 0)
-        XCTAssertTrue(two.stderr.contains("--compare-threads and --compare-balance are separate measurements"), two.stderr)
+        try assertComparison("--compare-balance", cells: ["gru"], aLabel: "[even]", bMarker: "[balanced]  median step time balanced/even ")
+        try assertRefused(["--compare-balance"], "--compare-balance needs --threads 2 or more")
+        try assertRefused(["--threads", "2", "--compare-balance", "--compare-threads"],
+                          "--compare-threads and --compare-balance are separate measurements")
     }
 }

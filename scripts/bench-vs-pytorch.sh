@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
 # Back-to-back comparison of `runner bench` with ../shared/reference/torch_rnn_bench.py,
-# repeated, with per-line statistics. One round runs, one after the other:
+# repeated, with per-line statistics. Each round keeps both programs' outputs whole in
+# OUT/round-K.txt. Two orders:
 #
-#   PyTorch --layers 1, runner --layers 1, PyTorch --layers 2, runner --layers 2,
-#   PyTorch --threads 2, runner --threads 2, runner --threads 1 (H = 256, 512)
+#   interleaved (default): one hidden size at a time, PyTorch and runner right after each
+#     other (which goes first alternates from size to size): --layers 1 and --layers 2 at
+#     H = 64, 128, 256, 512, then --threads 2 at H = 256 and 512, each followed by runner
+#     --threads 1 at that size. Each ratio compares figures taken seconds apart.
+#   grouped: PyTorch --layers 1, runner --layers 1, PyTorch --layers 2, runner --layers 2,
+#     PyTorch --threads 2, runner --threads 2, runner --threads 1 (H = 256, 512): each
+#     program's lines in one block, so a ratio compares figures taken minutes apart.
 #
-# and keeps both outputs whole in OUT/round-K.txt. The summary gives, per line, the
-# median, smallest and largest ratio over the rounds (runner ÷ PyTorch tok/s, both GRU
-# forms against PyTorch's nn.GRU; runner's 2 ÷ 1 thread at H = 512) and in how many
-# rounds the line reached its target (GRU 1.5×, LSTM 1.2× at one thread; 1.2× against
-# PyTorch's 2 threads; 1.7× from the second thread). On a shared VM one line moves by
-# ±25% from minute to minute, so one round says little; the median over several does.
+# The summary gives, per line, the median, smallest and largest ratio over the rounds
+# (runner ÷ PyTorch tok/s, both GRU forms against PyTorch's nn.GRU; runner's 2 ÷ 1 thread
+# at H = 512) and in how many rounds the line reached its target (GRU 1.5×, LSTM 1.2× at one
+# thread; 1.2× against PyTorch's 2 threads; 1.7× from the second thread). On a shared VM a
+# core's speed moves by ±25% and more from minute to minute, for both programs alike, so
+# one round says little; the median over several does, and the interleaved order keeps
+# those swings out of most ratios.
 #
-# usage: scripts/bench-vs-pytorch.sh [--rounds N] [--python PY] [--runner BIN] [--out DIR]
+# usage: scripts/bench-vs-pytorch.sh [--rounds N] [--order interleaved|grouped] [--python PY]
+#                                    [--runner BIN] [--out DIR]
 #   --rounds  rounds to run (default 5)
+#   --order   interleaved (default) or grouped, as above
 #   --python  the Python with torch (default ~/torchref/bin/python, see ../shared/reference/README.md)
 #   --runner  the runner binary (default .build/release/runner; build it with swift build -c release)
 #   --out     where the raw outputs go (default a new directory under /tmp)
@@ -21,6 +30,7 @@
 set -euo pipefail
 
 rounds=5
+order=interleaved
 python="$HOME/torchref/bin/python"
 runner=".build/release/runner"
 out=""
@@ -31,11 +41,12 @@ torch_script="$here/../shared/reference/torch_rnn_bench.py"
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift 2 ;;
+        --order) order="$2"; shift 2 ;;
         --python) python="$2"; shift 2 ;;
         --runner) runner="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
         --summary) summary_only="$2"; shift 2 ;;
-        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench-vs-pytorch: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -85,22 +96,47 @@ if [ -n "$summary_only" ]; then summarise "$summary_only"; exit 0; fi
 [ -x "$python" ] || { echo "bench-vs-pytorch: no Python at $python (install torch as ../shared/reference/README.md says, or pass --python)" >&2; exit 2; }
 [ -f "$torch_script" ] || { echo "bench-vs-pytorch: no $torch_script" >&2; exit 2; }
 [ -x "$runner" ] || { echo "bench-vs-pytorch: no runner binary at $runner (swift build -c release, or pass --runner)" >&2; exit 2; }
+case "$order" in interleaved|grouped) ;; *) echo "bench-vs-pytorch: --order takes interleaved or grouped, not '$order'" >&2; exit 2 ;; esac
 case "$rounds" in ''|*[!0-9]*|0) echo "bench-vs-pytorch: --rounds takes a positive whole number, not '$rounds'" >&2; exit 2 ;; esac
 [ -n "$out" ] || out="$(mktemp -d /tmp/bench-vs-pytorch.XXXXXX)"
 mkdir -p "$out"
 
 torch() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" "$torch_script" "$@"; }
+# One hidden size of one setting, both programs back to back; $1 = 1: PyTorch first.
+pair() {
+    local torch_first="$1" h="$2"; shift 2   # the rest: the setting (--layers N or --threads N)
+    if [ "$torch_first" = 1 ]; then
+        echo "## torch $*"; torch "$@" --hidden "$h"
+        echo "## runner $*"; "$runner" bench "$@" --hidden "$h"
+    else
+        echo "## runner $*"; "$runner" bench "$@" --hidden "$h"
+        echo "## torch $*"; torch "$@" --hidden "$h"
+    fi
+}
+interleaved_round() {
+    local first=1
+    for layers in 1 2; do
+        for h in 64 128 256 512; do pair "$first" "$h" --layers "$layers"; first=$((1 - first)); done
+    done
+    for h in 256 512; do
+        pair "$first" "$h" --threads 2; first=$((1 - first))
+        echo "## runner --threads 1"; "$runner" bench --threads 1 --hidden "$h"
+    done
+}
+grouped_round() {
+    echo "## torch --layers 1";  torch --layers 1
+    echo "## runner --layers 1"; "$runner" bench --layers 1
+    echo "## torch --layers 2";  torch --layers 2
+    echo "## runner --layers 2"; "$runner" bench --layers 2
+    echo "## torch --threads 2"; torch --threads 2
+    echo "## runner --threads 2"; "$runner" bench --threads 2
+    echo "## runner --threads 1"; "$runner" bench --threads 1 --hidden 256,512
+}
 for k in $(seq 1 "$rounds"); do
     file="$out/round-$k.txt"
     {
-        echo "### round $k, $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $("$runner" --version 2>/dev/null || echo runner)"
-        echo "## torch --layers 1";  torch --layers 1
-        echo "## runner --layers 1"; "$runner" bench --layers 1
-        echo "## torch --layers 2";  torch --layers 2
-        echo "## runner --layers 2"; "$runner" bench --layers 2
-        echo "## torch --threads 2"; torch --threads 2
-        echo "## runner --threads 2"; "$runner" bench --threads 2
-        echo "## runner --threads 1"; "$runner" bench --threads 1 --hidden 256,512
+        echo "### round $k ($order), $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $("$runner" --version 2>/dev/null || echo runner)"
+        "${order}_round"
     } > "$file.partial" 2>&1
     mv "$file.partial" "$file"
     echo "round $k of $rounds: $file" >&2

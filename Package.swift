@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "SequenceModels", dependencies: ["CKernels"]),
         .target(name: "NumPyFiles", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Tasks", dependencies: ["SequenceModels", "JSON", "NumPyFiles"]),
-        .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "ResultsStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Reports", dependencies: ["ResultsStore", "JSON"]),
         .target(name: "Experiments", dependencies: ["CKernels", "SequenceModels", "Tasks", "ResultsStore", "JSON"]),
         // The .proto files are the source of Generated/ (see README, "TensorBoard"); SwiftPM does not compile them.
@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "SequenceModels"]),
         .testTarget(name: "NumPyFilesTests", dependencies: ["NumPyFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Fixtures"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "JSON", "NumPyFiles", "SequenceModels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ResultsStore", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Golden"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ResultsStore", "Reports", "Tasks", "SequenceModels", "JSON", "NumPyFiles", .product(name: "GRDB", package: "GRDB.swift")]),

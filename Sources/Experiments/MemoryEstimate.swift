@@ -18,12 +18,18 @@ import Tasks
 ///                                  then N·V + 2·B·H   (logits, the carried gradients)
 ///     data                         one batch's inputs and targets, N·(X + V)
 ///
+/// A checkpoint (P + optimiser state, one SQLite value) must also stay under SQLite's largest
+/// value, 10^9 bytes: about 83 M parameters with adam, 250 M with sgd.
+///
 /// The task's own examples are held once per sweep (a generated task makes them on first use,
 /// after the estimate; their size is bounded by ``TaskFactory/maxGeneratedSteps``), so they
 /// are not counted per run.
 public struct MemoryEstimate: Sendable, Equatable {
     /// Total bytes, nil when the count overflows (certainly too large).
     public var bytes: Int?
+    /// Bytes of the run's checkpoint (parameters and optimiser state as Float32, and a header),
+    /// nil when the count overflows. SQLite keeps it as one value.
+    public var checkpointBytes: Int?
     public var steps: Int
     public var batch: Int
 
@@ -62,6 +68,30 @@ public struct MemoryEstimate: Sendable, Equatable {
             CheckedInt.product([n, CheckedInt.sum([x, v])]),
         ])
         bytes = CheckedInt.product([4, floats])
+        checkpointBytes = CheckedInt.sum([CheckedInt.product([4, CheckedInt.sum([p, optimizer])]), MemoryEstimate.checkpointHeaderBytes])
+    }
+
+    /// Room for a checkpoint's header (magic, version, the JSON of the configuration and of a
+    /// charlm vocabulary), generous: the arrays dominate.
+    static let checkpointHeaderBytes = 1 << 20
+
+    /// The largest value SQLite stores (its compiled SQLITE_MAX_LENGTH, 10^9 bytes unless
+    /// SQLite was built otherwise; the store checks the real limit when it writes).
+    public static let largestStoredValue = 1_000_000_000
+
+    /// Why the run cannot keep checkpoints, as the end of a line naming the run; nil when its
+    /// checkpoint fits in one SQLite value of `limit` bytes.
+    public func checkpointRefusal(limit: Int = MemoryEstimate.largestStoredValue) -> String? {
+        if let checkpointBytes, checkpointBytes <= limit { return nil }
+        let size = checkpointBytes.map(MemoryEstimate.format) ?? "more than 9.2 EB"
+        return "has a checkpoint of about \(size) (parameters and optimiser state), above the \(MemoryEstimate.format(limit)) "
+            + "that SQLite stores in one value: train a smaller model (hidden size, layers, inputs or outputs)"
+    }
+
+    /// Why a sweep cannot train the run: it does not fit in `limit` bytes of memory, or its
+    /// checkpoint does not fit in the results database; nil when neither.
+    public func runRefusal(limit: Int) -> String? {
+        refusal(limit: limit) ?? checkpointRefusal()
     }
 
     /// Why the run is refused under `limit` bytes, as the end of a line naming the run; nil when it fits.

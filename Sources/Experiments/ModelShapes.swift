@@ -80,7 +80,7 @@ struct MemoryRefusalMemo {
         let key = Key(shape: modelShape(model), optimizer: config.optimizer, batch: config.batch)
         let (steps, limit) = (self.steps, self.limit)   // the closure must not read self while refusals changes
         return refusals.value(for: key) {
-            MemoryEstimate(model: model, optimizer: config.optimizer, steps: steps, batch: config.batch).refusal(limit: limit)
+            MemoryEstimate(model: model, optimizer: config.optimizer, steps: steps, batch: config.batch).runRefusal(limit: limit)
         }
     }
 }

@@ -238,7 +238,7 @@ public final class Scheduler: @unchecked Sendable {
         }
         let config = entry.config
         let name = label(config)
-        if let refusal = MemoryEstimate(config: config, task: task).refusal(limit: options.memoryLimit) {
+        if let refusal = MemoryEstimate(config: config, task: task).runRefusal(limit: options.memoryLimit) {
             // Building the model would abort the process; the rest of the sweep goes on.
             let why = "run \(runId) (\(config.label)) \(refusal)"
             try timedStoreCall { try database.markRun(runId, status: .failed, error: why, worker: worker) }

@@ -60,7 +60,7 @@ public struct SweepSetup: Sendable {
         if !tooLarge.isEmpty {
             let shown = Array(tooLarge.prefix(maxListedProblems))
             let more = tooLarge.count > shown.count
-                ? [SpecProblem(path: "plan", message: "and \(tooLarge.count - shown.count) more runs too large for memory")] : []
+                ? [SpecProblem(path: "plan", message: "and \(tooLarge.count - shown.count) more runs too large for memory or for a checkpoint")] : []
             throw SpecError(file: specPath, problems: shown + more)
         }
         let entries = shard.map { plan.shard($0.index, of: $0.count) } ?? plan.entries

@@ -2,6 +2,7 @@
 // claim runs across threads and processes, heartbeat, record epochs with checkpoints, set status.
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// One run of a plan, before it is in the database.
 public struct PlannedRun: Sendable, Equatable {
@@ -159,6 +160,10 @@ extension ResultsDatabase {
     public func recordEpoch(_ epoch: EpochRecord, checkpoint state: Data, worker: String? = nil,
                             now: Double = unixNow()) throws {
         try immediateWrite { db in
+            // Binding a blob over SQLite's limit would abort the process (GRDB treats a failed bind
+            // as a bug); the limit is on the whole row, so leave room for its other columns.
+            let limit = Int(sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_LENGTH, -1)) - ResultsDatabase.checkpointRowRoom
+            if state.count > limit { throw ResultsStoreError.checkpointTooLarge(runId: epoch.runId, bytes: state.count, limit: limit) }
             let run = try requireRun(db, epoch.runId)
             if let worker, run.status != .running || run.worker != worker {
                 throw ResultsStoreError.runNotOwned(runId: epoch.runId, worker: worker,
@@ -172,6 +177,9 @@ extension ResultsDatabase {
             try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ?", arguments: [now, epoch.runId])
         }
     }
+
+    /// Bytes of a `checkpoints` row besides its state: SQLITE_LIMIT_LENGTH bounds the whole row.
+    static let checkpointRowRoom = 4096
 
     /// The latest checkpoint of a run, or nil if it has none.
     public func loadCheckpoint(runId: Int64) throws -> CheckpointRecord? {

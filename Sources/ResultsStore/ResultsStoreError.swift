@@ -32,6 +32,9 @@ public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, Locali
     case newerDatabase(path: String, detail: String)
     /// A results database that opening would change failed SQLite's `quick_check`; it is left as it was.
     case damagedDatabase(path: String, detail: String)
+    /// A checkpoint larger than SQLite stores in one row (`SQLITE_LIMIT_LENGTH` less room for the row's
+    /// other columns); nothing was written.
+    case checkpointTooLarge(runId: Int64, bytes: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -63,6 +66,9 @@ public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, Locali
             return "\(path) was created by a newer runner: \(detail); it was left untouched: use that runner's version"
         case .damagedDatabase(let path, let detail):
             return "\(path) is damaged (SQLite's quick_check: \(ResultsStoreError.oneLine(detail))); it was left untouched"
+        case .checkpointTooLarge(let runId, let bytes, let limit):
+            return "run \(runId): its checkpoint of \(bytes) bytes is larger than SQLite stores in one row (at most \(limit) bytes); "
+                + "nothing of this epoch was written: train a smaller model"
         }
     }
 

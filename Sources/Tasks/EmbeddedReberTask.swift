@@ -242,13 +242,16 @@ public struct ReberMetric: TaskMetric {
 /// unigram frequencies, add-one smoothed over `classes` so no class has zero mass.
 func unigramCrossEntropy<S: Sequence>(train: [S], validation: [S], classes: Int) -> Double
 where S.Element == Int {
-    var counts = [Double](repeating: 1, count: classes)
-    for sequence in train { for symbol in sequence { counts[symbol] += 1 } }
-    let total = counts.reduce(0, +)
+    // Counts of the symbols seen only (classes may be far more than the data holds, e.g. a
+    // spec's "classes"); every class starts at 1. The total is a sum of whole numbers below
+    // 2^53, exact in any order.
+    var seen = [Int: Double]()
+    var total = Double(classes)
+    for sequence in train { for symbol in sequence { seen[symbol, default: 1] += 1; total += 1 } }
     var sum = 0.0, n = 0
     for sequence in validation {
         for symbol in sequence {
-            sum -= log(counts[symbol] / total)
+            sum -= log(seen[symbol, default: 1] / total)
             n += 1
         }
     }

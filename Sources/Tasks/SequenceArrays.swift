@@ -93,6 +93,7 @@ struct SequenceArrayChecker {
         let n: Int, steps: Int
         if x.dtype.isFloatingPoint {
             guard x.shape.count == 3 else { report(xName, "float inputs must be (N, T, X); got shape \(x.shapeDescription)"); return nil }
+            guard x.shape[2] > 0 else { report(xName, "has shape \(x.shapeDescription); expected at least one input feature per step (X ≥ 1)"); return nil }
             let values = x.floats()
             if let bad = values.firstIndex(where: { !$0.isFinite }) { report(xName, "element \(bad) is \(values[bad]); expected finite numbers") }
             inputs = values

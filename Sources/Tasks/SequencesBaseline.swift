@@ -26,9 +26,10 @@ enum SequencesBaseline {
             // accuracy of always predicting the most frequent training class.
             let trainLabels = targetRows(train, width: 1, classes: true).map { Int(train.classes[$0]) }
             let valLabels = targetRows(validation, width: 1, classes: true).map { Int(validation.classes[$0]) }
-            var counts = [Int](repeating: 0, count: width)
-            for label in trainLabels { counts[label] += 1 }
-            let majority = counts.indices.max { counts[$0] < counts[$1] || (counts[$0] == counts[$1] && $0 > $1) } ?? 0
+            // Counts of the labels seen only: "classes" may be far more than the data holds.
+            var counts = [Int: Int]()
+            for label in trainLabels { counts[label, default: 0] += 1 }
+            let majority = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0   // ties: the lowest class
             let accuracy = valLabels.isEmpty ? .nan : Double(valLabels.filter { $0 == majority }.count) / Double(valLabels.count)
             let nats = unigramCrossEntropy(train: [trainLabels], validation: [valLabels], classes: width)
             return TaskBaseline(loss: nats, metric: accuracy,

@@ -67,6 +67,27 @@ final class SizeLimitTests: XCTestCase {
         XCTAssertEqual(estimate.steps, 10)
         XCTAssertNil(estimate.refusal(limit: 4 * floats))
         XCTAssertNotNil(estimate.refusal(limit: 4 * floats - 1))
+        XCTAssertEqual(estimate.checkpointBytes, 4 * (p + 2 * p) + (1 << 20), "parameters, adam's two moments, header room")
+        XCTAssertNil(estimate.checkpointRefusal(limit: 4 * 3 * p + (1 << 20)))
+        XCTAssertNotNil(estimate.checkpointRefusal(limit: 4 * 3 * p + (1 << 20) - 1))
+        XCTAssertNil(estimate.runRefusal(limit: 4 * floats))
+    }
+
+    func testCheckpointAboveSQLitesLargestValueIsRefusedAtValidation() throws {
+        // A GRU at H = 6000 on one input has 108 M parameters: with adam its checkpoint is 1.3 GB, above
+        // the 10^9 bytes SQLite stores in one value, though it fits in memory. It is refused before
+        // training, naming the run and both sizes; with sgd (0.43 GB) the same model is accepted.
+        let specURL = folder.appendingPathComponent("big.json")
+        let spec = #"{"name": "big", "task": {"name": "adding", "length": 2, "train_size": 16, "val_size": 4}, "train": {"optimizer": "OPT"}, "grid": {"cell": ["gru"], "hidden": [6000, 8]}}"#
+        try spec.replacingOccurrences(of: "OPT", with: "adam").write(to: specURL, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SweepSetup.load(specPath: specURL.path, memoryLimit: Int.max)) { error in
+            guard let error = error as? SpecError else { return XCTFail("\(error)") }
+            XCTAssertEqual(error.problems.map(\.description),
+                           ["plan run 0 (gru hidden=6000 lr=0.001 seed=1): has a checkpoint of about 1.3 GB (parameters and optimiser state), "
+                            + "above the 1.0 GB that SQLite stores in one value: train a smaller model (hidden size, layers, inputs or outputs)"])
+        }
+        try spec.replacingOccurrences(of: "OPT", with: "sgd").write(to: specURL, atomically: true, encoding: .utf8)
+        XCTAssertNoThrow(try SweepSetup.load(specPath: specURL.path, memoryLimit: Int.max))
     }
 
     func testRunTooLargeForMemoryIsRefusedAtValidationNamingRunEstimateAndLimit() throws {
@@ -81,7 +102,12 @@ final class SizeLimitTests: XCTestCase {
             XCTAssertTrue(line.contains("GB of memory"), line)
             XCTAssertTrue(line.contains("above the limit of 8.0 GB (50% of physical memory)"), line)
         }
-        XCTAssertNoThrow(try SweepSetup.load(specPath: specURL.path, memoryLimit: Int.max))
+        // Without a memory limit it is still refused, for its checkpoint (77 GB, one SQLite value).
+        XCTAssertThrowsError(try SweepSetup.load(specPath: specURL.path, memoryLimit: Int.max)) { error in
+            let lines = (error as? SpecError)?.problems.map(\.description) ?? ["\(error)"]
+            XCTAssertEqual(lines.count, 1, "\(lines)")
+            XCTAssertTrue(lines[0].hasPrefix("plan run 0 (lstm hidden=40000 lr=0.001 seed=1): has a checkpoint of about 76.8 GB"), lines[0])
+        }
     }
 
     func testValidatingTheLargestGeneratedTasksGeneratesNoData() throws {

@@ -2,6 +2,7 @@
 // heartbeats, epochs with checkpoints, statuses, listings and the run_summary view.
 import Foundation
 import GRDB
+import GRDBSQLite
 import XCTest
 @testable import ResultsStore
 
@@ -231,6 +232,27 @@ final class StoreOperationTests: XCTestCase {
         XCTAssertEqual(try database.epochs(ofSweep: sweep.id! + 1), [])
         XCTAssertEqual(try database.loadCheckpoint(runId: runId), CheckpointRecord(runId: runId, epoch: 2, state: Data([4, 5])))
         XCTAssertEqual(try database.reader.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM checkpoints") }, 1)
+    }
+
+    func testCheckpointAboveSQLitesValueLimitIsRefusedAndWritesNothing() throws {
+        // SQLite refuses to bind a value above SQLITE_LIMIT_LENGTH (and GRDB would abort on it):
+        // the store checks first. The limit is lowered on the writer's connection to test it small.
+        let (database, _folder) = try makeDatabase(); _ = _folder
+        let sweep = try database.createOrGetSweep(description)
+        try database.insertPlan(sweepId: sweep.id!, runs: plannedRuns(1))
+        let runId = try XCTUnwrap(database.claimNextRun(sweepId: sweep.id!, configHashes: ["hash0"], worker: "w")).run.id!
+        try database.writer.writeWithoutTransaction { db in _ = sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_LENGTH, 10_000) }
+        let most = 10_000 - ResultsDatabase.checkpointRowRoom
+        XCTAssertThrowsError(try database.recordEpoch(EpochRecord(runId: runId, epoch: 1), checkpoint: Data(count: most + 1), worker: "w")) { error in
+            XCTAssertEqual(error as? ResultsStoreError, .checkpointTooLarge(runId: runId, bytes: most + 1, limit: most))
+            XCTAssertEqual("\(error)", "run \(runId): its checkpoint of \(most + 1) bytes is larger than SQLite stores in one row (at most \(most) bytes); "
+                           + "nothing of this epoch was written: train a smaller model")
+        }
+        XCTAssertEqual(try database.epochs(runId: runId), [])
+        XCTAssertNil(try database.loadCheckpoint(runId: runId))
+        try database.recordEpoch(EpochRecord(runId: runId, epoch: 1), checkpoint: Data(count: most), worker: "w")
+        XCTAssertEqual(try database.loadCheckpoint(runId: runId)?.state.count, most)
+        XCTAssertEqual(try database.epochs(runId: runId).map(\.epoch), [1])
     }
 
     func testDuplicateEpochIsRefusedAndChangesNothing() throws {

@@ -98,6 +98,26 @@ final class SequencesTaskTests: XCTestCase {
         XCTAssertEqual(task.testBatches(batchSize: 4).count, 0)
     }
 
+    func testClassesFarBeyondTheDataNeedNoArrayOfThatSize() throws {
+        // "classes" sets the softmax width: the baseline counts only the labels present, so 10^11
+        // classes (which no model could train; the memory estimate refuses it) build the task
+        // without an allocation of that size, and give the add-one smoothed frequencies.
+        let arrays: [String: NumPyArray] = [
+            "x_train": .integers([0, 1, 2, 0, 1, 2], shape: [2, 3]), "y_train": .integers([0, 1, 1, 1, 2, 1], shape: [2, 3]),
+            "x_val": .integers([0, 1], shape: [1, 2]), "y_val": .integers([1, 3], shape: [1, 2]),
+        ]
+        let folder = try writeDataSet(self, arrays)
+        let classes = 100_000_000_000
+        let task = try make(["head": .string("softmax"), "classes": .number(Double(classes))], in: folder)
+        XCTAssertEqual(task.outputSize, classes)
+        // Training labels 0, 1 ×4, 2: total = classes + 6; validation labels 1 (count 5) and 3 (count 1).
+        let total = Double(classes) + 6
+        XCTAssertEqual(task.baseline.loss!, -(log(5 / total) + log(1 / total)) / 2, accuracy: 1e-12)
+        XCTAssertEqual(task.baseline.metric, 0.5, "the majority class 1 is one of the two validation labels")
+        let few = try make(["head": .string("softmax"), "classes": .number(4)], in: folder)
+        XCTAssertEqual(few.baseline.loss!, -(log(5.0 / 10) + log(1.0 / 10)) / 2, accuracy: 1e-12)
+    }
+
     func testMsePerSequenceTargetsAndMeanBaseline() throws {
         let arrays: [String: NumPyArray] = [
             "x_train": .float64((0..<12).map { Double($0) }, shape: [3, 2, 2]),
@@ -159,6 +179,7 @@ final class SequencesTaskTests: XCTestCase {
             BadCase(label: "test unit count", arrays: ["x_train": x, "y_train": yUnits, "x_test": x, "y_test": .float32([Float](repeating: 1, count: 18), shape: [2, 3, 3])], parameters: bernoulli, expected: "array \"y_test\": has 3 output units but y_train has 2"),
             BadCase(label: "val tokens vs dense", arrays: ["x_train": x, "y_train": y, "x_val": .integers([0, 1, 2], shape: [1, 3]), "y_val": .integers([0, 1, 1], shape: [1, 3])], expected: "array \"x_val\": has dtype int64 but x_train has float32"),
             BadCase(label: "no sequences", arrays: ["x_train": .float32([], shape: [0, 3, 2]), "y_train": .integers([], shape: [0, 3])], expected: "array \"x_train\": has shape (0, 3, 2); expected at least one sequence"),
+            BadCase(label: "no input features", arrays: ["x_train": .float32([], shape: [2, 3, 0]), "y_train": y], expected: "array \"x_train\": has shape (2, 3, 0); expected at least one input feature per step (X ≥ 1)"),
             BadCase(label: "no training left", arrays: ["x_train": .float32([Float](repeating: 0, count: 6), shape: [1, 3, 2]), "y_train": .integers([0, 1, 0], shape: [1, 3])], expected: "data.npz: val_fraction 0.1 of 1 training sequences leaves none to train on"),
             BadCase(label: "unknown head", arrays: ["x_train": x, "y_train": y], parameters: ["head": .string("sigmoid")], expected: "task.head: expected one of softmax, bernoulli, mse, got \"sigmoid\""),
             BadCase(label: "stateful without bptt", arrays: ["x_train": x, "y_train": y], parameters: ["head": .string("softmax"), "stateful": .bool(true)], expected: "task.bptt: missing (\"stateful\": true needs \"bptt\": K"),

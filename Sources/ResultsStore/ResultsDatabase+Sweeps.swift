@@ -15,6 +15,11 @@ public struct SweepDescription: Sendable, Equatable {
     public var baselineTestLoss: Double?
     public var baselineTestMetric: Double?
 
+    /// "task adding (metric mse, lower is better)": what a sweep's runs measure, as errors show it.
+    static func taskSummary(task: String, metric: String, higherIsBetter: Bool) -> String {
+        "task \(task) (metric \(metric), \(higherIsBetter ? "higher" : "lower") is better)"
+    }
+
     public init(name: String, specJSON: String, task: String, metricName: String, metricHigherIsBetter: Bool,
                 baselineLoss: Double? = nil, baselineMetric: Double? = nil,
                 baselineTestLoss: Double? = nil, baselineTestMetric: Double? = nil) {
@@ -37,10 +42,21 @@ extension ResultsDatabase {
     /// baselines are replaced by `description` (a spec may grow between runs of a sweep).
     /// With `fresh`, the sweep's runs, epochs and checkpoints are deleted first and
     /// `created_at` is reset, so the sweep starts anew.
+    ///
+    /// Throws ``ResultsStoreError/sweepTaskChanged(name:recorded:given:)`` (and changes nothing)
+    /// when the sweep has runs of another task or metric than `description`'s, unless `fresh`:
+    /// its reports would otherwise read those runs' values as the new metric.
     public func createOrGetSweep(_ description: SweepDescription, fresh: Bool = false,
                                  now: Date = Date()) throws -> SweepRecord {
         try immediateWrite { db in
             if var sweep = try SweepRecord.filter(SweepRecord.Columns.name == description.name).fetchOne(db) {
+                let recorded = SweepDescription.taskSummary(task: sweep.task, metric: sweep.metricName, higherIsBetter: sweep.metricHigherIsBetter)
+                let given = SweepDescription.taskSummary(task: description.task, metric: description.metricName,
+                                                         higherIsBetter: description.metricHigherIsBetter)
+                if !fresh, recorded != given,
+                   try RunRecord.filter(RunRecord.Columns.sweepId == sweep.id!).fetchCount(db) > 0 {
+                    throw ResultsStoreError.sweepTaskChanged(name: description.name, recorded: recorded, given: given)
+                }
                 sweep.specJSON = description.specJSON
                 sweep.task = description.task
                 sweep.metricName = description.metricName

@@ -35,6 +35,8 @@ public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, Locali
     /// A checkpoint larger than SQLite stores in one row (`SQLITE_LIMIT_LENGTH` less room for the row's
     /// other columns); nothing was written.
     case checkpointTooLarge(runId: Int64, bytes: Int, limit: Int)
+    /// A spec reuses the name of a sweep whose runs are of another task or metric.
+    case sweepTaskChanged(name: String, recorded: String, given: String)
 
     public var description: String {
         switch self {
@@ -69,6 +71,9 @@ public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, Locali
         case .checkpointTooLarge(let runId, let bytes, let limit):
             return "run \(runId): its checkpoint of \(bytes) bytes is larger than SQLite stores in one row (at most \(limit) bytes); "
                 + "nothing of this epoch was written: train a smaller model"
+        case .sweepTaskChanged(let name, let recorded, let given):
+            return "sweep '\(name)' in this database has runs of \(recorded), but the spec is \(given); nothing was changed: "
+                + "give the spec another \"name\", another --db, or --fresh to replace that sweep's runs"
         }
     }
 

@@ -37,6 +37,38 @@ final class StoreOperationTests: XCTestCase {
         XCTAssertNil(try database.sweep(named: "other"))
     }
 
+    func testSpecOfAnotherTaskUnderASweepsNameIsRefusedUnlessFresh() throws {
+        // The sweep's runs measure mse; a spec of the same name on another task (or metric) would
+        // have reports read those values as its metric. Refused while the sweep has runs; --fresh
+        // replaces them; a sweep without runs simply takes the new task.
+        let (database, _folder) = try makeDatabase(); _ = _folder
+        let sweep = try database.createOrGetSweep(description)
+        var copy = description
+        copy.task = "copy"; copy.metricName = "copy_accuracy"; copy.metricHigherIsBetter = true
+        XCTAssertEqual(try database.createOrGetSweep(copy).task, "copy", "no runs yet: nothing to misread")
+        _ = try database.createOrGetSweep(description)
+        try database.insertPlan(sweepId: sweep.id!, runs: plannedRuns(2))
+        for changed in [copy, { var d = description; d.metricHigherIsBetter = true; return d }()] {
+            XCTAssertThrowsError(try database.createOrGetSweep(changed)) { error in
+                XCTAssertEqual(error as? ResultsStoreError, .sweepTaskChanged(
+                    name: "adding-t50", recorded: "task adding (metric mse, lower is better)",
+                    given: "task \(changed.task) (metric \(changed.metricName), higher is better)"))
+            }
+        }
+        XCTAssertEqual("\(ResultsStoreError.sweepTaskChanged(name: "s", recorded: "task adding (metric mse, lower is better)", given: "task copy (metric copy_accuracy, higher is better)"))",
+                       "sweep 's' in this database has runs of task adding (metric mse, lower is better), but the spec is task copy "
+                       + "(metric copy_accuracy, higher is better); nothing was changed: give the spec another \"name\", another --db, or --fresh to replace that sweep's runs")
+        let kept = try XCTUnwrap(database.sweep(named: "adding-t50"))
+        XCTAssertEqual([kept.task, kept.metricName], ["adding", "mse"])
+        XCTAssertEqual(try database.runs(sweepId: sweep.id!).count, 2)
+        var grown = description
+        grown.specJSON = #"{"name":"adding-t50","grid":{"hidden":[8,16]}}"#
+        XCTAssertEqual(try database.createOrGetSweep(grown).specJSON, grown.specJSON, "same task: the spec may grow")
+        let fresh = try database.createOrGetSweep(copy, fresh: true)
+        XCTAssertEqual([fresh.task, fresh.metricName], ["copy", "copy_accuracy"])
+        XCTAssertEqual(try database.runs(sweepId: sweep.id!).count, 0)
+    }
+
     func testLatestSweepIsTheMostRecentlyCreated() throws {
         let (database, _folder) = try makeDatabase(); _ = _folder
         XCTAssertNil(try database.latestSweep())

@@ -61,7 +61,7 @@ extension Runner {
                     "runner.config_hash": run.record.configHash, "runner.status": run.record.status.rawValue,
                 ]), to: path)
             } catch {
-                throw fail("cannot write \(path): \(error)", code: 1)
+                throw fail("cannot write \(path): \((error as NSError).localizedDescription)", code: 1)
             }
             print("wrote \(path): run \(runId) (\(run.record.cell), hidden \(run.record.hidden)) after epoch \(run.checkpoint.epoch), \(model.parameters.count) parameters")
         }

@@ -24,8 +24,18 @@ enum OutputFile {
 
     /// Writes `data` to a temporary file in `path`'s folder (created if needed) and renames it
     /// into place: readers see the old file or the new one, never a part, and a failure leaves
-    /// the old file whole.
+    /// the old file whole. A `path` that names something other than a regular file (symbolic
+    /// links followed: /dev/null, /dev/stdout, a FIFO) is written in place instead, as a shell's
+    /// `>` would: renaming onto it would replace the device node or pipe with a file.
     static func write(_ data: Data, to path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "it is a folder; give a file name"])
+            }
+            try writeInPlace(data, to: path)
+            return
+        }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -44,6 +54,26 @@ enum OutputFile {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
+        }
+    }
+
+    /// Writes `data` through `path` itself (a device, pipe or socket; nothing to replace atomically).
+    private static func writeInPlace(_ data: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+        }
+        defer { close(fd) }
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else {
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+                }
+                offset += written
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 // No output path may name an input: report, export and merge refuse an --output that
 // resolves (symbolic link, hard link, ./) to the database or its -wal/-shm, and leave it
-// byte-identical; outputs are written to a temporary file and renamed into place.
+// byte-identical; outputs are written to a temporary file and renamed into place (devices, pipes and
+// links to them are written through instead).
 import Foundation
 import XCTest
 
@@ -54,5 +55,47 @@ final class OutputPathProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("taken"), isDirectory: &isDirectory) && isDirectory.boolValue)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }
         XCTAssertEqual(leftovers, [])
+    }
+
+    func testOutputsThatAreNotRegularFilesAreWrittenThroughNotReplaced() throws {
+        // --output /dev/null, /dev/stdout or a FIFO is written through, as a shell's > would; a
+        // rename would replace the device node or pipe with a file. Tested through symbolic links
+        // here (the old code replaced the link, never /dev itself): each must still be a link to
+        // its device afterwards, /dev/full's "No space left on device" is one line and exit 1.
+        try makeDatabase()
+        try FileManager.default.createSymbolicLink(atPath: path("null"), withDestinationPath: "/dev/null")
+        try FileManager.default.createSymbolicLink(atPath: path("full"), withDestinationPath: "/dev/full")
+        for arguments in [["report", "--db", "q.db", "--output", "null"], ["export", "--run", "1", "--db", "q.db", "--output", "null"]] {
+            let result = try RunnerBinary.run(arguments, in: folder)
+            XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
+        }
+        for arguments in [["report", "--db", "q.db", "--output", "full"], ["export", "--run", "1", "--db", "q.db", "--output", "full"]] {
+            let result = try RunnerBinary.run(arguments, in: folder)
+            XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains("cannot write") && result.stderr.contains("full: No space left on device"), result.stderr)
+        }
+        for (link, device) in [("null", "/dev/null"), ("full", "/dev/full")] {
+            XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: path(link)), device, "\(link) is still the link")
+        }
+        // A FIFO: the report arrives at its reader, and the FIFO stays one.
+        XCTAssertEqual(mkfifo(path("pipe"), 0o600), 0)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [path("pipe")]
+        let received = Pipe()
+        reader.standardOutput = received
+        try reader.run()
+        let report = try RunnerBinary.run(["report", "--db", "q.db", "--format", "csv", "--output", "pipe"], in: folder)
+        XCTAssertEqual(report.status, 0, report.stderr)
+        let text = String(decoding: received.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        reader.waitUntilExit()
+        let direct = try RunnerBinary.run(["report", "--db", "q.db", "--format", "csv"], in: folder)
+        XCTAssertEqual(direct.status, 0, direct.stderr)
+        XCTAssertFalse(text.isEmpty)
+        XCTAssertEqual(text, direct.stdout, "the FIFO's reader got the whole report")
+        var info = stat()
+        XCTAssertEqual(lstat(path("pipe"), &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the FIFO is still a FIFO")
     }
 }

@@ -69,6 +69,16 @@ extension Runner {
             if let parallel, parallel <= 0 { throw ValidationError("--parallel must be positive, got \(parallel)") }
             if cpusPerTask <= 0 { throw ValidationError("--cpus-per-task must be positive, got \(cpusPerTask)") }
             if tensorboard.append, tensorboard.directory == nil { throw ValidationError("--tensorboard-append needs --tensorboard DIR") }
+            // Each value becomes an #SBATCH line of the scripts: one word, or a line break would end
+            // the directive and the rest would run as a command on the cluster.
+            for (option, value, example) in [("--partition", partition, "gpu,cpu"), ("--time", time, "2:00:00")] {
+                if let value, value.isEmpty || value.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == "#" }) {
+                    throw ValidationError("\(option) must be one word in Slurm's syntax (e.g. \(example)), without spaces, line breaks or #; got \(String(reflecting: value))")
+                }
+            }
+            if let outputDir, outputDir.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw ValidationError("--output-dir must not contain control characters such as a line break; got \(String(reflecting: outputDir))")
+            }
         }
 
         func run() throws {

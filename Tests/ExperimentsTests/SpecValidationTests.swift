@@ -68,6 +68,10 @@ final class SpecValidationTests: XCTestCase {
     func testMissingRequiredFields() {
         XCTAssertEqual(problems(#"{"task": {"name": "a"}}"#), ["name: missing (expected a non-empty string naming the sweep)"])
         XCTAssertEqual(problems(#"{"name": " ", "task": {"name": "a"}}"#), ["name: must not be empty"])
+        for name in [#"a\nb"#, #"a\tb"#, #"x\u0000"#] {
+            XCTAssertEqual(problems(#"{"name": "\#(name)", "task": {"name": "a"}}"#),
+                           ["name: must not contain control characters such as a line break (it names files and Slurm jobs, and appears in one-line messages)"])
+        }
         XCTAssertEqual(problems(#"{"name": "s"}"#), [#"task: missing (expected an object such as {"name": "adding", ...})"#])
         XCTAssertEqual(problems(#"{"name": "s", "task": {"length": 5}}"#), ["task.name: missing (expected a string naming the task)"])
     }

@@ -154,4 +154,27 @@ final class ShardMergeProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertTrue(bad.stderr.contains("addding"), bad.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path))
     }
+
+    func testSlurmRefusesValuesThatWouldBreakOutOfTheScriptsLines() throws {
+        // Each value lands on an #SBATCH or comment line: a line break would end it, and what
+        // follows would run as a command on the cluster. Refused (exit 64 for options, 2 for the
+        // spec), one line each, and no scripts written.
+        let specFile = try writeSpec()
+        for (options, says) in [(["--time", "1:00:00\ntouch INJECTED"], "--time must be one word"),
+                                (["--partition", "cpu #x"], "--partition must be one word"),
+                                (["--output-dir", "out\ntouch INJECTED"], "--output-dir must not contain control characters")] {
+            let r = try RunnerBinary.run(["slurm", specFile, "--output-dir", "o"] + options, in: folder)
+            XCTAssertEqual(r.status, 64, "\(options): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(says), r.stderr)
+        }
+        let named = try String(contentsOfFile: folder.appendingPathComponent(specFile).path, encoding: .utf8)
+            .replacingOccurrences(of: #""name": "sharded-e2e""#, with: #""name": "x\ntouch INJECTED\n#""#)
+        XCTAssertTrue(named.contains("INJECTED"), "the spec's name was replaced")
+        try named.write(to: folder.appendingPathComponent("named.json"), atomically: true, encoding: .utf8)
+        let r = try RunnerBinary.run(["slurm", "named.json", "--output-dir", "o"], in: folder)
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("name: must not contain control characters"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("o").path), "no scripts")
+    }
 }

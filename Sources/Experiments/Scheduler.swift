@@ -31,6 +31,9 @@ public final class Scheduler: @unchecked Sendable {
     private var active: [Int64: (worker: String, lost: Bool)] = [:]
     var summary = SchedulerSummary()
     private var workerErrors: [Error] = []
+    /// Runs one of whose writes failed (a full disk, say): their later writes are dropped, so
+    /// the database never holds a later epoch, or a final status, without the epochs before it.
+    private var runsWithFailedWrites: Set<Int64> = []
     /// Signalled whenever a run stops training here, so that workers waiting at a rung barrier look again.
     let barrier = NSCondition()
     /// One halving decision attempt at a time in this process.
@@ -158,11 +161,14 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     /// Queues a write of a run's results on the writer. A run taken over by another
-    /// process (its heartbeat went stale) stops being trained here; other errors end the sweep.
+    /// process (its heartbeat went stale) stops being trained here; other errors end the sweep,
+    /// and the run's later writes are dropped: it stays as its last successful write left it
+    /// (running, so the next sweep resumes it from its last recorded epoch).
     /// `then` runs after a successful write (outside the time counted as SQLite's).
     func write(runId: Int64, label: String, _ body: @escaping (ResultsDatabase) throws -> Void,
                        then: ((SweepObserver) -> Void)? = nil) {
         writer.async {
+            if self.locked({ self.runsWithFailedWrites.contains(runId) }) { return }
             do {
                 try self.timedStoreCall { try body(self.database) }
                 if let observer = self.observer { then?(observer) }
@@ -170,7 +176,10 @@ public final class Scheduler: @unchecked Sendable {
                 self.locked { self.active[runId]?.lost = true }
                 self.progress.runEnded(runId: runId, label: label, status: "taken over", detail: owner.map { "by \($0)" })
             } catch {
-                self.locked { self.workerErrors.append(error) }
+                self.locked {
+                    self.runsWithFailedWrites.insert(runId)
+                    self.workerErrors.append(ResultsWriteError(runId: runId, label: label, databasePath: self.database.path, underlying: error))
+                }
                 self.cancel()
             }
         }
@@ -359,4 +368,18 @@ func threadCPUSeconds() -> Double {
 func detailsJSON(_ details: [String: Double]) -> String? {
     guard !details.isEmpty else { return nil }
     return canonicalJSON(.object(details.mapValues { $0.isFinite ? .number($0) : .null }))
+}
+
+/// A write of a run's results that failed (a full disk, a lost file): names the run and the
+/// database; the run keeps what was recorded before, and the next sweep resumes it from there.
+public struct ResultsWriteError: Error, CustomStringConvertible {
+    public let runId: Int64
+    public let label: String
+    public let databasePath: String
+    public let underlying: Error
+
+    public var description: String {
+        "could not record run \(runId) (\(label)) in \(databasePath): \(underlying); "
+            + "its epochs recorded before stay, and the next sweep resumes it from the last one"
+    }
 }

@@ -1,6 +1,7 @@
 // Errors the user can cause through the results database (bad path, unreadable
 // file, a refused write in a read-only query, a duplicate epoch); each prints as one line.
 import Foundation
+import GRDB
 
 public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, LocalizedError {
     /// The database file (or its folder) could not be created, opened or written.
@@ -83,4 +84,10 @@ public enum ResultsStoreError: Error, Equatable, CustomStringConvertible, Locali
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
+}
+
+extension ResultsDatabase {
+    /// Whether `error` is SQLite's own failure (a full disk, an I/O error), not one of the
+    /// store's: its message names no file, so callers add the database's path.
+    public static func isSQLiteFailure(_ error: Error) -> Bool { error is DatabaseError }
 }

@@ -124,6 +124,11 @@ extension Runner {
             let summary: SchedulerSummary
             do {
                 summary = try scheduler.run()
+            } catch let error as ResultsWriteError {
+                throw fail("sweep \(setup.spec.name): \(error)", code: 1)
+            } catch where ResultsDatabase.isSQLiteFailure(error) {   // a full disk, say: name the file
+                throw fail("sweep \(setup.spec.name): results database \(database.path): \(error); "
+                           + "what was recorded stays, and the next sweep resumes from it", code: 1)
             } catch {
                 throw fail("sweep \(setup.spec.name): \(error)", code: 1)
             }

@@ -125,9 +125,9 @@ func svgPanel(_ panel: CurvePanel, quantity: String, baseline: Double?, cells: [
         svg.append("<line x1=\"\(f(left))\" y1=\"\(f(y(tick)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y(tick)))\" stroke=\"#e5e5e5\"/>")
         svg.append("<text x=\"\(f(left - 5))\" y=\"\(f(y(tick) + 3.5))\" font-size=\"10\" text-anchor=\"end\">\(formatNumber(tick, digits: 3))</text>")
     }
-    for tick in niceTicks(xLow, xHigh, count: min(8, Int(xHigh - xLow))) where tick.rounded() == tick {
+    for tick in niceTicks(xLow, xHigh, count: Int(min(8, xHigh - xLow))) where tick.rounded() == tick {   // min first: a damaged epoch may be ~Int.max
         svg.append("<line x1=\"\(f(x(tick)))\" y1=\"\(f(top + plotHeight))\" x2=\"\(f(x(tick)))\" y2=\"\(f(top + plotHeight + 4))\" stroke=\"#333333\"/>")
-        svg.append("<text x=\"\(f(x(tick)))\" y=\"\(f(top + plotHeight + 15))\" font-size=\"10\" text-anchor=\"middle\">\(Int(tick))</text>")
+        svg.append("<text x=\"\(f(x(tick)))\" y=\"\(f(top + plotHeight + 15))\" font-size=\"10\" text-anchor=\"middle\">\(String(format: "%.0f", tick))</text>")
     }
     svg.append("<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(top + plotHeight))\" stroke=\"#333333\"/>")
     svg.append("<line x1=\"\(f(left))\" y1=\"\(f(top + plotHeight))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(top + plotHeight))\" stroke=\"#333333\"/>")

@@ -132,6 +132,9 @@ struct SequenceArrayChecker {
                     report(yName, "label \(labels[bad]) at element \(bad) is out of range; expected \(perSequence ? "a class ≥ 0" : "a class ≥ 0, or −1 for no target")")
                 }
                 classes = labels.map { Int32(clamping: $0) }
+                if !labels.isEmpty && !labels.contains(where: { $0 >= 0 }) {
+                    report(yName, "has no targets: every label is −1 (no target); expected at least one class ≥ 0")
+                }
             } else { report(yName, "has shape \(y.shapeDescription); the softmax head takes (\(n), \(steps)) or (\(n),) to match \(xName)") }
         case .bernoulli, .mse:
             let perStep = y.shape.count == 3 && y.shape[0] == n && y.shape[1] == steps

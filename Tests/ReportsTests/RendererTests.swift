@@ -112,6 +112,18 @@ final class RendererTests: XCTestCase {
         XCTAssertEqual(lstm.points[1].mean, 44.0 / 64)
     }
 
+    func testCurvePanelOfADamagedEpochNumberDrawsInsteadOfTrapping() {
+        // A damaged or crafted database can hold any epoch number, up to Int.max: the epoch axis's
+        // tick count and labels are computed in Double, so the panel is drawn (the html report
+        // trapped converting ~9.2e18 back to Int).
+        let points = [CurveBand.Point(epoch: 1, mean: 0.5, low: 0.5, high: 0.5),
+                      CurveBand.Point(epoch: Int.max, mean: 0.25, low: 0.25, high: 0.25)]
+        let svg = svgPanel(CurvePanel(configuration: "hidden=8", bands: [CurveBand(cell: "gru", points: points)]),
+                           quantity: "loss", baseline: nil, cells: ["gru"])
+        XCTAssertTrue(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>"), svg)
+        XCTAssertTrue(svg.contains(">epoch</text>"), svg)
+    }
+
     func testTextReportIsAlignedAndSaysTheSweepIsRunning() throws {
         let text = try ReportRunner.textReport(databasePath: databasePath, sweepName: "known")
         XCTAssertTrue(text.contains("NOTE: this sweep is still running (1 pending)"), text)

@@ -1,5 +1,6 @@
 // The `runner` command: a thin shell over the libraries. One file per subcommand.
 import ArgumentParser
+import Foundation
 
 @main
 struct Runner: ParsableCommand {
@@ -16,4 +17,21 @@ struct Runner: ParsableCommand {
         version: "0.1.0",
         subcommands: [Sweep.self, Report.self, Query.self, Runs.self, Merge.self, Slurm.self, Decide.self, Sample.self, Export.self, Gradcheck.self, Bench.self],
     )
+
+    static func main() {
+        atexit { checkStandardOutput() }
+        main(nil)
+    }
+}
+
+/// Output that could not be written (a full disk behind `>`, a closed standard output) ends
+/// the command with exit 1 and one line on stderr, not a success with the output lost.
+/// Called at exit, after the command, before stdio's own final flush.
+private func checkStandardOutput() {
+    errno = 0
+    if fflush(stdout) != 0 || ferror(stdout) != 0 {
+        let reason = errno != 0 ? String(cString: strerror(errno)) : "a write failed"
+        fputs("runner: could not write standard output: \(reason)\n", stderr)
+        _exit(1)
+    }
 }

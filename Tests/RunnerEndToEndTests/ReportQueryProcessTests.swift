@@ -28,6 +28,27 @@ final class ReportQueryProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertEqual(try epochTable(atPath: copy.appendingPathComponent("r.db").path).count, 8)
     }
 
+    func testOutputThatCannotBeWrittenIsAFailureNotASuccess() throws {
+        // Standard output on a full device (/dev/full: every write fails with ENOSPC): the output
+        // is lost, so the command says so in one line and exits 1 instead of 0.
+        for arguments in [["query", "--db", "r.db", "--format", "csv", "SELECT * FROM epochs"], ["runs", "--db", "r.db"],
+                          ["report", "--db", "r.db", "--format", "json"], ["sweep", "rq.json", "--dry-run"]] {
+            let p = Process()
+            p.executableURL = RunnerBinary.url
+            p.arguments = arguments
+            p.currentDirectoryURL = folder
+            p.standardOutput = try XCTUnwrap(FileHandle(forWritingAtPath: "/dev/full"))
+            let errors = Pipe()
+            p.standardError = errors
+            try p.run()
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 1, "\(arguments): \(stderr)")
+            XCTAssertEqual(stderr.split(separator: "\n").count, 1, stderr)
+            XCTAssertTrue(stderr.hasPrefix("runner: could not write standard output"), stderr)
+        }
+    }
+
     func testReportFormats() throws {
         let text = try RunnerBinary.run(["report", "--db", "r.db"], in: folder)
         XCTAssertEqual(text.status, 0, text.stderr)

@@ -114,7 +114,7 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
         let elapsed = now.timeIntervalSince(start)
         let rate = Double(done - doneAtStart) / max(elapsed, 1e-9)
         let eta = rate > 0 ? formatDuration(Double(total - done) / rate) : "--"
-        var lines = [String(format: "[%@] %d/%d epochs  %3.0f%%  elapsed %@  ETA %@", bar, done, total,
+        var lines = [String(format: "[%@] %ld/%ld epochs  %3.0f%%  elapsed %@  ETA %@", bar, done, total,
                             fraction * 100, formatDuration(elapsed), eta)]
         lines += active.map { "  " + $0.line }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))

@@ -230,7 +230,7 @@ public final class Scheduler: @unchecked Sendable {
 
     /// `gru h=64 lr=0.003 seed=1`, then the optimiser, weight decay and schedule where they are not the defaults.
     private func label(_ c: RunConfig) -> String {
-        var text = String(format: "%@ h=%d lr=%g seed=%d", c.cell.rawValue, c.hidden, c.lr, c.seed)
+        var text = "\(c.cell.rawValue) h=\(c.hidden) lr=\(String(format: "%g", c.lr)) seed=\(c.seed)"
         if c.optimizer != .adam { text += " \(c.optimizer.rawValue)" }
         if c.weightDecay != 0 { text += String(format: " wd=%g", c.weightDecay) }
         if c.lrSchedule != .constant { text += " \(c.lrSchedule.name)" }

@@ -144,8 +144,8 @@ extension ResultsDatabase {
     }
 
     /// Throws ``ResultsStoreError/notAResultsDatabase(path:missing:)`` unless the file has the
-    /// tables of this schema.
-    func requireResultsSchema() throws {
+    /// tables of this schema (another program's SQLite file, an empty file).
+    public func requireResultsSchema() throws {
         let tables = try reader.read { db in
             Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"))
         }

@@ -71,6 +71,7 @@ extension Runner {
             let record: SweepRecord
             do {
                 db = try ResultsDatabase.openReadOnly(path: database.path)
+                try db.requireResultsSchema()
                 guard let found = try sweep.map({ try db.sweep(named: $0) }) ?? db.latestSweep() else {
                     throw fail(sweep.map { "no sweep named \($0) in \(database.path) (see `runner runs`)" } ?? "\(database.path) holds no sweep", code: 1)
                 }

@@ -20,6 +20,7 @@ extension Runner {
 
         func run() throws {
             let results = try ResultsDatabase.openReadOnly(path: database.path)
+            try results.requireResultsSchema()
             let runs = try results.runProgress(sweepName: sweep, status: status)
             if runs.isEmpty {
                 print("no runs" + (status.map { " with status \($0.rawValue)" } ?? "") + (sweep.map { " in sweep \($0)" } ?? ""))

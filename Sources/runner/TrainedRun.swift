@@ -14,6 +14,7 @@ struct TrainedRun {
         do {
             let results = try ResultsDatabase.openReadOnly(path: path)
             defer { try? results.close() }
+            try results.requireResultsSchema()
             guard let record = try results.run(id: runId) else {
                 throw fail("run \(runId) is not in \(path) (see `runner runs`)", code: 1)
             }

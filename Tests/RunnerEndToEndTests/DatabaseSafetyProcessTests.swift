@@ -70,6 +70,27 @@ final class DatabaseSafetyProcessTests: XCTestCase, TemporaryFolderTest {
         }
     }
 
+    func testReadersOfRunsSayAForeignOrEmptyFileIsNotAResultsDatabase() throws {
+        // runs, export and sample read the runs table: on another program's SQLite file or an
+        // empty file they say what the file is not, in one line naming it (not SQLite's
+        // "no such table" with the query's text), exit 1, and leave it as it was.
+        let foreign = path("other.db")
+        try DatabaseQueue(path: foreign).write { try $0.execute(sql: "CREATE TABLE foo(x); INSERT INTO foo VALUES (42)") }
+        FileManager.default.createFile(atPath: path("empty.db"), contents: Data())
+        for file in ["other.db", "empty.db"] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: path(file)))
+            for arguments in [["runs", "--db", file], ["export", "--db", file, "--run", "1", "--output", "w.safetensors"],
+                              ["export", "--db", file, "--tensorboard", "tb"], ["sample", "--db", file, "--run", "1"]] {
+                let result = try RunnerBinary.run(arguments, in: folder)
+                XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
+                XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+                XCTAssertTrue(result.stderr.contains("\(file) is not a results database: it has no table"), result.stderr)
+                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path(file))), before, "\(arguments) left the file as it was")
+            }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("w.safetensors")))
+    }
+
     func testAWorkerFindingTheWriteLockHeldWaitsSaysForWhomAndContinues() throws {
         let spec = try writeSpec(#"{"cell": ["gru", "lstm"]}"#)
         let first = try RunnerBinary.run(["sweep", spec, "--db", "shared.db", "--no-report"], in: folder)

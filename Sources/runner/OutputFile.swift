@@ -36,25 +36,43 @@ enum OutputFile {
             try writeInPlace(data, to: path)
             return
         }
+        guard !path.isEmpty else { throw failure("no file name given") }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw failure("cannot create the folder \(folder.path) (\(reason(error)))")
         }
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure("cannot create a file in \(folder.path): \(String(cString: strerror(errno)))") }
+        close(fd)
         do {
             let handle = try FileHandle(forWritingTo: temporary)
             try handle.write(contentsOf: data)
             try handle.synchronize()
             try handle.close()
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-            }
+            guard rename(temporary.path, url.path) == 0 else { throw failure(String(cString: strerror(errno))) }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw error
+            throw error is CocoaError ? error : failure(reason(error))
         }
+    }
+
+    /// An error whose description is `text`: commands print it after "cannot write PATH: ".
+    private static func failure(_ text: String) -> CocoaError {
+        CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: text])
+    }
+
+    /// The system's reason for a failed file operation, without Foundation's dump of its fields.
+    private static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain,
+           let code = Int32(exactly: posix.code) {
+            return String(cString: strerror(code))
+        }
+        return ns.localizedDescription
     }
 
     /// Writes `data` through `path` itself (a device, pipe or socket; nothing to replace atomically).

@@ -83,15 +83,43 @@ public struct Spec: Sendable, Equatable {
     /// Reads and parses the spec file at `path`. A file that cannot be read is one problem.
     public static func load(path: String, taskValidator: TaskValidator = { _, _ in [] }) throws -> Spec {
         let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            var isDirectory: ObjCBool = false
-            let reason = !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) ? "no such file"
-                : isDirectory.boolValue ? "it is a folder" : "not readable as UTF-8 text"
-            throw SpecError(file: path, problems: [SpecProblem(path: "spec", message: "cannot read the spec file (\(reason))")])
+        switch readText(path) {
+        case .success(let read): text = read
+        case .failure(let reason):
+            throw SpecError(file: path, problems: [SpecProblem(path: "spec", message: "cannot read the spec file (\(reason.text))")])
         }
         return try parse(text, file: path, taskValidator: taskValidator)
+    }
+
+    /// A spec is a small JSON file: reading stops beyond this many bytes (`/dev/zero` ends).
+    static let maxSpecBytes = 64 << 20
+
+    struct ReadFailure: Error { let text: String }
+
+    /// The file's text, or why it cannot be had: the system's reason (no such file, permission
+    /// denied), a folder, empty, too large or not UTF-8. Pipes and /dev/stdin are read too.
+    static func readText(_ path: String) -> Result<String, ReadFailure> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            return .failure(ReadFailure(text: errno == ENOENT ? "no such file" : String(cString: strerror(errno)).lowercased()))
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        var info = stat()
+        if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { return .failure(ReadFailure(text: "it is a folder")) }
+        var data = Data()
+        while data.count <= maxSpecBytes {
+            let chunk: Data?
+            do { chunk = try handle.read(upToCount: 1 << 20) } catch {
+                return .failure(ReadFailure(text: ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)
+                    .map { String(cString: strerror(Int32($0.code))).lowercased() } ?? "a read failed"))
+            }
+            guard let chunk, !chunk.isEmpty else { break }   // nil or empty: the end of the file
+            data.append(chunk)
+        }
+        if data.count > maxSpecBytes { return .failure(ReadFailure(text: "larger than \(maxSpecBytes >> 20) MB; a spec is a small JSON file")) }
+        if data.isEmpty { return .failure(ReadFailure(text: "the file is empty")) }
+        guard let text = String(data: data, encoding: .utf8) else { return .failure(ReadFailure(text: "not UTF-8 text")) }
+        return .success(text)
     }
 
     /// Parses and validates spec JSON. Throws a ``SpecError`` listing every problem found.

@@ -48,7 +48,9 @@ public struct CharLMTask: SequenceTask {
         public var description: String {
             switch self {
             case .textTooShort(let characters, let train, let seqLen):
-                return "is \(seqLen) but the text of \(characters) characters leaves \(train) for training; expected seq_len < \(train)"
+                return train <= 1
+                    ? "is \(seqLen) but the text of \(characters) characters leaves \(train) for training: it is too short for any seq_len; give a longer text"
+                    : "is \(seqLen) but the text of \(characters) characters leaves \(train) for training; expected seq_len < \(train)"
             }
         }
     }

@@ -107,6 +107,21 @@ final class SpecParsingTests: XCTestCase {
         XCTAssertThrowsError(try Spec.load(path: missing)) { error in
             XCTAssertEqual("\(error)", "\(missing): spec: cannot read the spec file (no such file)")
         }
+        // Each unreadable file says why: empty, a folder, not UTF-8 (each used to read "not readable as UTF-8 text").
+        let empty = folder.appendingPathComponent("empty.json"), latin1 = folder.appendingPathComponent("latin1.json")
+        try Data().write(to: empty)
+        try Data([0x7B, 0x22, 0xE9, 0x22, 0x7D]).write(to: latin1)   // {"é"} in Latin-1
+        for (path, reason) in [(empty.path, "the file is empty"), (folder.path, "it is a folder"), (latin1.path, "not UTF-8 text")] {
+            XCTAssertThrowsError(try Spec.load(path: path)) { error in
+                XCTAssertEqual("\(error)", "\(path): spec: cannot read the spec file (\(reason))")
+            }
+        }
+        // A pipe is read like a file (`runner sweep /dev/stdin < spec.json`).
+        let pipe = folder.appendingPathComponent("pipe.json").path
+        XCTAssertEqual(mkfifo(pipe, 0o600), 0)
+        let writer = Thread { try? Self.issueExample.write(toFile: pipe, atomically: false, encoding: .utf8) }
+        writer.start()
+        XCTAssertEqual(try Spec.load(path: pipe).name, "adding-t50")
     }
 
     func testMalformedSpecIsOneProblemWithLineAndColumn() {

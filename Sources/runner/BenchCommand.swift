@@ -57,15 +57,22 @@ extension Runner {
               { String(format: "median step time balanced/even %.3f", $0) })]
         }
 
+        /// The items of a comma-separated list option; an empty list or an empty item is an error.
+        func items(_ text: String, _ option: String) throws -> [Substring] {
+            let items = text.split(separator: ",", omittingEmptySubsequences: false)
+            if items.contains(where: \.isEmpty) { throw ValidationError("\(option): '\(text)' has an empty item; give a comma-separated list such as \(option == "--cells" ? "gru,lstm" : "64,128")") }
+            return items
+        }
+
         func parsedCells() throws -> [CellKind] {
-            try cells.split(separator: ",").map {
+            try items(cells, "--cells").map {
                 guard let c = CellKind(rawValue: String($0)) else { throw ValidationError("--cells: unknown cell '\($0)' (expected rnn, gru, gru_reset_after or lstm)") }
                 return c
             }
         }
 
         func parsedHidden() throws -> [Int] {
-            try hidden.split(separator: ",").map {
+            try items(hidden, "--hidden").map {
                 guard let h = Int($0), h > 0 else { throw ValidationError("--hidden: '\($0)' is not a positive integer") }
                 return h
             }

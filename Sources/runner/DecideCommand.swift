@@ -36,8 +36,16 @@ extension Runner {
                 throw fail("\(spec): halving: missing (runner decide is for specs with a \"halving\" block)", code: 2)
             }
             do {
-                // Every database must exist already: decide never creates one.
-                for path in [db] + shards { try ResultsDatabase.openReadOnly(path: path).close() }
+                // Every database must exist already and hold the sweep: decide never creates one,
+                // and checks them all before it writes to any.
+                for path in [db] + shards {
+                    let reader = try ResultsDatabase.openReadOnly(path: path)
+                    defer { try? reader.close() }
+                    try reader.requireResultsSchema()
+                    if try reader.sweep(named: setup.spec.name) == nil {
+                        throw fail("decide: no sweep named '\(setup.spec.name)' in \(path); nothing was decided or copied", code: 1)
+                    }
+                }
                 let merged = try ResultsDatabase.open(path: db)
                 guard let sweep = try merged.sweep(named: setup.spec.name) else {
                     throw ResultsStoreError.sweepNotFound(name: setup.spec.name)

@@ -74,6 +74,10 @@ extension Runner {
         func validate() throws {
             if jobs <= 0 { throw ValidationError("--jobs must be positive, got \(jobs)") }
             if threadsPerRun <= 0 { throw ValidationError("--threads-per-run must be positive, got \(threadsPerRun)") }
+            if tensorboard.append, tensorboard.directory == nil { throw ValidationError("--tensorboard-append needs --tensorboard DIR") }
+            if retryFailed && fresh {
+                throw ValidationError("--retry-failed continues failed runs, --fresh deletes every run first: give one of them")
+            }
         }
 
         func run() throws {

@@ -127,6 +127,17 @@ final class HalvingProcessTests: XCTestCase, TemporaryFolderTest {
             let merge = try RunnerBinary.run(["merge", "--output", "merged.db"] + shards, in: folder)
             XCTAssertEqual(merge.status, 0, merge.stderr)
             guard pass < 2 else { break }
+            if pass == 0 {
+                // A shard list with a database of another sweep: refused before anything is written.
+                try FileManager.default.copyItem(atPath: path("merged.db"), toPath: path("other.db"))
+                try DatabaseQueue(path: path("other.db")).write { try $0.execute(sql: "UPDATE sweeps SET name = 'other'") }
+                let wrong = try RunnerBinary.run(["decide", "spec.json", "--db", "merged.db", shards[0], "other.db", shards[1]], in: folder)
+                XCTAssertEqual(wrong.status, 1, wrong.stderr)
+                XCTAssertEqual(wrong.stderr, "decide: no sweep named 'halving-e2e' in other.db; nothing was decided or copied\n")
+                for file in ["merged.db"] + shards {
+                    XCTAssertEqual(try DatabaseQueue(path: path(file)).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM halving_decisions") }, 0, file)
+                }
+            }
             let decide = try RunnerBinary.run(["decide", "spec.json", "--db", "merged.db"] + shards, in: folder)
             XCTAssertEqual(decide.status, 0, decide.stderr)
             XCTAssertTrue(decide.stdout.contains("rung \(pass + 1) (epoch \(pass + 1)): kept \(pass == 0 ? 3 : 2) of \(pass == 0 ? 6 : 3) configurations"), decide.stdout)

@@ -112,6 +112,17 @@ final class SweepProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad.db").path), "database untouched")
     }
 
+    func testContradictoryFlagsAreRefusedBeforeAnythingIsWritten() throws {
+        let specFile = try writeSpec(#"{"name": "flags", "task": {"name": "adding", "length": 4}, "grid": {"cell": ["gru"]}}"#)
+        for (flags, says) in [(["--retry-failed", "--fresh"], "--retry-failed continues failed runs, --fresh deletes every run first"),
+                              (["--tensorboard-append"], "--tensorboard-append needs --tensorboard DIR")] {
+            let r = try RunnerBinary.run(["sweep", specFile, "--db", "flags.db"] + flags, in: folder)
+            XCTAssertEqual(r.status, 64, "\(flags): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(says), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("flags.db").path), "nothing written")
+        }
+    }
+
     func testMalformedJSONNamesLineAndColumn() throws {
         let specFile = try writeSpec("{\n  \"name\": \"x\",\n  \"task\": {\"name\": \"adding\",}\n}")
         let r = try RunnerBinary.run(["sweep", specFile], in: folder)

@@ -75,6 +75,14 @@ final class ThreadsProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertTrue(r.stderr.contains(message), r.stderr)
     }
 
+    /// An empty list, or an empty item in one, is refused (it used to time nothing and exit 0,
+    /// or drop the item silently).
+    func testBenchRefusesEmptyListItems() throws {
+        try assertRefused(["--cells", ""], "--cells: '' has an empty item")
+        try assertRefused(["--hidden", "8,,16"], "--hidden: '8,,16' has an empty item")
+        try assertRefused(["--cells", "gru,"], "--cells: 'gru,' has an empty item")
+    }
+
     /// `--compare-splits` times both ways of sharing the recurrence on one model and prints a
     /// line for each, then the median ratio; it refuses one thread and a fixed split.
     func testBenchComparesTheTwoRecurrenceSplits() throws {

@@ -11,6 +11,10 @@ import TensorBoard
 struct DatabasePathOption: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp("Results database file (folders are created when it is written).", valueName: "PATH"))
     var path: String = "results/results.db"
+
+    func validate() throws {
+        if path.isEmpty { throw ValidationError("--db needs the path of a database file, got an empty one") }
+    }
 }
 
 /// `--tensorboard DIR [--tensorboard-append]` of `runner sweep`, `runner export` and `runner slurm`.

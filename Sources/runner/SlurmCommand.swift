@@ -100,7 +100,11 @@ extension Runner {
                     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
                 }
             } catch {
-                throw fail("cannot write the Slurm scripts in \(directory): \((error as NSError).localizedDescription)", code: 1)
+                var isFolder: ObjCBool = false
+                let reason = FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) && !isFolder.boolValue
+                    ? "it is a file, not a folder" : ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+                        ?? (error as NSError).localizedDescription
+                throw fail("cannot write the Slurm scripts in \(directory): \(reason)", code: 1)
             }
             var sizes = [Int](repeating: 0, count: tasks)
             for entry in setup.planEntries { sizes[entry.shard(of: tasks)] += 1 }

@@ -121,6 +121,11 @@ final class SweepProcessTests: XCTestCase, TemporaryFolderTest {
             XCTAssertTrue(r.stderr.contains(says), r.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("flags.db").path), "nothing written")
         }
+        for command in [["sweep", specFile], ["runs"], ["report"]] {
+            let r = try RunnerBinary.run(command + ["--db", ""], in: folder)
+            XCTAssertEqual(r.status, 64, "\(command): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("--db needs the path of a database file, got an empty one"), r.stderr)
+        }
     }
 
     func testMalformedJSONNamesLineAndColumn() throws {

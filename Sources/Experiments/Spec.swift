@@ -78,6 +78,9 @@ public struct Spec: Sendable, Equatable {
     public typealias TaskValidator = (_ taskName: String, _ parameters: [String: JSONValue]) -> [TaskProblem]
 
     public static let topLevelFields = ["name", "task", "train", "grid", "random", "halving"]
+    /// The longest sweep name, in UTF-8 bytes: it becomes a folder name (TensorBoard, Slurm),
+    /// and file systems allow 255 bytes per name.
+    public static let maxNameBytes = 200
     static let randomSettings = ["samples", "search_seed", "sampler"]
 
     /// Reads and parses the spec file at `path`. A file that cannot be read is one problem.

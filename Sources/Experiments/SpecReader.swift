@@ -42,6 +42,8 @@ struct SpecReader {
         case nil: problem("name", "missing (expected a non-empty string naming the sweep)")
         case .string(let text)? where text.unicodeScalars.contains { $0.properties.generalCategory == .control }:
             problem("name", "must not contain control characters such as a line break (it names files and Slurm jobs, and appears in one-line messages)")
+        case .string(let text)? where text.utf8.count > Spec.maxNameBytes:
+            problem("name", "is \(text.utf8.count) bytes long; at most \(Spec.maxNameBytes) (it names files, whose names the file system limits)")
         case .string(let text)? where !text.trimmingCharacters(in: .whitespaces).isEmpty: name = text
         case .string?: problem("name", "must not be empty")
         case let value?: problem("name", "expected a non-empty string, got \(value.typeDescription) \(shortJSON(value))")

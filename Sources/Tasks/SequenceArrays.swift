@@ -88,10 +88,10 @@ struct SequenceArrayChecker {
             return nil
         }
         let problemsBefore = problems.count
-        // Inputs: float (N, T, X) or integer token ids (N, T).
+        // Inputs: float (N, T, X) or integer token ids (N, T); bool (N, T, X) is 0/1 features (a piano roll).
         var inputs: [Float]?, tokens: [Int32]?
         let n: Int, steps: Int
-        if x.dtype.isFloatingPoint {
+        if x.dtype.isFloatingPoint || x.dtype == .bool {
             guard x.shape.count == 3 else { report(xName, "float inputs must be (N, T, X); got shape \(x.shapeDescription)"); return nil }
             guard x.shape[2] > 0 else { report(xName, "has shape \(x.shapeDescription); expected at least one input feature per step (X ≥ 1)"); return nil }
             let values = x.floats()

@@ -68,6 +68,9 @@ final class SpecValidationTests: XCTestCase {
     func testMissingRequiredFields() {
         XCTAssertEqual(problems(#"{"task": {"name": "a"}}"#), ["name: missing (expected a non-empty string naming the sweep)"])
         XCTAssertEqual(problems(#"{"name": " ", "task": {"name": "a"}}"#), ["name: must not be empty"])
+        XCTAssertEqual(problems(#"{"name": "\#(String(repeating: "é", count: 101))", "task": {"name": "a"}}"#),
+                       ["name: is 202 bytes long; at most 200 (it names files, whose names the file system limits)"])
+        XCTAssertEqual(try Spec.parse(#"{"name": "\#(String(repeating: "x", count: 200))", "task": {"name": "a"}}"#).name.count, 200)
         for name in [#"a\nb"#, #"a\tb"#, #"x\u0000"#] {
             XCTAssertEqual(problems(#"{"name": "\#(name)", "task": {"name": "a"}}"#),
                            ["name: must not contain control characters such as a line break (it names files and Slurm jobs, and appears in one-line messages)"])

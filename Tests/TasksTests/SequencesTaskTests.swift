@@ -118,6 +118,19 @@ final class SequencesTaskTests: XCTestCase {
         XCTAssertEqual(few.baseline.loss!, -(log(5.0 / 10) + log(1.0 / 10)) / 2, accuracy: 1e-12)
     }
 
+    func testBoolInputsAreZeroOneFeatures() throws {
+        // A piano roll saved as bool (N, T, X) reads as float 0/1 features, as the README lists |b1.
+        let on: [Bool] = (0..<12).map { $0 % 3 == 0 }
+        let arrays: [String: NumPyArray] = [
+            "x_train": NumPyArray(dtype: .bool, shape: [2, 3, 2], bytes: Data(on.map { $0 ? 1 : 0 })),
+            "y_train": .float32([Float](repeating: 1, count: 12), shape: [2, 3, 2]),
+        ]
+        let task = try make(["head": .string("bernoulli"), "val_fraction": .number(0.5)], in: try writeDataSet(self, arrays))
+        XCTAssertEqual(task.inputSize, 2)
+        XCTAssertNil(task.vocabularySize)
+        XCTAssertEqual(Set(task.train.inputs! + task.validation.inputs!), [0, 1])
+    }
+
     func testMsePerSequenceTargetsAndMeanBaseline() throws {
         let arrays: [String: NumPyArray] = [
             "x_train": .float64((0..<12).map { Double($0) }, shape: [3, 2, 2]),

@@ -46,9 +46,13 @@ extension Runner {
             // The inputs themselves are compared with the output by the store; their logs here.
             try OutputFile.refuseInputs(output, inputs: inputs.flatMap { [$0 + "-wal", $0 + "-shm"] })
             let report: MergeReport
+            let created = !FileManager.default.fileExists(atPath: output)
             do {
                 report = try ResultsDatabase.merge(inputPaths: inputs, into: output, includeCheckpoints: checkpoints)
             } catch {
+                // A merge that made its output and then failed (a full disk) leaves no empty or
+                // partial file behind; an output that existed keeps what it had (the merge is one transaction).
+                if created { for file in OutputFile.databaseFiles(output) { try? FileManager.default.removeItem(atPath: file) } }
                 throw fail("merge: \(error)", code: 1)
             }
             for input in report.inputs {

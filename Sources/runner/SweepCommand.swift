@@ -166,6 +166,15 @@ extension Runner {
             if summary.waitingAtBarrier > 0 {
                 writeLine("shard: \(summary.waitingAtBarrier) runs wait at a rung barrier; merge the shards and run `runner decide`, then run this shard again")
             }
+            // Runs of this plan that another live process trains: this one had nothing to take.
+            let planned = Set(setup.entries.map(\.configHash))
+            if let held = try? ResultsDatabase.openReadOnly(path: database.path).runs(sweepId: sweep.id!, status: .running)
+                .filter({ planned.contains($0.configHash) }), !held.isEmpty {
+                let workers = Set(held.compactMap(\.worker)).sorted()
+                writeLine("\(held.count) run\(held.count == 1 ? " is" : "s are") still training in another process (worker "
+                          + "\(workers.prefix(3).joined(separator: ", "))\(workers.count > 3 ? ", ..." : "")): "
+                          + "\(held.count == 1 ? "it continues" : "they continue") there; `runner runs` follows them")
+            }
             if !noReport && summary.waitingAtBarrier == 0 {
                 do {
                     print(try ReportRunner.textReport(databasePath: database.path, sweepName: setup.spec.name))

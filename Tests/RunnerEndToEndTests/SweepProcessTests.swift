@@ -128,6 +128,21 @@ final class SweepProcessTests: XCTestCase, TemporaryFolderTest {
         }
     }
 
+    func testARerunSaysWhichRunsAnotherProcessStillTrains() throws {
+        // A run held by a live worker elsewhere (fresh heartbeat) is not taken: the rerun trains
+        // nothing, and says so and who holds it, instead of ending silently.
+        let specFile = try writeSpec(#"{"name": "held", "task": {"name": "adding", "length": 4, "train_size": 16, "val_size": 4}, "train": {"epochs": 1, "batch": 4, "hidden": 3}, "grid": {"cell": ["gru"]}}"#)
+        let first = try RunnerBinary.run(["sweep", specFile, "--db", "h.db", "--no-report"], in: folder)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        try DatabaseQueue(path: folder.appendingPathComponent("h.db").path).write { db in
+            try db.execute(sql: "UPDATE runs SET status = 'running', worker = 'otherhost:4242:0', heartbeat_at = ?", arguments: [Date().timeIntervalSince1970])
+        }
+        let again = try RunnerBinary.run(["sweep", specFile, "--db", "h.db", "--no-report"], in: folder)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("1 run is still training in another process (worker otherhost:4242:0): it continues there"),
+                      again.stdout + again.stderr)
+    }
+
     func testMalformedJSONNamesLineAndColumn() throws {
         let specFile = try writeSpec("{\n  \"name\": \"x\",\n  \"task\": {\"name\": \"adding\",}\n}")
         let r = try RunnerBinary.run(["sweep", specFile], in: folder)

@@ -100,8 +100,9 @@ extension RunField {
             return .success(.paramsScope(scope))
         case .hidden, .batch, .epochs, .seed, .layers, .params:
             guard case .number(let number) = value else { return .failure(.init("expected \(expectation), got \(value.typeDescription) \(shortJSON(value))")) }
-            guard number == number.rounded(), abs(number) <= largestExactInteger else {
-                return .failure(.init("expected \(expectation), got \(shortJSON(value))"))
+            guard number == number.rounded() else { return .failure(.init("expected \(expectation), got \(shortJSON(value))")) }
+            guard abs(number) <= largestExactInteger else {
+                return .failure(.init("must be at most 9007199254740992 (2^53, the largest integer a JSON number holds exactly) in magnitude, got \(shortJSON(value))"))
             }
             if self == .seed {
                 guard number >= 0 else { return .failure(.init("must be a non-negative integer, got \(shortJSON(value))")) }

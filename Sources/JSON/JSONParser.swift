@@ -209,6 +209,12 @@ public struct JSONParser {
             offset = start
             throw error("number \(text) is out of range")
         }
+        // An integer written beyond 2^53 that rounds onto 2^53 itself (2^53 + 1 does) would pass
+        // for the largest exact integer: moved one step further out, every integer field refuses it.
+        if abs(value) == largestExactInteger, !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }),
+           text.trimmingPrefix("-") != "9007199254740992" {
+            return value < 0 ? value.nextDown : value.nextUp
+        }
         return value
     }
 

@@ -79,6 +79,16 @@ final class SpecValidationTests: XCTestCase {
         XCTAssertEqual(problems(#"{"name": "s", "task": {"length": 5}}"#), ["task.name: missing (expected a string naming the task)"])
     }
 
+    func testIntegersBeyondTwoToThe53AreRefusedSayingWhy() {
+        // 2^53 + 1 used to be read as 2^53 and accepted; 2^53 + 2 was "expected a positive integer".
+        for value in ["9007199254740993", "9007199254740994"] {
+            let lines = problems(spec(grid: #"{"seed": [\#(value)]}"#))
+            XCTAssertEqual(lines.count, 1, "\(lines)")
+            XCTAssertTrue(lines.first?.hasPrefix("grid.seed[0]: must be at most 9007199254740992 (2^53, the largest integer a JSON number holds exactly)") ?? false, "\(lines)")
+        }
+        XCTAssertEqual(try Spec.parse(spec(grid: #"{"seed": [9007199254740992]}"#)).grid.count, 1)
+    }
+
     func testEmptyLists() {
         XCTAssertEqual(problems(spec(grid: #"{"seed": []}"#)), ["grid.seed: empty list (give at least one value, or remove the field)"])
         XCTAssertEqual(problems(spec(extra: #", "random": {"samples": 2, "hidden": {"choice": []}}"#)),

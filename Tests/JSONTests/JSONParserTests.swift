@@ -22,6 +22,17 @@ final class JSONParserTests: XCTestCase {
         }
     }
 
+    func testIntegersRoundingOntoTwoToThe53AreMovedPastIt() throws {
+        // 2^53 + 1 is no Double: it rounds to 2^53, which integer fields accept. The parser moves
+        // such a literal one step further out so that the fields' 2^53 limit refuses it; 2^53
+        // itself, and the same value written with a fraction or exponent, stay as they are.
+        XCTAssertEqual(try JSONParser.parse("9007199254740993"), .number(9007199254740994))
+        XCTAssertEqual(try JSONParser.parse("-9007199254740993"), .number(-9007199254740994))
+        XCTAssertEqual(try JSONParser.parse("9007199254740992"), .number(9007199254740992))
+        XCTAssertEqual(try JSONParser.parse("9007199254740992.0"), .number(9007199254740992))
+        XCTAssertEqual(try JSONParser.parse("9007199254740991"), .number(9007199254740991))
+    }
+
     func testMalformedJSONGivesLineAndColumn() {
         assertSyntaxError("{\n  \"name\": \"x\"\n  \"task\": {}\n}", line: 3, column: 3, contains: "expected ',' or '}'")
         assertSyntaxError("{\"grid\": {\"seed\": [1, 2,]}}", line: 1, column: 25, contains: "trailing comma")

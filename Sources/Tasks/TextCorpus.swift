@@ -110,8 +110,29 @@ public struct TextCorpus: Sendable {
 
     static func read(_ url: URL) throws -> Data {
         do { return try Data(contentsOf: url) } catch {
-            throw ReadError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw ReadError.unreadable(path: url.path, reason: posixReason(url.path) ?? systemReason(error))
         }
+    }
+
+    /// Why opening or reading `path` fails, from errno (Foundation's read errors often carry
+    /// no reason); nil when both work.
+    static func posixReason(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        defer { close(fd) }
+        var byte: UInt8 = 0
+        return Foundation.read(fd, &byte, 1) < 0 ? String(cString: strerror(errno)) : nil
+    }
+
+    /// The system's reason for a failed read (the POSIX error under Foundation's), else
+    /// Foundation's own description: "Permission denied", not "(NSCocoaErrorDomain error 256.)".
+    static func systemReason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain,
+           let code = Int32(exactly: posix.code) {
+            return String(cString: strerror(code))
+        }
+        return ns.localizedDescription
     }
 
     /// What a folder walk has seen so far.
@@ -140,7 +161,7 @@ public struct TextCorpus: Sendable {
               walk.visitedFolders.insert([UInt64(folderInfo.st_dev), UInt64(folderInfo.st_ino)]).inserted else { return }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
-            throw ReadError.unreadable(path: directory.path, reason: error.localizedDescription)
+            throw ReadError.unreadable(path: directory.path, reason: systemReason(error))
         }
         for name in names.sorted() where !name.hasPrefix(".") {
             let child = relative.isEmpty ? name : relative + "/" + name

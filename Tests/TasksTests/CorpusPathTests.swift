@@ -27,6 +27,18 @@ final class CorpusPathTests: XCTestCase {
         XCTAssertEqual(corpus.files, ["a.txt"])
     }
 
+    func testAFileThatCannotBeReadSaysTheSystemsReason() throws {
+        // /proc/self/attr/current opens but its read fails (EINVAL): the message gives errno's
+        // text, not Foundation's "(NSCocoaErrorDomain error 256.)".
+        let file = "/proc/self/attr/current"
+        guard FileManager.default.fileExists(atPath: file), TextCorpus.posixReason(file) != nil else {
+            throw XCTSkip("\(file) is readable or absent on this system")
+        }
+        let error = try XCTUnwrap(corpusError(file))
+        XCTAssertTrue(error.contains("cannot be read (\(TextCorpus.posixReason(file)!))"), error)
+        XCTAssertFalse(error.contains("NSCocoaErrorDomain"), error)
+    }
+
     func testRootFolderIsRefused() {
         XCTAssertEqual(corpusError("/"), "\"/\" is the root of the file system, not a folder of text; expected a UTF-8 text file or a folder of them")
     }

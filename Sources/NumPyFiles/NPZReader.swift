@@ -24,10 +24,16 @@ public enum NPZReader {
             guard member.hasSuffix(".npy") else { continue }   // NumPy writes only .npy members
             let arrayName = String(member.dropLast(4))
             var data = Data()
+            let checksum: CRC32
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+                checksum = try archive.extract(entry, skipCRC32: false) { data.append($0) }
             } catch {
                 throw NumPyError(file: name, array: arrayName, problem: "its zip member cannot be extracted (\(error))")
+            }
+            // The consumer form of extract computes the CRC-32 but does not compare it.
+            guard checksum == entry.checksum else {
+                throw NumPyError(file: name, array: arrayName, problem: "its zip member is damaged: its bytes have CRC-32 "
+                                 + String(format: "%08x where the archive records %08x", checksum, entry.checksum))
             }
             arrays[arrayName] = try NPYReader.parse(data, file: name, array: arrayName)
         }

@@ -44,6 +44,26 @@ final class NPZReaderTests: XCTestCase {
         XCTAssertEqual(try NumPyFiles.readArrays(at: folder, shownAs: "arrays"), arrays)
     }
 
+    func testADamagedMemberIsRefusedByItsChecksum() throws {
+        // One flipped bit in a stored member's data: the archive still opens and the .npy still
+        // parses, but its CRC-32 differs from the one the archive records. Refused, naming the array.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("d.npz")
+        try NPYWriter.writeArchive(["x_train": .float32([Float](repeating: 1.5, count: 64), shape: [4, 4, 4])], to: url, compressed: false)
+        var bytes = try Data(contentsOf: url)
+        let value = Data(withUnsafeBytes(of: Float(1.5).bitPattern.littleEndian) { Array($0) })
+        let at = try XCTUnwrap(bytes.range(of: value)).lowerBound + 1
+        bytes[at] ^= 0x01
+        try bytes.write(to: url)
+        XCTAssertThrowsError(try NPZReader.read(url, file: "d.npz")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("d.npz: array \"x_train\": its zip member is damaged: its bytes have CRC-32 "), text)
+            XCTAssertTrue(text.contains("where the archive records"), text)
+        }
+    }
+
     func testBadArchivesAreRefusedInOneLine() {
         XCTAssertThrowsError(try NPZReader.read(fixtures.appendingPathComponent("not_zip.npz"), file: "not_zip.npz")) { error in
             XCTAssertEqual("\(error)", "not_zip.npz: not a .npz file (not a readable zip archive)")

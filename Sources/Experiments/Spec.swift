@@ -113,8 +113,7 @@ public struct Spec: Sendable, Equatable {
         while data.count <= maxSpecBytes {
             let chunk: Data?
             do { chunk = try handle.read(upToCount: 1 << 20) } catch {
-                return .failure(ReadFailure(text: ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)
-                    .map { String(cString: strerror(Int32($0.code))).lowercased() } ?? "a read failed"))
+                return .failure(ReadFailure(text: SystemErrorReason.of(error).lowercased()))
             }
             guard let chunk, !chunk.isEmpty else { break }   // nil or empty: the end of the file
             data.append(chunk)

@@ -110,7 +110,7 @@ public struct TextCorpus: Sendable {
 
     static func read(_ url: URL) throws -> Data {
         do { return try Data(contentsOf: url) } catch {
-            throw ReadError.unreadable(path: url.path, reason: posixReason(url.path) ?? systemReason(error))
+            throw ReadError.unreadable(path: url.path, reason: posixReason(url.path) ?? SystemErrorReason.of(error))
         }
     }
 
@@ -124,16 +124,6 @@ public struct TextCorpus: Sendable {
         return Foundation.read(fd, &byte, 1) < 0 ? String(cString: strerror(errno)) : nil
     }
 
-    /// The system's reason for a failed read (the POSIX error under Foundation's), else
-    /// Foundation's own description: "Permission denied", not "(NSCocoaErrorDomain error 256.)".
-    static func systemReason(_ error: Error) -> String {
-        let ns = error as NSError
-        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain,
-           let code = Int32(exactly: posix.code) {
-            return String(cString: strerror(code))
-        }
-        return ns.localizedDescription
-    }
 
     /// What a folder walk has seen so far.
     struct Walk {
@@ -161,7 +151,7 @@ public struct TextCorpus: Sendable {
               walk.visitedFolders.insert([UInt64(folderInfo.st_dev), UInt64(folderInfo.st_ino)]).inserted else { return }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
-            throw ReadError.unreadable(path: directory.path, reason: systemReason(error))
+            throw ReadError.unreadable(path: directory.path, reason: SystemErrorReason.of(error))
         }
         for name in names.sorted() where !name.hasPrefix(".") {
             let child = relative.isEmpty ? name : relative + "/" + name

@@ -2,6 +2,7 @@
 // later output such as event files): never one of the command's inputs, whatever the
 // spelling (symbolic links, hard links, `./`), and never half-written.
 import Foundation
+import Tasks
 
 enum OutputFile {
     /// The files that stand for a database: the file and its write-ahead log and shared memory.
@@ -42,7 +43,7 @@ enum OutputFile {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw failure("cannot create the folder \(folder.path) (\(reason(error)))")
+            throw failure("cannot create the folder \(folder.path) (\(SystemErrorReason.of(error)))")
         }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -56,7 +57,7 @@ enum OutputFile {
             guard rename(temporary.path, url.path) == 0 else { throw failure(String(cString: strerror(errno))) }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw error is CocoaError ? error : failure(reason(error))
+            throw error is CocoaError ? error : failure(SystemErrorReason.of(error))
         }
     }
 
@@ -65,15 +66,6 @@ enum OutputFile {
         CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: text])
     }
 
-    /// The system's reason for a failed file operation, without Foundation's dump of its fields.
-    private static func reason(_ error: Error) -> String {
-        let ns = error as NSError
-        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain,
-           let code = Int32(exactly: posix.code) {
-            return String(cString: strerror(code))
-        }
-        return ns.localizedDescription
-    }
 
     /// Writes `data` through `path` itself (a device, pipe or socket; nothing to replace atomically).
     private static func writeInPlace(_ data: Data, to path: String) throws {

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Tasks
 
 extension Runner {
     struct Slurm: ParsableCommand {
@@ -102,8 +103,7 @@ extension Runner {
             } catch {
                 var isFolder: ObjCBool = false
                 let reason = FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) && !isFolder.boolValue
-                    ? "it is a file, not a folder" : ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
-                        ?? (error as NSError).localizedDescription
+                    ? "it is a file, not a folder" : SystemErrorReason.of(error)
                 throw fail("cannot write the Slurm scripts in \(directory): \(reason)", code: 1)
             }
             var sizes = [Int](repeating: 0, count: tasks)

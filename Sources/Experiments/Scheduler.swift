@@ -293,6 +293,14 @@ public final class Scheduler: @unchecked Sendable {
             finishEarlyStopped(claimed, label: name, worker: worker, epoch: trainer.completedEpochs, reason: stopping.reason)
             return
         }
+        if trainer.completedEpochs >= config.epochs {
+            // Killed after recording its last epoch, before marking the run: finish it now
+            // (not "at a rung barrier": it has no epoch left to wait for). The event files get
+            // the epochs they lack and the session's end, as for any resumed run.
+            if let observer { writer.async { observer.runStarted(claimed.run, config: config) } }
+            finish(claimed, label: name, worker: worker)
+            return
+        }
         if trainer.completedEpochs >= limit {
             releaseAtBarrier(runId: runId, label: name, worker: worker, epoch: trainer.completedEpochs)
             return
@@ -349,6 +357,12 @@ public final class Scheduler: @unchecked Sendable {
             releaseAtBarrier(runId: runId, label: name, worker: worker, epoch: trainer.completedEpochs)
             return
         }
+        finish(claimed, label: name, worker: worker)
+    }
+
+    /// A run that has recorded all its epochs: finished.
+    private func finish(_ claimed: ClaimedRun, label name: String, worker: String) {
+        let runId = claimed.run.id!
         write(runId: runId, label: name, { try $0.markRun(runId, status: .finished, error: nil, worker: worker) },
               then: { $0.runEnded(claimed.run, status: .finished) })
         progress.runEnded(runId: runId, label: name, status: "finished", detail: nil)

@@ -71,10 +71,16 @@ func niceTicks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
     return ticks
 }
 
-/// Powers of ten covering low...high (both positive), for a log axis; with fewer than two
-/// inside, the range's ends as well.
+/// Powers of ten covering low...high (both positive), for a log axis, at most about ten of
+/// them (every k-th decade over a wide range); with fewer than two inside, the range's ends
+/// as well. The range is first kept within the finite positive doubles: an axis padded past
+/// them (values near 1e-308 or 1e308) would otherwise make an endless stride from ±infinity.
 func logTicks(_ low: Double, _ high: Double) -> [Double] {
-    let ticks = stride(from: ceil(log10(low) - 1e-9), through: floor(log10(high) + 1e-9), by: 1).map { pow(10, $0) }
+    let low = min(max(low.isNaN ? 1 : low, .leastNormalMagnitude), .greatestFiniteMagnitude)
+    let high = min(max(high.isNaN ? 1 : high, low), .greatestFiniteMagnitude)
+    let first = ceil(log10(low) - 1e-9), last = floor(log10(high) + 1e-9)
+    let step = max(1, ceil((last - first) / 10))
+    let ticks = first <= last ? stride(from: first, through: last, by: step).map { pow(10, $0) } : []
     return ticks.count >= 2 ? ticks : [low] + ticks + [high]
 }
 

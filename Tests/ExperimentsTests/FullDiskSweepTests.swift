@@ -1,7 +1,8 @@
-// A sweep whose database runs out of room mid-way (SQLite's max_page_count stands in for a full
-// disk): the sweep ends with the error, no run is left recorded as ended without its epochs or
-// with a gap in them, and the next sweep, with room again, finishes every run with the bits of
-// a sweep that never ran out.
+// Sweeps stopped where their writes stop. A database that runs out of room mid-way (SQLite's
+// max_page_count stands in for a full disk): the sweep ends with the error, no run is left
+// recorded as ended without its epochs or with a gap in them, and the next sweep, with room
+// again, finishes every run with the bits of a sweep that never ran out. And a run killed after
+// recording its last epoch, before it was marked finished: the next sweep finishes it.
 import Foundation
 import GRDB
 import XCTest
@@ -65,5 +66,23 @@ final class FullDiskSweepTests: XCTestCase {
             XCTAssertEqual(try epochTable(dbPath), reference, "\(extraPages) pages")
         }
         XCTAssertGreaterThan(failedSweeps, 0, "the page limits did stop some sweeps")
+    }
+
+    func testARunKilledAfterItsLastEpochIsFinishedOnResume() throws {
+        // kill -9 between recording a run's last epoch (with its checkpoint) and marking it
+        // finished leaves it 'running' with every epoch: the next sweep marks it finished. It
+        // used to send it "to a rung barrier" as pending, for good (and a halving sweep then
+        // waited for ever).
+        let spec = smallSpec(cells: ["gru", "lstm"], epochs: 2, seeds: [1])
+        try runSweep(spec: spec, in: folder, dbPath: path("r.db"), jobs: 1)
+        let before = try epochTable(path("r.db"))
+        try DatabaseQueue(path: path("r.db")).write { db in
+            try db.execute(sql: "UPDATE runs SET status = 'running', finished_at = NULL, heartbeat_at = 0, worker = 'gone:1:0' WHERE plan_index = 0")
+        }
+        let summary = try runSweep(spec: spec, in: folder, dbPath: path("r.db"), jobs: 1)
+        XCTAssertEqual(summary.counts[.finished], 1)
+        XCTAssertEqual(summary.epochsTrained, 0, "nothing is trained again")
+        XCTAssertEqual(Set(try statuses(path("r.db")).values), ["finished"])
+        XCTAssertEqual(try epochTable(path("r.db")), before)
     }
 }

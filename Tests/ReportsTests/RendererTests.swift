@@ -124,6 +124,20 @@ final class RendererTests: XCTestCase {
         XCTAssertTrue(svg.contains(">epoch</text>"), svg)
     }
 
+    func testLogAxisOfValuesNearTheDoubleLimitsIsDrawn() {
+        // Values near 1e-320 or 1e300 pad the log axis past the finite doubles: the ticks stay
+        // finite and few (an endless stride from -infinity hung the html report).
+        for values in [[1e-320, 1e-300, 0.5], [1e300, 1.7e308, 1]] {
+            let points = values.enumerated().map { CurveBand.Point(epoch: $0.offset + 1, mean: $0.element, low: $0.element, high: $0.element) }
+            let svg = svgPanel(CurvePanel(configuration: "hidden=8", bands: [CurveBand(cell: "gru", points: points)]),
+                               quantity: "loss", baseline: nil, cells: ["gru"])
+            XCTAssertTrue(svg.hasSuffix("</svg>"), "\(values)")
+        }
+        XCTAssertEqual(logTicks(0, .infinity).count, 10, "every 62nd decade from 1e-307 to 1e308")
+        XCTAssertEqual(logTicks(0.01, 10), [0.01, 0.1, 1, 10])
+        XCTAssertEqual(logTicks(2, 3), [2, 3])
+    }
+
     func testTextReportIsAlignedAndSaysTheSweepIsRunning() throws {
         let text = try ReportRunner.textReport(databasePath: databasePath, sweepName: "known")
         XCTAssertTrue(text.contains("NOTE: this sweep is still running (1 pending)"), text)

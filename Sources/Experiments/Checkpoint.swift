@@ -77,10 +77,25 @@ public struct Checkpoint: Equatable, Sendable {
         guard u32(4) == Checkpoint.version else { throw DecodeError(reason: "version \(u32(4)), expected \(Checkpoint.version)") }
         let headerLength = Int(u32(8))
         guard 12 + headerLength <= bytes.count else { throw DecodeError(reason: "truncated header") }
-        let header = try JSONDecoder().decode(Header.self, from: Data(bytes[12..<(12 + headerLength)]))
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(bytes[12..<(12 + headerLength)]))
+        } catch let DecodingError.dataCorrupted(context) {
+            throw DecodeError(reason: "its header is damaged (\(context.debugDescription))")
+        } catch {
+            throw DecodeError(reason: "its header is damaged")
+        }
+        // The arrays must be the model's: P parameters, and no or P optimiser moments.
+        guard let expected = header.model.checkedParameterCount, header.parameterCount == expected else {
+            throw DecodeError(reason: "its header has \(header.parameterCount) parameters, but its model configuration has "
+                              + (header.model.checkedParameterCount.map(String.init) ?? "more than Int.max"))
+        }
+        for (name, count) in [("first", header.firstCount), ("second", header.secondCount)] where count != 0 && count != expected {
+            throw DecodeError(reason: "its optimiser's \(name) moments have \(count) values for \(expected) parameters")
+        }
         var at = 12 + headerLength
         func floats(_ count: Int) throws -> [Float] {
-            guard at + 4 * count <= bytes.count else { throw DecodeError(reason: "truncated data") }
+            guard count >= 0, count <= (bytes.count - at) / 4 else { throw DecodeError(reason: "truncated data") }
             var out = [Float](repeating: 0, count: count)
             for i in 0..<count { out[i] = Float(bitPattern: u32(at + 4 * i)) }
             at += 4 * count

@@ -198,7 +198,9 @@ final class ScheduleSweepTests: XCTestCase {
     func testCheckpointsWithoutScheduleStateKeepTheirFormat() throws {
         let config = ModelConfig(cell: .gru, inputSize: 2, hiddenSize: 3, outputSize: 1, head: .linear)
         // Constant, step and cosine have no state: the header has no schedule key, as before it existed.
-        let plain = Checkpoint(epoch: 2, model: config, parameters: [1, 2, 3], optimizer: OptimizerState(step: 5, first: [0.5], second: [0.25]))
+        let p = config.parameterCount
+        let plain = Checkpoint(epoch: 2, model: config, parameters: (0..<p).map(Float.init),
+                               optimizer: OptimizerState(step: 5, first: [Float](repeating: 0.5, count: p), second: [Float](repeating: 0.25, count: p)))
         let bytes = try plain.encoded()
         XCTAssertFalse(String(decoding: bytes, as: UTF8.self).contains("schedule"))
         XCTAssertNil(try Checkpoint(decoding: bytes).schedule)

@@ -114,10 +114,41 @@ final class SchedulerTests: XCTestCase {
 
     func testCheckpointRoundTripAndCorruption() throws {
         let config = ModelConfig(cell: .gru, inputSize: 2, hiddenSize: 3, outputSize: 1, head: .linear)
-        let ckpt = Checkpoint(epoch: 2, model: config, parameters: [1, 2, 3], optimizer: OptimizerState(step: 5, first: [0.5], second: [0.25]))
+        let p = config.parameterCount
+        let ckpt = Checkpoint(epoch: 2, model: config, parameters: (0..<p).map(Float.init),
+                              optimizer: OptimizerState(step: 5, first: [Float](repeating: 0.5, count: p), second: [Float](repeating: 0.25, count: p)))
         XCTAssertEqual(try Checkpoint(decoding: try ckpt.encoded()), ckpt)
         var bad = try ckpt.encoded()
         bad.removeLast()
         XCTAssertThrowsError(try Checkpoint(decoding: bad))
+    }
+
+    func testCheckpointWhoseHeaderDisagreesWithItselfIsRefusedNotTrapped() throws {
+        // A damaged header that is still valid JSON (export and sample decode it): each
+        // inconsistency is one "checkpoint is unreadable" reason, not a trap in Model or ModelConfig.
+        let config = ModelConfig(cell: .gru, inputSize: 2, hiddenSize: 3, outputSize: 1, head: .linear)
+        let good = try Checkpoint(epoch: 1, model: config, parameters: [Float](repeating: 1, count: config.parameterCount),
+                                  optimizer: OptimizerState(step: 1, first: [], second: [])).encoded()
+        let headerLength = Int(good[8]) | Int(good[9]) << 8 | Int(good[10]) << 16 | Int(good[11]) << 24
+        let header = String(decoding: good[12..<(12 + headerLength)], as: UTF8.self)
+        func damaged(_ from: String, _ to: String) -> Data {
+            XCTAssertTrue(header.contains(from), "\(from) in \(header)")
+            let json = Data(header.replacingOccurrences(of: from, with: to).utf8)
+            var data = Data(good[0..<8])
+            withUnsafeBytes(of: UInt32(json.count).littleEndian) { data.append(contentsOf: $0) }
+            return data + json + good[(12 + headerLength)...]
+        }
+        let p = config.parameterCount
+        for (data, reason) in [(damaged(#""hiddenSize":3"#, #""hiddenSize":8"#), "its header has \(p) parameters, but its model configuration has"),
+                               (damaged(#""hiddenSize":3"#, #""hiddenSize":0"#), "hiddenSize 0 is not a positive size"),
+                               (damaged(#""parameterCount":\#(p)"#, #""parameterCount":-1"#), "its header has -1 parameters"),
+                               (damaged(#""firstCount":0"#, #""firstCount":7"#), "its optimiser's first moments have 7 values"),
+                               (damaged(#""layers":1"#, #""layers":0"#), "layers 0 is not 1-4"),
+                               (damaged(#""dropout":0"#, #""dropout":2.5"#), "dropout 2.5 is not in [0, 1)")] {
+            XCTAssertThrowsError(try Checkpoint(decoding: data)) { error in
+                XCTAssertTrue("\(error)".hasPrefix("checkpoint is unreadable: "), "\(error)")
+                XCTAssertTrue("\(error)".contains(reason), "\(error)")
+            }
+        }
     }
 }

@@ -62,11 +62,11 @@ public struct ModelConfig: Codable, Sendable, Equatable, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         // A stored configuration (a checkpoint's, a damaged one) is checked before the
         // initialiser's preconditions see it.
+        let inputSize = try c.decode(Int.self, forKey: .inputSize), hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        let outputSize = try c.decode(Int.self, forKey: .outputSize)
         let layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? 1
         let dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
-        for (key, size) in [(CodingKeys.inputSize, try c.decode(Int.self, forKey: .inputSize)),
-                            (.hiddenSize, try c.decode(Int.self, forKey: .hiddenSize)), (.outputSize, try c.decode(Int.self, forKey: .outputSize))]
-        where size < 1 {
+        for (key, size) in [(CodingKeys.inputSize, inputSize), (.hiddenSize, hiddenSize), (.outputSize, outputSize)] where size < 1 {
             throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(key.rawValue) \(size) is not a positive size")
         }
         guard (1...4).contains(layers) else {
@@ -75,11 +75,8 @@ public struct ModelConfig: Codable, Sendable, Equatable, Hashable {
         guard dropout >= 0 && dropout < 1 else {
             throw DecodingError.dataCorruptedError(forKey: .dropout, in: c, debugDescription: "dropout \(dropout) is not in [0, 1)")
         }
-        self.init(cell: try c.decode(CellKind.self, forKey: .cell), inputSize: try c.decode(Int.self, forKey: .inputSize),
-                  hiddenSize: try c.decode(Int.self, forKey: .hiddenSize), outputSize: try c.decode(Int.self, forKey: .outputSize),
+        self.init(cell: try c.decode(CellKind.self, forKey: .cell), inputSize: inputSize, hiddenSize: hiddenSize, outputSize: outputSize,
                   head: try c.decode(HeadKind.self, forKey: .head), forgetBias: try c.decode(Float.self, forKey: .forgetBias),
-                  seed: try c.decode(UInt64.self, forKey: .seed),
-                  layers: try c.decodeIfPresent(Int.self, forKey: .layers) ?? 1,
-                  dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0)
+                  seed: try c.decode(UInt64.self, forKey: .seed), layers: layers, dropout: dropout)
     }
 }

@@ -124,7 +124,6 @@ public struct TextCorpus: Sendable {
         return Foundation.read(fd, &byte, 1) < 0 ? String(cString: strerror(errno)) : nil
     }
 
-
     /// What a folder walk has seen so far.
     struct Walk {
         var device: dev_t

@@ -31,9 +31,7 @@ enum OutputFile {
     static func write(_ data: Data, to path: String) throws {
         var info = stat()
         if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
-            if (info.st_mode & S_IFMT) == S_IFDIR {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "it is a folder; give a file name"])
-            }
+            if (info.st_mode & S_IFMT) == S_IFDIR { throw failure("it is a folder; give a file name") }
             try writeInPlace(data, to: path)
             return
         }
@@ -66,22 +64,17 @@ enum OutputFile {
         CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: text])
     }
 
-
     /// Writes `data` through `path` itself (a device, pipe or socket; nothing to replace atomically).
     private static func writeInPlace(_ data: Data, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-        }
+        guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
         defer { close(fd) }
         try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
             var offset = 0
             while offset < bytes.count {
                 let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if written < 0 && errno == EINTR { continue }
-                guard written > 0 else {
-                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-                }
+                guard written > 0 else { throw failure(String(cString: strerror(errno))) }
                 offset += written
             }
         }

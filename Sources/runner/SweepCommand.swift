@@ -128,8 +128,6 @@ extension Runner {
             let summary: SchedulerSummary
             do {
                 summary = try scheduler.run()
-            } catch let error as ResultsWriteError {
-                throw fail("sweep \(setup.spec.name): \(error)", code: 1)
             } catch where ResultsDatabase.isSQLiteFailure(error) {   // a full disk, say: name the file
                 throw fail("sweep \(setup.spec.name): results database \(database.path): \(error); "
                            + "what was recorded stays, and the next sweep resumes from it", code: 1)
@@ -168,8 +166,9 @@ extension Runner {
             }
             // Runs of this plan that another live process trains: this one had nothing to take.
             let planned = Set(setup.entries.map(\.configHash))
-            if let held = try? ResultsDatabase.openReadOnly(path: database.path).runs(sweepId: sweep.id!, status: .running)
-                .filter({ planned.contains($0.configHash) }), !held.isEmpty {
+            let reader = try? ResultsDatabase.openReadOnly(path: database.path)
+            defer { try? reader?.close() }
+            if let held = try? reader?.runs(sweepId: sweep.id!, status: .running).filter({ planned.contains($0.configHash) }), !held.isEmpty {
                 let workers = Set(held.compactMap(\.worker)).sorted()
                 writeLine("\(held.count) run\(held.count == 1 ? " is" : "s are") still training in another process (worker "
                           + "\(workers.prefix(3).joined(separator: ", "))\(workers.count > 3 ? ", ..." : "")): "

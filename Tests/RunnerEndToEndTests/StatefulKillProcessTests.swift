@@ -63,10 +63,15 @@ final class StatefulKillProcessTests: XCTestCase, TemporaryFolderTest {
 
         let p = try RunnerBinary.start(["sweep", "spec.json", "--db", "killed.db", "--jobs", "2", "--no-report"], in: folder, tag: "killed")
         let deadline = Date().addingTimeInterval(120)
+        let killedPath = folder.appendingPathComponent("killed.db").path
         while Date() < deadline {
-            if let n = try? scalar("killed.db", "SELECT COUNT(*) FROM epochs"), (Int(n) ?? 0) >= 3 { break }
+            // Only read a database the sweep has made: opening it first would create the file
+            // under the starting sweep, and a poll every 2 ms contends for its first write.
+            if ((try? FileManager.default.attributesOfItem(atPath: killedPath)[.size] as? Int) ?? 0) > 0,
+               let n = try? scalar("killed.db", "SELECT COUNT(*) FROM epochs"), (Int(n) ?? 0) >= 3 { break }
             usleep(2_000)
         }
+        XCTAssertLessThan(Date(), deadline, "the sweep recorded 3 epochs within 120 s: \(RunnerBinary.output(folder, tag: "killed").1)")
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         XCTAssertEqual(try scalar("killed.db", "PRAGMA integrity_check"), "ok")

@@ -95,7 +95,13 @@ public struct SweepSetup: Sendable {
     }
 
     /// Creates (or finds) the sweep and inserts the plan's runs; existing runs are kept.
+    ///
+    /// Throws ``HalvingRuleChanged`` (and changes nothing) when the sweep already has halving
+    /// decisions taken under another `halving` rule (or the spec drops `halving`), unless
+    /// `fresh`: its pruned runs and kept runs would otherwise come from one rule and its later
+    /// rungs from another, a result no spec describes.
     public func register(in database: ResultsDatabase, fresh: Bool) throws -> SweepRecord {
+        if !fresh { try checkHalvingRule(in: database) }
         let description = SweepDescription(name: spec.name, specJSON: spec.sourceJSON, task: task.name,
                                            metricName: task.metricName, metricHigherIsBetter: task.metricHigherIsBetter,
                                            baselineLoss: task.baseline.loss, baselineMetric: task.baseline.metric,
@@ -103,5 +109,36 @@ public struct SweepSetup: Sendable {
         let sweep = try database.createOrGetSweep(description, fresh: fresh)
         _ = try database.insertPlan(sweepId: sweep.id!, runs: zip(entries, parameterCounts(entries)).map { $0.plannedRun(paramCount: $1) })
         return sweep
+    }
+}
+
+extension SweepSetup {
+    /// The rule the sweep's recorded decisions were taken under (read from its recorded spec)
+    /// against the spec's; nothing to check for a new sweep, one without decisions, or one
+    /// whose recorded spec this runner cannot read.
+    func checkHalvingRule(in database: ResultsDatabase) throws {
+        guard let recorded = try database.sweep(named: spec.name),
+              !(try database.halvingDecisions(sweepId: recorded.id!)).isEmpty,
+              let recordedSpec = try? Spec.parse(recorded.specJSON) else { return }
+        if recordedSpec.halving != spec.halving {
+            throw HalvingRuleChanged(name: spec.name, recorded: HalvingRuleChanged.summary(recordedSpec.halving),
+                                     given: HalvingRuleChanged.summary(spec.halving))
+        }
+    }
+}
+
+/// A sweep with halving decisions rerun with another `halving` rule (see ``SweepSetup/register(in:fresh:)``).
+public struct HalvingRuleChanged: Error, CustomStringConvertible {
+    public let name: String, recorded: String, given: String
+
+    /// `"halving": {"min_epochs": 1, "eta": 2, "monitor": "val_loss"}`, or `no "halving"`.
+    static func summary(_ rule: HalvingRule?) -> String {
+        guard let rule else { return "no \"halving\"" }
+        return "\"halving\": {\"min_epochs\": \(rule.minEpochs), \"eta\": \(rule.eta), \"monitor\": \"\(rule.monitor.rawValue)\"}"
+    }
+
+    public var description: String {
+        "sweep '\(name)' in this database was pruned with \(recorded), but the spec gives \(given); nothing was changed: "
+            + "give the spec another \"name\", another --db, or --fresh to replace that sweep's runs"
     }
 }

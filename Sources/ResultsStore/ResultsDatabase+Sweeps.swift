@@ -40,7 +40,7 @@ extension ResultsDatabase {
     ///
     /// An existing sweep keeps its id, runs and `created_at`; its spec, task, metric and
     /// baselines are replaced by `description` (a spec may grow between runs of a sweep).
-    /// With `fresh`, the sweep's runs, epochs and checkpoints are deleted first and
+    /// With `fresh`, the sweep's runs, epochs, checkpoints and halving decisions are deleted first and
     /// `created_at` is reset, so the sweep starts anew.
     ///
     /// Throws ``ResultsStoreError/sweepTaskChanged(name:recorded:given:)`` (and changes nothing)
@@ -84,10 +84,12 @@ extension ResultsDatabase {
     }
 
     /// Deletes all runs of a sweep (`--fresh`) and returns how many; epochs and checkpoints
-    /// go with their runs (`ON DELETE CASCADE`).
+    /// go with their runs (`ON DELETE CASCADE`), and the sweep's halving decisions go too (the
+    /// sweep row stays, so its cascade does not take them): a fresh sweep decides its rungs anew.
     @discardableResult
     static func deleteRuns(_ db: Database, ofSweep sweepId: Int64) throws -> Int {
-        try RunRecord.filter(RunRecord.Columns.sweepId == sweepId).deleteAll(db)
+        try HalvingDecisionRecord.filter(Column("sweep_id") == sweepId).deleteAll(db)
+        return try RunRecord.filter(RunRecord.Columns.sweepId == sweepId).deleteAll(db)
     }
 
     /// The sweep with this name, or nil.

@@ -181,6 +181,39 @@ final class HalvingSweepTests: XCTestCase {
         XCTAssertEqual(summary.epochsTrained, 12 * 1 + 4 * 2 + 2 * 2)
     }
 
+    /// A sweep with decisions is not continued under another halving rule (or none): that
+    /// would mix two rules in one result. The database stays as it was; --fresh starts anew.
+    func testAnotherHalvingRuleIsRefusedOnceARungIsDecidedUnlessFresh() throws {
+        let db = path("rule.db")
+        let sink = CancelAtFirstDecision()
+        try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: db, options: SchedulerOptions(jobs: 2),
+                            progress: sink, configure: { sink.scheduler = $0 })
+        let decisions = try decisionTable(db), outcomes = try runOutcomes(db), epochs = try epochTable(db)
+        XCTAssertFalse(decisions.isEmpty)
+        let noHalving = halvingSpec().replacingOccurrences(of: ",\n  \"halving\": {\"min_epochs\": 1, \"eta\": 2}", with: "")
+        XCTAssertFalse(noHalving.contains("halving\":"))
+        for (spec, given) in [(halvingSpec(eta: 3), "\"halving\": {\"min_epochs\": 1, \"eta\": 3, \"monitor\": \"val_loss\"}"),
+                              (noHalving, "no \"halving\"")] {
+            XCTAssertThrowsError(try runHalvingSweep(spec: spec, in: folder, dbPath: db, options: SchedulerOptions(jobs: 2))) { error in
+                XCTAssertEqual("\(error)", "sweep 'halving' in this database was pruned with \"halving\": {\"min_epochs\": 1, \"eta\": 2, "
+                               + "\"monitor\": \"val_loss\"}, but the spec gives \(given); nothing was changed: give the spec another "
+                               + "\"name\", another --db, or --fresh to replace that sweep's runs")
+            }
+            XCTAssertEqual(try decisionTable(db), decisions)
+            XCTAssertEqual(try runOutcomes(db), outcomes)
+            XCTAssertEqual(try epochTable(db), epochs)
+        }
+        let recordedSpec = try DatabaseQueue(path: db).read { try String.fetchOne($0, sql: "SELECT spec_json FROM sweeps") }
+        XCTAssertEqual(recordedSpec, halvingSpec(), "the recorded spec is still the one the decisions were taken under")
+        // The same rule goes on; --fresh replaces the sweep's runs and decisions.
+        XCTAssertEqual(try runHalvingSweep(spec: halvingSpec(), in: folder, dbPath: db, options: SchedulerOptions(jobs: 2)).decisionsTaken, 3)
+        let setup = try SweepSetup.load(specPath: { let url = folder.appendingPathComponent("eta3.json")
+            try halvingSpec(eta: 3).write(to: url, atomically: true, encoding: .utf8); return url.path }())
+        let database = try ResultsDatabase.open(path: db)
+        _ = try setup.register(in: database, fresh: true)
+        XCTAssertEqual(try decisionTable(db), [])
+    }
+
     func testARunPrunedByAnotherProcesssDecisionIsToldToTheObserverOfTheProcessThatTrainedIt() throws {
         let one = try reference()
         let db = path("elsewhere.db")

@@ -10,10 +10,12 @@
 
 // MARK: - Paths and dispatch
 
-/// Every path compiled into this binary, fastest first; index = id stored in packed buffers.
+/// Every path compiled into this binary, fastest first (but see detect_path); index = id
+/// stored in packed buffers.
 static const rk_sgemm_path_desc *const all_paths[] = {
 #if defined(__x86_64__)
     &rk_sgemm_path_avx512,
+    &rk_sgemm_path_avx512_folded,
     &rk_sgemm_path_avx2,
 #endif
 #if defined(__aarch64__)
@@ -25,7 +27,7 @@ enum { path_count = sizeof(all_paths) / sizeof(all_paths[0]) };
 
 static int path_supported(const rk_sgemm_path_desc *p) {
 #if defined(__x86_64__)
-    if (p == &rk_sgemm_path_avx512) {
+    if (p == &rk_sgemm_path_avx512 || p == &rk_sgemm_path_avx512_folded) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     }
@@ -40,7 +42,13 @@ static int path_supported(const rk_sgemm_path_desc *p) {
 
 static _Atomic(const rk_sgemm_path_desc *) current_path = NULL;
 
+/// The first supported path of the list, except that Intel CPUs with AVX-512 get the form
+/// with folded broadcasts, faster there and slower on AMD's (sgemm_x86.c, fmadd_row).
 static const rk_sgemm_path_desc *detect_path(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_is("intel") && path_supported(&rk_sgemm_path_avx512_folded)) return &rk_sgemm_path_avx512_folded;
+#endif
     for (int i = 0; i < path_count; i++)
         if (path_supported(all_paths[i])) return all_paths[i];
     return &rk_sgemm_path_portable;

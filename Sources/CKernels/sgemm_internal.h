@@ -34,6 +34,7 @@ extern const rk_sgemm_path_desc rk_sgemm_path_portable;
 #if defined(__x86_64__)
 extern const rk_sgemm_path_desc rk_sgemm_path_avx2;
 extern const rk_sgemm_path_desc rk_sgemm_path_avx512;
+extern const rk_sgemm_path_desc rk_sgemm_path_avx512_folded;
 #endif
 #if defined(__aarch64__)
 extern const rk_sgemm_path_desc rk_sgemm_path_neon;

@@ -1,4 +1,4 @@
-// SGEMM micro-kernels for x86-64: AVX-512 (12x32 tile) and AVX2+FMA (6x16 tile).
+// SGEMM micro-kernels for x86-64: AVX-512 (12x32 tile, two forms of the broadcast) and AVX2+FMA (6x16 tile).
 // Compiled for any x86-64 via target attributes; sgemm.c picks one at run time.
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -106,13 +106,32 @@ RK_INLINE RK_AVX512 void store512(float *c, __m512 acc, __mmask16 m, float beta)
 /// *acc += a[0] * b in every lane, the broadcast of a[0] folded into the FMA as its memory
 /// operand ({1to16}). The same multiply-add as _mm512_fmadd_ps(_mm512_set1_ps(*a), b, *acc),
 /// so the same bits, in one fused instruction instead of a broadcast plus two FMAs sharing it:
-/// the compiler does not fold a broadcast that has two uses. Measured with both kernels
-/// alternating in one process (12 x 32 tiles, B from L2 and L3): 5-12% faster.
+/// the compiler does not fold a broadcast that has two uses.
 RK_INLINE RK_AVX512 void fmadd_broadcast(__m512 *acc, __m512 b, const float *a) {
     __asm__("vfmadd231ps %1%{1to16%}, %2, %0" : "+v"(*acc) : "m"(*a), "v"(b));
 }
 
-RK_INLINE RK_AVX512 void kernel512_body(const int mr, int kc, const float *a, const float *b, long bs,
+/// Row i's two multiply-adds of one k step: *c0 += a[i] * b0 and *c1 += a[i] * b1 in every
+/// lane. Two forms of the same operations, so the same bits (README "Kernels"):
+/// - folded: the broadcast folded into each FMA as its memory operand (two loads of a[i],
+///   no broadcast instruction). Measured on Sapphire Rapids with both alternating in one
+///   process (12 x 32 tiles, B from L2 and L3): 5-12% faster than a broadcast register.
+/// - register: one vbroadcastss into a register, used by both FMAs. On AMD Zen 5 the folded
+///   form runs at ~90% of the FMA peak even in L1, this one at the peak; alternating in one
+///   process on the LSTM step's GEMM shapes (H = 128-512, B = 32) it was 10-20% faster
+///   on every shape.
+RK_INLINE RK_AVX512 void fmadd_row(__m512 *c0, __m512 *c1, __m512 b0, __m512 b1, const float *a, const int folded) {
+    if (folded) {
+        fmadd_broadcast(c0, b0, a);
+        fmadd_broadcast(c1, b1, a);
+    } else {
+        __m512 ai = _mm512_set1_ps(*a);
+        *c0 = _mm512_fmadd_ps(ai, b0, *c0);
+        *c1 = _mm512_fmadd_ps(ai, b1, *c1);
+    }
+}
+
+RK_INLINE RK_AVX512 void kernel512_body(const int mr, const int folded, int kc, const float *a, const float *b, long bs,
                                         float *c, long ldc, int nr, float beta) {
     __m512 c0[MR512], c1[MR512];
     for (int i = 0; i < mr; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
@@ -125,10 +144,7 @@ RK_INLINE RK_AVX512 void kernel512_body(const int mr, int kc, const float *a, co
 #pragma clang loop unroll_count(4)
     for (int k = 0; k < kc; k++) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-        for (int i = 0; i < mr; i++) {
-            fmadd_broadcast(&c0[i], b0, a + i);
-            fmadd_broadcast(&c1[i], b1, a + i);
-        }
+        for (int i = 0; i < mr; i++) fmadd_row(&c0[i], &c1[i], b0, b1, a + i, folded);
         a += MR512;
         b += bs;
     }
@@ -150,26 +166,42 @@ RK_INLINE RK_AVX512 void kernel512_body(const int mr, int kc, const float *a, co
     }
 }
 
+/// The kernel for each row count (mr a constant in each body, so its loops unroll fully).
+#define KERNEL512_ROWS(folded)                                                                         \
+    switch (mr) {                                                                                      \
+    case 12: kernel512_body(12, folded, kc, a, b, bs, c, ldc, nr, beta); break;                        \
+    case 11: kernel512_body(11, folded, kc, a, b, bs, c, ldc, nr, beta); break;                        \
+    case 10: kernel512_body(10, folded, kc, a, b, bs, c, ldc, nr, beta); break;                        \
+    case 9: kernel512_body(9, folded, kc, a, b, bs, c, ldc, nr, beta); break;                          \
+    case 8: kernel512_body(8, folded, kc, a, b, bs, c, ldc, nr, beta); break;                          \
+    case 7: kernel512_body(7, folded, kc, a, b, bs, c, ldc, nr, beta); break;                          \
+    case 6: kernel512_body(6, folded, kc, a, b, bs, c, ldc, nr, beta); break;                          \
+    case 5: kernel512_body(5, folded, kc, a, b, bs, c, ldc, nr, beta); break;                          \
+    case 4: kernel512_body(4, folded, kc, a, b, bs, c, ldc, nr, beta); break;                          \
+    case 3: kernel512_body(3, folded, kc, a, b, bs, c, ldc, nr, beta); break;                          \
+    case 2: kernel512_body(2, folded, kc, a, b, bs, c, ldc, nr, beta); break;                          \
+    default: kernel512_body(1, folded, kc, a, b, bs, c, ldc, nr, beta); break;                         \
+    }
+
 static RK_AVX512 void kernel512(int kc, const float *a, const float *b, long bs,
                                 float *c, long ldc, int mr, int nr, float beta) {
-    switch (mr) {
-    case 12: kernel512_body(12, kc, a, b, bs, c, ldc, nr, beta); break;
-    case 11: kernel512_body(11, kc, a, b, bs, c, ldc, nr, beta); break;
-    case 10: kernel512_body(10, kc, a, b, bs, c, ldc, nr, beta); break;
-    case 9: kernel512_body(9, kc, a, b, bs, c, ldc, nr, beta); break;
-    case 8: kernel512_body(8, kc, a, b, bs, c, ldc, nr, beta); break;
-    case 7: kernel512_body(7, kc, a, b, bs, c, ldc, nr, beta); break;
-    case 6: kernel512_body(6, kc, a, b, bs, c, ldc, nr, beta); break;
-    case 5: kernel512_body(5, kc, a, b, bs, c, ldc, nr, beta); break;
-    case 4: kernel512_body(4, kc, a, b, bs, c, ldc, nr, beta); break;
-    case 3: kernel512_body(3, kc, a, b, bs, c, ldc, nr, beta); break;
-    case 2: kernel512_body(2, kc, a, b, bs, c, ldc, nr, beta); break;
-    default: kernel512_body(1, kc, a, b, bs, c, ldc, nr, beta); break;
-    }
+    KERNEL512_ROWS(0)
 }
 
+static RK_AVX512 void kernel512_folded(int kc, const float *a, const float *b, long bs,
+                                       float *c, long ldc, int mr, int nr, float beta) {
+    KERNEL512_ROWS(1)
+}
+
+/// Both AVX-512 paths pack alike and give the same bits; sgemm.c prefers the folded one on
+/// Intel CPUs and this one elsewhere (see fmadd_row).
 const rk_sgemm_path_desc rk_sgemm_path_avx512 = {
     .name = "avx512", .mr = MR512, .nr = NR512, .kc = RK_SGEMM_KC, .mc = 96, .nc = 2048, .kernel = kernel512, .transpose = transpose_avx2,
+};
+
+const rk_sgemm_path_desc rk_sgemm_path_avx512_folded = {
+    .name = "avx512-folded", .mr = MR512, .nr = NR512, .kc = RK_SGEMM_KC, .mc = 96, .nc = 2048, .kernel = kernel512_folded,
+    .transpose = transpose_avx2,
 };
 
 // MARK: - AVX2 + FMA: 6 rows x 16 columns (12 ymm accumulators, 2 for B, 1 broadcast)

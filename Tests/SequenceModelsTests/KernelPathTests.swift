@@ -1,4 +1,4 @@
-// The fast path on every GEMM path this CPU can run (AVX-512, AVX2+FMA, NEON,
+// The fast path on every GEMM path this CPU can run (AVX-512 in both forms, AVX2+FMA, NEON,
 // portable), not only the one dispatch picks: each is held to the reference.
 import XCTest
 import CKernels
@@ -9,7 +9,7 @@ final class KernelPathTests: XCTestCase {
 
     func testEveryAvailablePathMatchesTheReference() {
         var tried: [String] = []
-        for path in ["avx512", "avx2", "neon", "portable"] where rk_sgemm_force_path(path) == 1 {
+        for path in ["avx512", "avx512-folded", "avx2", "neon", "portable"] where rk_sgemm_force_path(path) == 1 {
             tried.append(path)
             for cell in CellKind.allCases {
                 let (config, batch) = GradientCheck.randomProblem(cell: cell, layout: .softmaxEveryStep, hidden: 7, seed: 9)

@@ -25,7 +25,7 @@ extern "C" {
 /// Every element is summed over k in a fixed order (blocks of 512 k, each a chain of fused
 /// multiply-adds from k = 0 up, the block sums added to C in order), so equal inputs give
 /// equal bits on every call, whatever M, N, the tile the element falls in, or buffer
-/// alignment. The FMA paths (avx512, avx2, neon) give the same bits as each other; the
+/// alignment. The FMA paths (avx512, avx512-folded, avx2, neon) give the same bits as each other; the
 /// portable path rounds each product and differs in the last bits. No allocation after the
 /// first calls on a thread (fixed-size packing buffers per thread, freed at thread exit).
 void rk_sgemm(int transA, int transB, int M, int N, int K,
@@ -41,10 +41,10 @@ void rk_sgemm_shared_a(int transA, int M, int K, const float *A, int lda,
                        int N2, const float *B2, int ldb2, float *C2, int ldc2, float beta);
 
 /// The name of the instruction-set path rk_sgemm dispatches to on this CPU
-/// ("avx512", "avx2", "neon" or "portable").
+/// ("avx512", "avx512-folded", "avx2", "neon" or "portable").
 const char *rk_sgemm_path(void);
 
-/// For tests and benchmarks: makes rk_sgemm use the named path ("avx512", "avx2", "neon",
+/// For tests and benchmarks: makes rk_sgemm use the named path ("avx512", "avx512-folded", "avx2", "neon",
 /// "portable") for all threads, or the automatic choice for NULL or "auto".
 /// Returns 1 on success, 0 if the path is unknown or this CPU cannot run it (nothing changes).
 int rk_sgemm_force_path(const char *name);

@@ -147,7 +147,7 @@ final class DatabaseSafetyProcessTests: XCTestCase, TemporaryFolderTest {
 
     func testCtrlCStopsATrainingSweepWaitingForTheLockAtOnce() throws {
         try """
-        {"name": "long", "task": {"name": "adding", "length": 6, "train_size": 64, "val_size": 8},
+        {"name": "long", "task": {"name": "adding", "length": 6, "train_size": 4096, "val_size": 8},
          "train": {"epochs": 5000, "batch": 8, "hidden": 4}, "grid": {"cell": ["gru"]}}
         """.write(to: folder.appendingPathComponent("long.json"), atomically: true, encoding: .utf8)
         let sweep = try RunnerBinary.start(["sweep", "long.json", "--db", "long.db", "--jobs", "1", "--no-report"], in: folder, tag: "long")

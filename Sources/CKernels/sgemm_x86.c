@@ -112,7 +112,7 @@ RK_INLINE RK_AVX512 void fmadd_broadcast(__m512 *acc, __m512 b, const float *a) 
 }
 
 /// Row i's two multiply-adds of one k step: *c0 += a[i] * b0 and *c1 += a[i] * b1 in every
-/// lane. Two forms of the same operations, so the same bits (README "Kernels"):
+/// lane. Two forms of the same operations, so the same bits (README "Performance"):
 /// - folded: the broadcast folded into each FMA as its memory operand (two loads of a[i],
 ///   no broadcast instruction). Measured on Sapphire Rapids with both alternating in one
 ///   process (12 x 32 tiles, B from L2 and L3): 5-12% faster than a broadcast register.

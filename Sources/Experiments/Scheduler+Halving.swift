@@ -29,7 +29,7 @@ extension Scheduler {
             candidates.sort { ($0.limit, $0.position) < ($1.limit, $1.position) }
             if !candidates.isEmpty, let claimed = try timedStoreCall({
                 try database.claimNextRun(sweepId: sweepId, preference: candidates.map(\.hash), worker: worker,
-                                          staleAfter: options.staleAfter)
+                                          staleAfter: options.staleAfter, excluding: heldRuns)
             }) {
                 return claimed
             }

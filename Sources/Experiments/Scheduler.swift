@@ -187,6 +187,9 @@ public final class Scheduler: @unchecked Sendable {
 
     private func count(_ status: RunStatus) { locked { summary.counts[status, default: 0] += 1 } }
 
+    /// Runs this process holds: training, or with writes still queued. Never claimed again here.
+    var heldRuns: Set<Int64> { locked { Set(active.keys) } }
+
     private func workerLoop(worker: String, hashes: Set<String>) throws {
         while !isCancelled {
             let claimed: ClaimedRun
@@ -195,13 +198,19 @@ public final class Scheduler: @unchecked Sendable {
                 claimed = next
             } else {
                 guard let next = try timedStoreCall({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
-                                                                   staleAfter: options.staleAfter) }) else { return }
+                                                                   staleAfter: options.staleAfter, excluding: heldRuns) }) else { return }
                 claimed = next
             }
-            locked { active[claimed.run.id!] = (worker, false) }
+            let runId = claimed.run.id!
+            locked { active[runId] = (worker, false) }
             defer {
-                _ = locked { active.removeValue(forKey: claimed.run.id!) }
-                barrier.broadcast()
+                // Held (and heartbeating) until its last queued write is in the database: until
+                // then the database still shows it running, and neither this process nor
+                // another may take it for a stale run.
+                writer.async {
+                    _ = self.locked { self.active.removeValue(forKey: runId) }
+                    self.barrier.broadcast()
+                }
             }
             try train(claimed, worker: worker)
         }

@@ -145,12 +145,13 @@ extension ResultsDatabase {
 
     /// Like ``claimNextRun(sweepId:configHashes:worker:staleAfter:now:)``, but the candidates
     /// are taken in the order of `preference` (config hashes, most urgent first); runs not in
-    /// it are not claimed.
+    /// it are not claimed, nor are those in `excluding`.
     public func claimNextRun(sweepId: Int64, preference: [String], worker: String,
-                             staleAfter: TimeInterval = defaultStaleAfter, now: Double = unixNow()) throws -> ClaimedRun? {
+                             staleAfter: TimeInterval = defaultStaleAfter, now: Double = unixNow(),
+                             excluding: Set<Int64> = []) throws -> ClaimedRun? {
         let order = Dictionary(preference.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         return try claimNextRun(sweepId: sweepId, configHashes: Set(preference), worker: worker, staleAfter: staleAfter,
-                                now: now, rankedBy: { order[$0.configHash] ?? Int.max })
+                                now: now, excluding: excluding, rankedBy: { order[$0.configHash] ?? Int.max })
     }
 
     // MARK: - Helpers inside a transaction

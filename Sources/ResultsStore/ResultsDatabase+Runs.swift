@@ -100,17 +100,19 @@ extension ResultsDatabase {
     /// `interrupted`, or `running` with a heartbeat older than `staleAfter` seconds (its
     /// process died). The claimed run becomes `running` with `worker`, `heartbeat_at = now`,
     /// `started_at` set if it was null, and `error`/`finished_at` cleared.
+    /// Runs in `excluding` (the ones the calling process still holds: training, or with
+    /// results still being written) are never claimed, however stale their heartbeat looks.
     /// Returns nil when nothing is left to claim.
     public func claimNextRun(sweepId: Int64, configHashes: Set<String>, worker: String,
                              staleAfter: TimeInterval = defaultStaleAfter,
-                             now: Double = unixNow()) throws -> ClaimedRun? {
+                             now: Double = unixNow(), excluding: Set<Int64> = []) throws -> ClaimedRun? {
         try claimNextRun(sweepId: sweepId, configHashes: configHashes, worker: worker, staleAfter: staleAfter,
-                         now: now, rankedBy: nil)
+                         now: now, excluding: excluding, rankedBy: nil)
     }
 
     /// The claim, with candidates ordered by `rankedBy` (lowest first, then plan order) when given.
     func claimNextRun(sweepId: Int64, configHashes: Set<String>, worker: String, staleAfter: TimeInterval,
-                      now: Double, rankedBy rank: ((RunRecord) -> Int)?) throws -> ClaimedRun? {
+                      now: Double, excluding: Set<Int64>, rankedBy rank: ((RunRecord) -> Int)?) throws -> ClaimedRun? {
         try immediateWrite { db in
             let candidates = try RunRecord.fetchAll(db, sql: """
                 SELECT * FROM runs
@@ -119,7 +121,7 @@ extension ResultsDatabase {
                         OR (status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)))
                  ORDER BY plan_index, id
                 """, arguments: [sweepId, now - staleAfter])
-            let eligible = candidates.filter { configHashes.contains($0.configHash) }
+            let eligible = candidates.filter { configHashes.contains($0.configHash) && !excluding.contains($0.id!) }
             let first = rank.map { rank in eligible.enumerated().min { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }?.element }
                 ?? eligible.first
             guard var run = first else { return nil }

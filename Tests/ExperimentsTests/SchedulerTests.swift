@@ -24,6 +24,30 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(try integrityCheck(two), "ok")
     }
 
+    func testARunWhoseResultsAreStillBeingWrittenIsNotClaimedAgain() throws {
+        // The writer lags (an observer that takes its time after each epoch): when the worker
+        // has trained a run's last epoch and claims the next run, the database still shows the
+        // run as running, its final epoch and status queued. Even with every running run
+        // counting as stale (staleAfter 0), the process must not claim it again: it used to,
+        // and trained it a second time from a checkpoint its own writes were replacing.
+        let reference = folder.appendingPathComponent("reference.db").path, lagging = folder.appendingPathComponent("lagging.db").path
+        let spec = smallSpec(cells: ["gru", "lstm"], epochs: 2, seeds: [1])
+        try runSweep(spec: spec, in: folder, dbPath: reference, jobs: 1)
+        let setup = try SweepSetup.load(specPath: folder.appendingPathComponent("spec.json").path)
+        let database = try ResultsDatabase.open(path: lagging)
+        let sweep = try setup.register(in: database, fresh: false)
+        var options = SchedulerOptions(jobs: 1)
+        options.staleAfter = 0
+        let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: database,
+                                  options: options, progress: SilentProgress(), observer: SlowObserver(pause: 0.3))
+        let summary = try scheduler.run()
+        XCTAssertEqual(summary.epochsTrained, 4, "each of the two runs trained its two epochs once")
+        XCTAssertEqual(summary.counts[.finished], 2)
+        XCTAssertEqual(summary.counts[.failed, default: 0], 0)
+        XCTAssertEqual(Set(try statuses(lagging).values), ["finished"])
+        XCTAssertEqual(try epochTable(lagging), try epochTable(reference))
+    }
+
     func testDivergingRunIsMarkedAndTheOthersFinish() throws {
         let db = folder.appendingPathComponent("d.db").path
         // lr 1e6 without clipping blows the loss up; lr 0.01 trains normally.
@@ -151,4 +175,14 @@ final class SchedulerTests: XCTestCase {
             }
         }
     }
+}
+
+/// An observer that holds the database writer for `pause` seconds after each recorded epoch.
+final class SlowObserver: SweepObserver, @unchecked Sendable {
+    let pause: TimeInterval
+    init(pause: TimeInterval) { self.pause = pause }
+    func runStarted(_ run: RunRecord, config: RunConfig) {}
+    func epochRecorded(_ epoch: EpochRecord, run: RunRecord) { Thread.sleep(forTimeInterval: pause) }
+    func runEnded(_ run: RunRecord, status: RunStatus) {}
+    func runPruned(runId: Int64) {}
 }

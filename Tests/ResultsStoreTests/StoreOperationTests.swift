@@ -219,6 +219,25 @@ final class StoreOperationTests: XCTestCase {
         XCTAssertEqual(try database.run(id: dead.run.id!)?.heartbeatAt, 2000)
     }
 
+    func testARunTheCallerStillHoldsIsNotClaimedHoweverStale() throws {
+        let (database, _folder) = try makeDatabase(); _ = _folder
+        let sweep = try database.createOrGetSweep(description)
+        try database.insertPlan(sweepId: sweep.id!, runs: plannedRuns(2))
+        let hashes: Set<String> = ["hash0", "hash1"]
+        let first = try XCTUnwrap(database.claimNextRun(sweepId: sweep.id!, configHashes: hashes, worker: "w:0", now: 1000))
+        // Stale by any measure, but held by the caller (its last writes still queued): skipped.
+        let next = try XCTUnwrap(database.claimNextRun(sweepId: sweep.id!, configHashes: hashes, worker: "w:0", staleAfter: 0,
+                                                       now: 5000, excluding: [first.run.id!]))
+        XCTAssertNotEqual(next.run.id, first.run.id)
+        XCTAssertNil(try database.claimNextRun(sweepId: sweep.id!, configHashes: hashes, worker: "w:0", staleAfter: 0,
+                                               now: 6000, excluding: [first.run.id!, next.run.id!]))
+        XCTAssertNil(try database.claimNextRun(sweepId: sweep.id!, preference: ["hash0", "hash1"], worker: "w:0", staleAfter: 0,
+                                               now: 6000, excluding: [first.run.id!, next.run.id!]))
+        // Without the exclusion the stale run is taken over, as before.
+        XCTAssertEqual(try database.claimNextRun(sweepId: sweep.id!, configHashes: hashes, worker: "v:0", staleAfter: 0,
+                                                 now: 7000, excluding: [next.run.id!])?.run.id, first.run.id)
+    }
+
     func testTwoThreadsClaimingNeverGetTheSameRun() throws {
         let (database, folder) = try makeDatabase()
         let sweep = try database.createOrGetSweep(description)

@@ -46,8 +46,10 @@ seconds() {  # seconds SPEC DB ARGS...: wall time of one sweep, its end-of-sweep
     rm -f "$db" "$db-wal" "$db-shm"
     local start end
     start=$(date +%s.%N)
-    "$runner" sweep "$spec" --db "$db" --no-report "$@" 2>>sweeps.log | grep -E "^sweep " >>sweeps.log || true
+    "$runner" sweep "$spec" --db "$db" --no-report "$@" >sweep.out 2>>sweeps.log || {
+        echo "sweep-tail-bench: runner sweep $spec $* failed (exit $?); its messages are in $out/sweeps.log" >&2; exit 1; }
     end=$(date +%s.%N)
+    grep -E "^sweep " sweep.out >>sweeps.log || true
     echo "$end - $start" | bc
 }
 

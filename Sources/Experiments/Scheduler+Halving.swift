@@ -27,9 +27,11 @@ extension Scheduler {
             }
             // The lowest barrier first: its remaining runs hold every waiting configuration back.
             candidates.sort { ($0.limit, $0.position) < ($1.limit, $1.position) }
-            if !candidates.isEmpty, let claimed = try timedStoreCall({
-                try database.claimNextRun(sweepId: sweepId, preference: candidates.map(\.hash), worker: worker,
-                                          staleAfter: options.staleAfter, excluding: heldRuns)
+            if !candidates.isEmpty, let claimed = try claimHolding(worker: worker, { held in
+                try timedStoreCall {
+                    try database.claimNextRun(sweepId: sweepId, preference: candidates.map(\.hash), worker: worker,
+                                              staleAfter: options.staleAfter, excluding: held)
+                }
             }) {
                 return claimed
             }
@@ -60,7 +62,15 @@ extension Scheduler {
         decisionLock.lock()
         defer { decisionLock.unlock() }
         writer.sync {}     // this process's epochs and releases are in the database first
-        let outcome = try timedStoreCall { try database.decideHalving(sweepId: sweepId) { halving.decide($0, sweepId: self.sweepId) } }
+        // Under the rule the sweep is registered with, or not at all (another process may have
+        // registered another rule since this one started).
+        let outcome = try timedStoreCall {
+            try database.decideHalving(sweepId: sweepId, checkRecorded: {
+                try HalvingRuleChanged.check(recordedSpecJSON: $0, given: halving.rule, moment: .deciding)
+            }) {
+                halving.decide($0, sweepId: self.sweepId)
+            }
+        }
         locked {
             summary.decisionsTaken += outcome.decisions.count
             summary.runsPruned += outcome.prunings.count

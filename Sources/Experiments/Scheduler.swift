@@ -38,6 +38,8 @@ public final class Scheduler: @unchecked Sendable {
     let barrier = NSCondition()
     /// One halving decision attempt at a time in this process.
     let decisionLock = NSLock()
+    /// One claim at a time in this process (see ``claimHolding(worker:_:)``).
+    private let claimLock = NSLock()
     /// Runs this process trained up to a rung and left there, with the epoch they stopped at:
     /// when a decision prunes one of them at that epoch, whichever process took it, the
     /// observer is told (guarded by `lock`).
@@ -153,7 +155,9 @@ public final class Scheduler: @unchecked Sendable {
         for (runId, holder) in held where !holder.lost {
             do { try database.heartbeat(runId: runId, worker: holder.worker) }
             catch ResultsStoreError.runNotOwned {
-                locked { active[runId]?.lost = true }   // taken over by another process: stop training it
+                // Taken over by another process: stop training it (unless the run has meanwhile
+                // been released here and claimed again, by another worker of this process).
+                locked { if active[runId]?.worker == holder.worker { active[runId]?.lost = true } }
             } catch {
                 progress.message("heartbeat of run \(runId) failed: \(error)")
             }
@@ -187,8 +191,17 @@ public final class Scheduler: @unchecked Sendable {
 
     private func count(_ status: RunStatus) { locked { summary.counts[status, default: 0] += 1 } }
 
-    /// Runs this process holds: training, or with writes still queued. Never claimed again here.
-    var heldRuns: Set<Int64> { locked { Set(active.keys) } }
+    /// Claims a run with `claim`, given the runs this process holds (training, or with writes
+    /// still queued: never claimed again here), and holds the claimed run. One claim at a time
+    /// in this process, so that two workers cannot both take a run between another's claim
+    /// and its hold (SQLite serialises the claims' transactions anyway).
+    func claimHolding(worker: String, _ claim: (Set<Int64>) throws -> ClaimedRun?) rethrows -> ClaimedRun? {
+        claimLock.lock()
+        defer { claimLock.unlock() }
+        guard let claimed = try claim(locked { Set(active.keys) }) else { return nil }
+        locked { active[claimed.run.id!] = (worker, false) }
+        return claimed
+    }
 
     private func workerLoop(worker: String, hashes: Set<String>) throws {
         while !isCancelled {
@@ -197,12 +210,13 @@ public final class Scheduler: @unchecked Sendable {
                 guard let next = try claimUnderHalving(halving, worker: worker, hashes: hashes) else { return }
                 claimed = next
             } else {
-                guard let next = try timedStoreCall({ try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
-                                                                   staleAfter: options.staleAfter, excluding: heldRuns) }) else { return }
+                guard let next = try claimHolding(worker: worker, { held in
+                    try timedStoreCall { try database.claimNextRun(sweepId: sweepId, configHashes: hashes, worker: worker,
+                                                                   staleAfter: options.staleAfter, excluding: held) }
+                }) else { return }
                 claimed = next
             }
             let runId = claimed.run.id!
-            locked { active[runId] = (worker, false) }
             defer {
                 // Held (and heartbeating) until its last queued write is in the database: until
                 // then the database still shows it running, and neither this process nor

@@ -101,35 +101,36 @@ public struct SweepSetup: Sendable {
     /// `fresh`: its pruned runs and kept runs would otherwise come from one rule and its later
     /// rungs from another, a result no spec describes.
     public func register(in database: ResultsDatabase, fresh: Bool) throws -> SweepRecord {
-        if !fresh { try checkHalvingRule(in: database) }
         let description = SweepDescription(name: spec.name, specJSON: spec.sourceJSON, task: task.name,
                                            metricName: task.metricName, metricHigherIsBetter: task.metricHigherIsBetter,
                                            baselineLoss: task.baseline.loss, baselineMetric: task.baseline.metric,
                                            baselineTestLoss: task.baseline.testLoss, baselineTestMetric: task.baseline.testMetric)
-        let sweep = try database.createOrGetSweep(description, fresh: fresh)
+        // Checked in the transaction that replaces the recorded spec: a rung another process
+        // decides meanwhile is seen.
+        let sweep = try database.createOrGetSweep(description, fresh: fresh) { recordedSpec, decided in
+            if decided { try HalvingRuleChanged.check(recordedSpecJSON: recordedSpec, given: spec.halving, moment: .registering) }
+        }
         _ = try database.insertPlan(sweepId: sweep.id!, runs: zip(entries, parameterCounts(entries)).map { $0.plannedRun(paramCount: $1) })
         return sweep
     }
 }
 
-extension SweepSetup {
-    /// The rule the sweep's recorded decisions were taken under (read from its recorded spec)
-    /// against the spec's; nothing to check for a new sweep, one without decisions, or one
-    /// whose recorded spec this runner cannot read.
-    func checkHalvingRule(in database: ResultsDatabase) throws {
-        guard let recorded = try database.sweep(named: spec.name),
-              !(try database.halvingDecisions(sweepId: recorded.id!)).isEmpty,
-              let recordedSpec = try? Spec.parse(recorded.specJSON) else { return }
-        if recordedSpec.halving != spec.halving {
-            throw HalvingRuleChanged(name: spec.name, recorded: HalvingRuleChanged.summary(recordedSpec.halving),
-                                     given: HalvingRuleChanged.summary(spec.halving))
+/// A sweep with halving decisions rerun with another `halving` rule (see ``SweepSetup/register(in:fresh:)``),
+/// or a decision about to be taken under another rule than the sweep's recorded spec gives.
+public struct HalvingRuleChanged: Error, CustomStringConvertible {
+    /// Registering a spec on a sweep with decisions, or deciding a rung.
+    public enum Moment: Sendable { case registering, deciding }
+    public let name: String, recorded: String, given: String
+    public var moment: Moment = .registering
+
+    /// Throws when a sweep's recorded spec (its `sweeps.spec_json`) gives another `halving`
+    /// rule than `given`. A recorded spec this runner cannot read is not checked.
+    public static func check(recordedSpecJSON: String, given: HalvingRule?, moment: Moment) throws {
+        guard let recorded = try? Spec.parse(recordedSpecJSON) else { return }
+        if recorded.halving != given {
+            throw HalvingRuleChanged(name: recorded.name, recorded: summary(recorded.halving), given: summary(given), moment: moment)
         }
     }
-}
-
-/// A sweep with halving decisions rerun with another `halving` rule (see ``SweepSetup/register(in:fresh:)``).
-public struct HalvingRuleChanged: Error, CustomStringConvertible {
-    public let name: String, recorded: String, given: String
 
     /// `"halving": {"min_epochs": 1, "eta": 2, "monitor": "val_loss"}`, or `no "halving"`.
     static func summary(_ rule: HalvingRule?) -> String {
@@ -138,7 +139,13 @@ public struct HalvingRuleChanged: Error, CustomStringConvertible {
     }
 
     public var description: String {
-        "sweep '\(name)' in this database was pruned with \(recorded), but the spec gives \(given); nothing was changed: "
-            + "give the spec another \"name\", another --db, or --fresh to replace that sweep's runs"
+        switch moment {
+        case .registering:
+            return "sweep '\(name)' in this database was pruned with \(recorded), but the spec gives \(given); nothing was changed: "
+                + "give the spec another \"name\", another --db, or --fresh to replace that sweep's runs"
+        case .deciding:
+            return "sweep '\(name)' in this database is registered with \(recorded), but this spec gives \(given); "
+                + "no rung was decided: decide with the spec the sweep is registered with"
+        }
     }
 }

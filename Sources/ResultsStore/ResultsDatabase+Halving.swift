@@ -88,11 +88,14 @@ extension ResultsDatabase {
     /// (a pure function of the snapshot), inserts its decisions and marks its runs pruned.
     /// Because the snapshot is read under the write lock, two processes deciding at once
     /// take turns and the second sees the first one's decisions (and decides nothing new).
-    /// Inserting a decision that exists already is a programmer error (primary key). Returns
-    /// what was written.
+    /// Inserting a decision that exists already is a programmer error (primary key).
+    /// `checkRecorded` sees the sweep's recorded spec first, in the same transaction (the
+    /// caller refuses to decide under a rule other than the recorded one). Returns what was written.
     @discardableResult
-    public func decideHalving(sweepId: Int64, _ decide: (HalvingSnapshot) throws -> HalvingOutcome) throws -> HalvingOutcome {
+    public func decideHalving(sweepId: Int64, checkRecorded: ((_ specJSON: String) throws -> Void)? = nil,
+                              _ decide: (HalvingSnapshot) throws -> HalvingOutcome) throws -> HalvingOutcome {
         try immediateWrite { db in
+            try Self.checkRecordedSpec(db, sweepId: sweepId, checkRecorded)
             let outcome = try decide(try Self.halvingSnapshot(db, sweepId: sweepId))
             for decision in outcome.decisions { try decision.insert(db) }
             try Self.prune(db, outcome.prunings)
@@ -103,10 +106,13 @@ extension ResultsDatabase {
     /// Copies decisions (taken in another database: the merged one of a Slurm chain) into this
     /// one's sweep `sweepId` where they are missing, and prunes the given runs, in one
     /// transaction. A decision present with other numbers throws
-    /// ``ResultsStoreError/halvingDecisionConflict(rung:configuration:)``.
+    /// ``ResultsStoreError/halvingDecisionConflict(rung:configuration:)``; `checkRecorded`, as
+    /// for ``decideHalving(sweepId:checkRecorded:_:)``, sees this sweep's recorded spec first.
     public func importHalvingDecisions(sweepId: Int64, _ decisions: [HalvingDecisionRecord],
+                                       checkRecorded: ((_ specJSON: String) throws -> Void)? = nil,
                                        prune: (HalvingSnapshot) throws -> [RunPruning]) throws -> Int {
         try immediateWrite { db in
+            try Self.checkRecordedSpec(db, sweepId: sweepId, checkRecorded)
             let existing = try Self.decisionsByKey(db, sweepId: sweepId)
             var added = 0
             for var decision in decisions {
@@ -155,6 +161,17 @@ extension ResultsDatabase {
     }
 
     // MARK: - Helpers inside a transaction
+
+    /// Gives `check` the sweep's recorded spec (the decisions are taken under its rule), in the
+    /// transaction that then writes them: another process that registered another rule in the
+    /// meantime is seen.
+    static func checkRecordedSpec(_ db: Database, sweepId: Int64, _ check: ((String) throws -> Void)?) throws {
+        guard let check else { return }
+        guard let specJSON = try String.fetchOne(db, sql: "SELECT spec_json FROM sweeps WHERE id = ?", arguments: [sweepId]) else {
+            throw ResultsStoreError.sweepNotFound(name: "#\(sweepId)")
+        }
+        try check(specJSON)
+    }
 
     static func halvingSnapshot(_ db: Database, sweepId: Int64) throws -> HalvingSnapshot {
         let runs = try Self.runs(db, sweepId: sweepId, status: nil)

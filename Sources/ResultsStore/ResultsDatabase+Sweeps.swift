@@ -45,11 +45,18 @@ extension ResultsDatabase {
     ///
     /// Throws ``ResultsStoreError/sweepTaskChanged(name:recorded:given:)`` (and changes nothing)
     /// when the sweep has runs of another task or metric than `description`'s, unless `fresh`:
-    /// its reports would otherwise read those runs' values as the new metric.
-    public func createOrGetSweep(_ description: SweepDescription, fresh: Bool = false,
-                                 now: Date = Date()) throws -> SweepRecord {
+    /// its reports would otherwise read those runs' values as the new metric. `checkRecorded`,
+    /// unless `fresh`, is given the recorded spec of an existing sweep and whether it has halving
+    /// decisions, inside the same transaction, before anything is written: what it throws
+    /// leaves the database as it was.
+    public func createOrGetSweep(_ description: SweepDescription, fresh: Bool = false, now: Date = Date(),
+                                 checkRecorded: ((_ specJSON: String, _ hasHalvingDecisions: Bool) throws -> Void)? = nil) throws -> SweepRecord {
         try immediateWrite { db in
             if var sweep = try SweepRecord.filter(SweepRecord.Columns.name == description.name).fetchOne(db) {
+                if !fresh, let checkRecorded {
+                    let decided = try HalvingDecisionRecord.filter(Column("sweep_id") == sweep.id!).fetchCount(db) > 0
+                    try checkRecorded(sweep.specJSON, decided)
+                }
                 let recorded = SweepDescription.taskSummary(task: sweep.task, metric: sweep.metricName, higherIsBetter: sweep.metricHigherIsBetter)
                 let given = SweepDescription.taskSummary(task: description.task, metric: description.metricName,
                                                          higherIsBetter: description.metricHigherIsBetter)

@@ -42,15 +42,23 @@ extension Runner {
                     let reader = try ResultsDatabase.openReadOnly(path: path)
                     defer { try? reader.close() }
                     try reader.requireResultsSchema()
-                    if try reader.sweep(named: setup.spec.name) == nil {
+                    guard let recorded = try reader.sweep(named: setup.spec.name) else {
                         throw fail("decide: no sweep named '\(setup.spec.name)' in \(path); nothing was decided or copied", code: 1)
+                    }
+                    do {
+                        try HalvingRuleChanged.check(recordedSpecJSON: recorded.specJSON, given: halving.rule, moment: .deciding)
+                    } catch let changed as HalvingRuleChanged {
+                        throw fail("decide: \(path): \(changed); nothing was decided or copied", code: 1)
                     }
                 }
                 let merged = try ResultsDatabase.open(path: db)
                 guard let sweep = try merged.sweep(named: setup.spec.name) else {
                     throw ResultsStoreError.sweepNotFound(name: setup.spec.name)
                 }
-                let outcome = try merged.decideHalving(sweepId: sweep.id!) { halving.decide($0, sweepId: sweep.id!) }
+                let sameRule: (String) throws -> Void = {
+                    try HalvingRuleChanged.check(recordedSpecJSON: $0, given: halving.rule, moment: .deciding)
+                }
+                let outcome = try merged.decideHalving(sweepId: sweep.id!, checkRecorded: sameRule) { halving.decide($0, sweepId: sweep.id!) }
                 for decided in outcome.decidedRungs {
                     print("rung \(decided.rung) (epoch \(decided.epoch)): kept \(decided.kept) of \(decided.ranked) configurations")
                 }
@@ -62,7 +70,7 @@ extension Runner {
                     guard let shardSweep = try shard.sweep(named: setup.spec.name) else {
                         throw ResultsStoreError.sweepNotFound(name: setup.spec.name)
                     }
-                    let added = try shard.importHalvingDecisions(sweepId: shardSweep.id!, decisions) { halving.prunings($0) }
+                    let added = try shard.importHalvingDecisions(sweepId: shardSweep.id!, decisions, checkRecorded: sameRule) { halving.prunings($0) }
                     try shard.close()
                     print("\(path): \(added) decisions added")
                 }

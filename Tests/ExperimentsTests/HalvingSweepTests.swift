@@ -214,6 +214,40 @@ final class HalvingSweepTests: XCTestCase {
         XCTAssertEqual(try decisionTable(db), [])
     }
 
+    func testAProcessDoesNotDecideUnderARuleOtherThanTheRegisteredOne() throws {
+        // Process A starts with eta 2; before any rung is decided, a sweep of the same name
+        // with eta 3 registers (allowed: nothing was decided yet) and so becomes the sweep's
+        // recorded spec. A must not then decide rung 1 under eta 2.
+        let db = path("two-rules.db")
+        func setup(_ text: String, _ file: String) throws -> SweepSetup {
+            let url = folder.appendingPathComponent(file)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            return try SweepSetup.load(specPath: url.path)
+        }
+        let two = try setup(halvingSpec(), "eta2.json"), three = try setup(halvingSpec(eta: 3), "eta3.json")
+        let database = try ResultsDatabase.open(path: db)
+        let sweep = try two.register(in: database, fresh: false)
+        let scheduler = Scheduler(sweepId: sweep.id!, entries: two.entries, task: two.task, database: database,
+                                  options: SchedulerOptions(jobs: 1), progress: SilentProgress(), halving: two.halving)
+        XCTAssertEqual(try three.register(in: database, fresh: false).id, sweep.id)
+        XCTAssertThrowsError(try scheduler.run()) { error in
+            XCTAssertEqual("\(error)", "sweep 'halving' in this database is registered with \"halving\": {\"min_epochs\": 1, \"eta\": 3, "
+                           + "\"monitor\": \"val_loss\"}, but this spec gives \"halving\": {\"min_epochs\": 1, \"eta\": 2, \"monitor\": \"val_loss\"}; "
+                           + "no rung was decided: decide with the spec the sweep is registered with")
+        }
+        XCTAssertEqual(try decisionTable(db), [])
+        XCTAssertEqual(try epochTable(db).count, 12, "every run trained to rung 1, and its epoch is kept")
+        // The registered rule decides, from the epochs A recorded.
+        let scheduler3 = Scheduler(sweepId: sweep.id!, entries: three.entries, task: three.task, database: database,
+                                   options: SchedulerOptions(jobs: 1), progress: SilentProgress(), halving: three.halving)
+        XCTAssertGreaterThan(try scheduler3.run().decisionsTaken, 0)
+        let alone = path("eta3-alone.db")
+        try runHalvingSweep(spec: halvingSpec(eta: 3), in: folder, dbPath: alone, options: SchedulerOptions(jobs: 1))
+        XCTAssertEqual(try decisionTable(db), try decisionTable(alone), "as if eta 3 had run alone")
+        XCTAssertEqual(try epochTable(db), try epochTable(alone))
+        XCTAssertEqual(try runOutcomes(db), try runOutcomes(alone))
+    }
+
     func testARunPrunedByAnotherProcesssDecisionIsToldToTheObserverOfTheProcessThatTrainedIt() throws {
         let one = try reference()
         let db = path("elsewhere.db")

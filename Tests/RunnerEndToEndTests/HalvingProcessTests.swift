@@ -138,6 +138,21 @@ final class HalvingProcessTests: XCTestCase, TemporaryFolderTest {
                     XCTAssertEqual(try DatabaseQueue(path: path(file)).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM halving_decisions") }, 0, file)
                 }
             }
+            if pass == 1 {
+                // A decision step given another halving rule than the one the sweep was registered
+                // (and rung 1 decided) with: refused before anything is written.
+                try HalvingProcessTests.spec.replacingOccurrences(of: "\"eta\": 2", with: "\"eta\": 3")
+                    .write(to: folder.appendingPathComponent("eta3.json"), atomically: true, encoding: .utf8)
+                let before = try decisionRows(atPath: path("merged.db"))
+                let changed = try RunnerBinary.run(["decide", "eta3.json", "--db", "merged.db"] + shards, in: folder)
+                XCTAssertEqual(changed.status, 1, changed.stderr)
+                XCTAssertEqual(changed.stderr, "decide: merged.db: sweep 'halving-e2e' in this database is registered with "
+                               + "\"halving\": {\"min_epochs\": 1, \"eta\": 2, \"monitor\": \"val_loss\"}, "
+                               + "but this spec gives \"halving\": {\"min_epochs\": 1, \"eta\": 3, \"monitor\": \"val_loss\"}; no rung was decided: "
+                               + "decide with the spec the sweep is registered with; nothing was decided or copied\n")
+                XCTAssertEqual(try decisionRows(atPath: path("merged.db")), before)
+                for shard in shards { XCTAssertEqual(try decisionRows(atPath: path(shard)).count, before.count, shard) }
+            }
             let decide = try RunnerBinary.run(["decide", "spec.json", "--db", "merged.db"] + shards, in: folder)
             XCTAssertEqual(decide.status, 0, decide.stderr)
             XCTAssertTrue(decide.stdout.contains("rung \(pass + 1) (epoch \(pass + 1)): kept \(pass == 0 ? 3 : 2) of \(pass == 0 ? 6 : 3) configurations"), decide.stdout)

@@ -4,6 +4,11 @@ import Foundation
 import ResultsStore
 
 public struct SchedulerOptions: Sendable {
+    /// The largest `--jobs`: each job is a worker thread with a model of its own.
+    public static let maxJobs = 1024
+    /// The largest `--threads-per-run` (and `runner bench --threads`): threads of one run's team.
+    public static let maxThreadsPerRun = 256
+
     /// Number of runs trained at once (one thread each, plus lent cores).
     public var jobs: Int
     /// The most threads one run's training step uses; 1 turns lending off.

@@ -124,6 +124,10 @@ extension RunField {
                 guard number >= 0 else { return .failure(.init("must be a non-negative number, got \(shortJSON(value))")) }
             case .momentum, .dropout, .rmspropMomentum:
                 guard number >= 0, number < 1 else { return .failure(.init("must be in [0, 1), got \(shortJSON(value))")) }
+                // Training keeps it as a Float32, where a number this close to 1 is 1.
+                guard Float(number) < 1 else {
+                    return .failure(.init("must be in [0, 1), got \(shortJSON(value)), which is 1 as a Float32 (the largest below 1 is \(Float(1).nextDown))"))
+                }
             default:
                 break
             }

@@ -72,7 +72,8 @@ struct SpecReader {
 
     /// A field that one optimiser alone reads (rmsprop_momentum) is a problem where it is set
     /// but no run of the spec trains with that optimiser; so is `momentum` set for rmsprop runs
-    /// when no run uses the momentum optimiser (rmsprop's own is rmsprop_momentum).
+    /// when no run uses the momentum optimiser (rmsprop's own is rmsprop_momentum), and a
+    /// `momentum` axis (grid or random) when no run uses the momentum optimiser.
     mutating func checkOptimizerOnlyFields(_ members: [String: JSONValue], base: RunConfig, grid: [GridAxis], random: RandomSearch?) {
         var optimizers: [RunFieldValue] = [.optimizer(base.optimizer)]
         if let axis = grid.first(where: { $0.field == .optimizer }) { optimizers = axis.values }
@@ -83,13 +84,22 @@ struct SpecReader {
                 if case .object(let fields)? = members[block] { return fields[field.rawValue] != nil } else { return false }
             }
         }
+        let usedNames = used.map(\.rawValue).joined(separator: ", ")
         if !used.contains(.rmsprop) {
             for block in blocksSetting(.rmspropMomentum) {
-                problem("\(block).rmsprop_momentum", "only used by the rmsprop optimizer, and no run here uses it (optimizer: \(used.map(\.rawValue).joined(separator: ", ")))")
+                problem("\(block).rmsprop_momentum", "only used by the rmsprop optimizer, and no run here uses it (optimizer: \(usedNames))")
             }
-        } else if !used.contains(.momentum) {
+        }
+        if !used.contains(.momentum) {
             for block in blocksSetting(.momentum) {
-                problem("\(block).momentum", "only used by the momentum optimizer; rmsprop's momentum is the field rmsprop_momentum")
+                if used.contains(.rmsprop) {
+                    problem("\(block).momentum", "only used by the momentum optimizer; rmsprop's momentum is the field rmsprop_momentum")
+                } else if block != "train" {
+                    // One value in train is harmless (specs have long carried one); an axis would
+                    // give runs that differ in name only.
+                    problem("\(block).momentum", "only used by the momentum optimizer, and no run here uses it (optimizer: \(usedNames)): "
+                            + "its values would give runs with the same results")
+                }
             }
         }
     }

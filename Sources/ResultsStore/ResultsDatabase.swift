@@ -162,6 +162,11 @@ public final class ResultsDatabase: @unchecked Sendable {
         if isDirectory.boolValue {
             throw ResultsStoreError.cannotOpen(path: path, reason: "it is a folder, not a database file")
         }
+        // SQLite would block for ever opening a FIFO, and read a device as if it were a file.
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            throw ResultsStoreError.cannotOpen(path: path, reason: "it is not a regular file (a device, FIFO or socket)")
+        }
         var immutable = false
         if !DatabaseFile.folderIsWritable(path) {
             if DatabaseFile.hasLogContent(path) && !FileManager.default.fileExists(atPath: path + "-shm") {

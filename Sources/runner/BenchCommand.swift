@@ -1,5 +1,6 @@
 // `runner bench`: training-step throughput in torch_rnn_bench.py's line format.
 import ArgumentParser
+import Experiments
 import SequenceModels
 
 extension Runner {
@@ -32,7 +33,7 @@ extension Runner {
         var classes: Int = 64
         @Option(help: "Timed repetitions per configuration (after 3 warm-up steps).")
         var reps: Int = 10
-        @Option(help: "Threads one training step runs on (results are the same bits for any number).")
+        @Option(help: "Threads one training step runs on, at most 256 (results are the same bits for any number).")
         var threads: Int = 1
         @Option(help: ArgumentHelp("Split phases of at least this many multiply-adds per thread (default: the measured crossover); to measure the crossover.", visibility: .hidden))
         var splitThreshold: Int?
@@ -84,6 +85,7 @@ extension Runner {
             for (name, v) in [("--batch", batch), ("--steps", steps), ("--input", input), ("--classes", classes), ("--reps", reps), ("--threads", threads)] where v <= 0 {
                 throw ValidationError("\(name) must be positive, got \(v)")
             }
+            try SizeChecks.requireAtMost(SchedulerOptions.maxThreadsPerRun, [("--threads", threads)])
             let chosen = comparisons.filter(\.on)
             if chosen.count > 1 {
                 throw ValidationError("\(chosen.map(\.flag).joined(separator: " and ")) are separate measurements; give one")

@@ -39,12 +39,12 @@ extension Runner {
         var layers: Int = 1
 
         @Option(help: "Dropout probability on each layer's output, in [0, 1) (a fixed mask).")
-        var dropout: Float = 0
+        var dropout: Double = 0
 
         @Option(help: "Seed of the random problem and of the initial weights.")
         var seed: UInt64 = 1
 
-        @Option(help: "Targets: softmax-every-step, softmax-last-step or linear-last-step.")
+        @Option(help: "Targets: softmax-every-step, softmax-last-step, linear-last-step or bernoulli-every-step.")
         var targets: TargetLayout = .softmaxEveryStep
 
         @Option(help: "Finite differences on at most this many entries per tensor (sampled); the Float32 comparison always covers all.")
@@ -56,6 +56,9 @@ extension Runner {
             }
             guard (1...4).contains(layers) else { throw ValidationError("--layers must be from 1 to 4, got \(layers)") }
             guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
+            guard Float(dropout) < 1 else {
+                throw ValidationError("--dropout must be in [0, 1), got \(dropout), which is 1 as a Float32 (the largest below 1 is \(Float(1).nextDown))")
+            }
             // A check on a small random problem: finite differences cost a forward pass per entry.
             try SizeChecks.requireAtMost(512, [("--hidden", hidden), ("--steps", steps), ("--batch", batch), ("--input", input)])
             try SizeChecks.requireAtMost(100_000, [("--max-entries", maxEntries)])
@@ -64,7 +67,7 @@ extension Runner {
         func run() throws {
             let (config, problem) = GradientCheck.randomProblem(cell: cell, layout: targets, hidden: hidden, steps: steps,
                                                                 batch: batch, input: input, seed: seed,
-                                                                layers: layers, dropout: dropout)
+                                                                layers: layers, dropout: Float(dropout))
             let report = GradientCheck.run(config: config, batch: problem, maxEntriesPerTensor: maxEntries)
             print("gradcheck \(cell.rawValue) H=\(hidden) T=\(steps) B=\(batch) X=\(input) layers=\(layers) dropout=\(dropout) targets=\(targets.rawValue) seed=\(seed)")
             print("tensor".padding(toLength: 16, withPad: " ", startingAt: 0) + "shape".padding(toLength: 14, withPad: " ", startingAt: 0)

@@ -69,6 +69,8 @@ extension Runner {
             try SizeChecks.requireAtMost(4_000_000, [("--tasks", tasks)])
             if let parallel, parallel <= 0 { throw ValidationError("--parallel must be positive, got \(parallel)") }
             if cpusPerTask <= 0 { throw ValidationError("--cpus-per-task must be positive, got \(cpusPerTask)") }
+            // It becomes each shard's --jobs.
+            try SizeChecks.requireAtMost(SchedulerOptions.maxJobs, [("--cpus-per-task", cpusPerTask)])
             if tensorboard.append, tensorboard.directory == nil { throw ValidationError("--tensorboard-append needs --tensorboard DIR") }
             // Each value becomes an #SBATCH line of the scripts: one word, or a line break would end
             // the directive and the rest would run as a command on the cluster.

@@ -37,16 +37,16 @@ extension Runner {
             (`runner decide` decides on the merged shards).
 
             Exit status: 0 done, 1 database or run failure (or --fail-fast stopped at a failed run), \
-            2 invalid spec, 130 interrupted.
+            2 invalid spec, 64 invalid option, 130 interrupted.
             """)
 
         @Argument(help: "The experiment spec, e.g. experiments/grid.json.")
         var spec: String
 
-        @Option(name: .long, help: "Runs trained at once (default: the number of active processors).")
+        @Option(name: .long, help: "Runs trained at once, at most 1024; by default one per active processor.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-        @Option(name: .long, help: "The most threads one run uses: cores no run holds (a sweep's tail, --jobs below the core count) are lent to running runs, up to this many threads each; results are the same bits whatever the lending (default: the number of active processors; 1 turns lending off).")
+        @Option(name: .long, help: "The most threads one run uses: cores no run holds (a sweep's tail, --jobs below the core count) are lent to running runs, up to this many threads each; results are the same bits whatever the lending. At most 256; by default the number of active processors; 1 turns lending off.")
         var threadsPerRun: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @OptionGroup var database: DatabasePathOption
@@ -74,6 +74,8 @@ extension Runner {
         func validate() throws {
             if jobs <= 0 { throw ValidationError("--jobs must be positive, got \(jobs)") }
             if threadsPerRun <= 0 { throw ValidationError("--threads-per-run must be positive, got \(threadsPerRun)") }
+            try SizeChecks.requireAtMost(SchedulerOptions.maxJobs, [("--jobs", jobs)])
+            try SizeChecks.requireAtMost(SchedulerOptions.maxThreadsPerRun, [("--threads-per-run", threadsPerRun)])
             if tensorboard.append, tensorboard.directory == nil { throw ValidationError("--tensorboard-append needs --tensorboard DIR") }
             if retryFailed && fresh {
                 throw ValidationError("--retry-failed continues failed runs, --fresh deletes every run first: give one of them")

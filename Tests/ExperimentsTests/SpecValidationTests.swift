@@ -104,6 +104,12 @@ final class SpecValidationTests: XCTestCase {
         XCTAssertEqual(problems(spec(grid: #"{"hidden": [32, -4]}"#)), ["grid.hidden[1]: must be a positive integer, got -4"])
         XCTAssertEqual(problems(spec(train: #"{"seed": -1}"#)), ["train.seed: must be a non-negative integer, got -1"])
         XCTAssertEqual(problems(spec(train: #"{"momentum": 1}"#)), ["train.momentum: must be in [0, 1), got 1"])
+        // Below 1 as a Double, 1 as the Float32 training keeps: a model with dropout 1 would trap.
+        XCTAssertEqual(problems(spec(train: #"{"dropout": 0.99999999}"#)),
+                       ["train.dropout: must be in [0, 1), got 0.99999999, which is 1 as a Float32 (the largest below 1 is 0.99999994)"])
+        XCTAssertEqual(problems(spec(extra: #", "random": {"samples": 2, "dropout": {"uniform": [0.5, 0.999999999]}}"#)),
+                       ["random.dropout.uniform[1]: must be in [0, 1), got 0.999999999, which is 1 as a Float32 (the largest below 1 is 0.99999994)"])
+        XCTAssertNoThrow(try Spec.parse(spec(train: #"{"dropout": 0.99999994}"#)))
         XCTAssertEqual(problems(spec(train: #"{"clip_norm": 0}"#)), ["train.clip_norm: must be a positive number, got 0"])
     }
 

@@ -135,6 +135,12 @@ final class TrainingFieldsSpecTests: XCTestCase {
                        ["train.momentum: only used by the momentum optimizer; rmsprop's momentum is the field rmsprop_momentum"])
         XCTAssertNoThrow(try Spec.parse(spec(train: #"{"momentum": 0.5}"#, grid: #"{"optimizer": ["momentum", "rmsprop"]}"#)))
         XCTAssertNoThrow(try Spec.parse(spec(train: #"{"optimizer": "adam", "momentum": 0.5}"#)), "as before rmsprop existed")
+        // A momentum axis no run reads would give runs that differ in name only.
+        XCTAssertEqual(problems(spec(train: #"{"optimizer": "sgd"}"#, grid: #"{"momentum": [0.1, 0.5]}"#)),
+                       ["grid.momentum: only used by the momentum optimizer, and no run here uses it (optimizer: sgd): its values would give runs with the same results"])
+        XCTAssertEqual(problems(spec(extra: #", "random": {"samples": 2, "momentum": {"uniform": [0.1, 0.5]}}"#)),
+                       ["random.momentum: only used by the momentum optimizer, and no run here uses it (optimizer: adam): its values would give runs with the same results"])
+        XCTAssertNoThrow(try Spec.parse(spec(grid: #"{"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]}"#)))
         // Fine when some run trains with rmsprop.
         let mixed = Plan(spec: try Spec.parse(spec(train: #"{"rmsprop_momentum": 0.5}"#, grid: #"{"optimizer": ["adam", "rmsprop"]}"#)))
         XCTAssertEqual(mixed.entries.map(\.config.rmspropMomentum), [0.5, 0.5])

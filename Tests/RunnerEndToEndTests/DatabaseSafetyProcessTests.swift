@@ -70,6 +70,20 @@ final class DatabaseSafetyProcessTests: XCTestCase, TemporaryFolderTest {
         }
     }
 
+    func testEveryReaderRefusesAFIFOInsteadOfWaitingOnIt() throws {
+        // SQLite opening a FIFO blocks until something writes to it: for ever.
+        XCTAssertEqual(mkfifo(path("ff"), 0o644), 0)
+        for arguments in [["runs", "--db", "ff"], ["report", "--db", "ff"], ["query", "--db", "ff", "SELECT 1"],
+                          ["export", "--db", "ff", "--run", "1", "--output", "w.safetensors"], ["sample", "--db", "ff", "--run", "1"],
+                          ["merge", "--output", "m.db", "ff"]] {
+            let result = try RunnerBinary.run(arguments, in: folder, timeout: 60)
+            XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains("ff") && result.stderr.contains("not a regular file"), "\(arguments): \(result.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("m.db")), "merge created nothing")
+    }
+
     func testReadersOfRunsSayAForeignOrEmptyFileIsNotAResultsDatabase() throws {
         // runs, export and sample read the runs table: on another program's SQLite file or an
         // empty file they say what the file is not, in one line naming it (not SQLite's

@@ -41,6 +41,19 @@ final class ThreadsProcessTests: XCTestCase, TemporaryFolderTest {
         let bench = try RunnerBinary.run(["bench", "--threads", "0"], in: folder)
         XCTAssertNotEqual(bench.status, 0)
         XCTAssertTrue(bench.stderr.contains("--threads must be positive"), bench.stderr)
+        // Counts no machine has: one line, exit 64, nothing written (they used to trap, or to
+        // start ten million workers).
+        for (command, says) in [(["sweep", "spec.json", "--db", "x.db", "--threads-per-run", "2147483647"], "--threads-per-run must be at most 256, got 2147483647"),
+                                (["sweep", "spec.json", "--db", "x.db", "--jobs", "10000000"], "--jobs must be at most 1024, got 10000000"),
+                                (["slurm", "spec.json", "--cpus-per-task", "5000"], "--cpus-per-task must be at most 1024, got 5000"),
+                                (["bench", "--threads", "2147483647", "--hidden", "8", "--cells", "rnn", "--reps", "1"], "--threads must be at most 256, got 2147483647")] {
+            let r = try RunnerBinary.run(command, in: folder)
+            XCTAssertEqual(r.status, 64, "\(command): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(says), r.stderr)
+            XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.db").path), "nothing written")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("slurm").path), "nothing written")
     }
 
     func testBenchRunsOnTheThreadsItIsGiven() throws {

@@ -15,7 +15,7 @@ public protocol ProgressSink: AnyObject, Sendable {
 
 /// Writes one line to standard error.
 func writeStandardError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
 }
 
 /// Plain log lines, for pipes, files and CI.
@@ -94,7 +94,7 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
 
     private func clear() {
         // \r first: a ^C echoed by the terminal may have moved the cursor off column 0.
-        if drawnLines > 0 { FileHandle.standardError.write(Data("\r\u{1B}[\(drawnLines)A\u{1B}[J".utf8)) }
+        if drawnLines > 0 { try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[\(drawnLines)A\u{1B}[J".utf8)) }
         drawnLines = 0
     }
 
@@ -117,7 +117,7 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
         var lines = [String(format: "[%@] %ld/%ld epochs  %3.0f%%  elapsed %@  ETA %@", bar, done, total,
                             fraction * 100, formatDuration(elapsed), eta)]
         lines += active.map { "  " + $0.line }
-        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
         drawnLines = lines.count
     }
 }

@@ -8,7 +8,7 @@ import GRDB
 extension ResultsDatabase {
     /// Where the "waiting for the write lock" line goes (standard error by default).
     nonisolated(unsafe) public static var lockWaitNotice: @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
     }
 
     /// Whether a thread of this process is waiting for another process's lock right now

@@ -76,7 +76,7 @@ struct AlignedColumns {
 
 /// Prints one line per problem to standard error and exits with `code`.
 func fail(_ lines: String, code: Int32) -> ExitCode {
-    FileHandle.standardError.write(Data((lines.hasSuffix("\n") ? lines : lines + "\n").utf8))
+    try? FileHandle.standardError.write(contentsOf: Data((lines.hasSuffix("\n") ? lines : lines + "\n").utf8))
     return ExitCode(code)
 }
 
@@ -111,7 +111,7 @@ final class InterruptHandler {
             source.setEventHandler { [unowned self] in
                 self.count += 1
                 if self.count == 1 && ResultsDatabase.isWaitingForLock {
-                    FileHandle.standardError.write(Data("interrupted while waiting for the write lock\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("interrupted while waiting for the write lock\n".utf8))
                     _exit(130)
                 }
                 if self.count == 1 { onFirst() } else { _exit(130) }

@@ -75,7 +75,7 @@ extension Runner {
                 let detail = RunStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
                 print("\(output): sweep \(name): \(total) runs (\(detail.joined(separator: ", ")))")
             }
-            for note in report.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            for note in report.notes { try? FileHandle.standardError.write(contentsOf: Data("note: \(note)\n".utf8)) }
             if !report.conflicts.isEmpty {
                 throw fail(report.conflicts.map(\.description).joined(separator: "\n")
                            + "\n\(report.conflicts.count) conflicts: everything else is merged", code: 3)

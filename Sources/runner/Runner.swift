@@ -19,6 +19,10 @@ struct Runner: ParsableCommand {
     )
 
     static func main() {
+        // A closed pipe (`runner sweep ... 2>&1 | head`) must not kill a sweep mid-epoch: writes
+        // to it fail instead, progress lines are dropped, and output that could not be written
+        // ends the command with exit 1 (below) once its work is done and recorded.
+        signal(SIGPIPE, SIG_IGN)
         atexit { checkStandardOutput() }
         main(nil)
     }

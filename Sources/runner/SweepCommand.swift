@@ -187,7 +187,7 @@ extension Runner {
         }
 
         private func writeLine(_ text: String) {
-            FileHandle.standardError.write(Data((text + "\n").utf8))
+            try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
         }
 
         private func printPlan(_ setup: SweepSetup) {

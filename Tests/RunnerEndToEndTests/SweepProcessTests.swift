@@ -98,6 +98,29 @@ final class SweepProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertEqual(try scalar("shared.db", "PRAGMA integrity_check"), "ok")
     }
 
+    func testASweepWhoseOutputPipeIsClosedFinishesItsRunsAndExitsOne() throws {
+        // `runner sweep spec 2>&1 | head -2`: the reader goes away after two lines. SIGPIPE used
+        // to kill the sweep mid-epoch (exit 141, runs left running).
+        let specFile = try writeSpec(#"{"name": "pipe", "task": {"name": "adding", "length": 6, "train_size": 64, "val_size": 16}, "#
+                                     + #""train": {"epochs": 3, "batch": 16}, "grid": {"cell": ["gru", "lstm"], "hidden": [4], "seed": [1, 2]}}"#)
+        let p = Process()
+        p.executableURL = RunnerBinary.url
+        p.arguments = ["sweep", specFile, "--db", "pipe.db", "--jobs", "1"]
+        p.currentDirectoryURL = folder
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try pipe.fileHandleForReading.close()   // no reader: the first write fails
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .exit, "not killed by a signal (status \(p.terminationStatus))")
+        XCTAssertEqual(p.terminationStatus, 1, "its report could not be written")
+        let statuses = try DatabaseQueue(path: folder.appendingPathComponent("pipe.db").path).read {
+            try String.fetchAll($0, sql: "SELECT status FROM runs")
+        }
+        XCTAssertEqual(statuses, ["finished", "finished", "finished", "finished"])
+    }
+
     func testBadSpecExitsTwoWithOneLinePerProblemAndNoDatabase() throws {
         let specFile = try writeSpec("""
         {"name": "bad", "task": {"name": "adding", "length": 0},

@@ -1,5 +1,6 @@
 // The table of runs that `runner sweep --dry-run` prints: one row per run, columns as
-// `String(format: "%5d  %@  %@  %6d  %-10.6g  %4ld  %5d  %6d  %@  %6ld", ...)` writes them.
+// `String(format: "%5d  %@  %@  %6d  %-10.6g  %4ld  %5d  %6d  %@  %6ld", ...)` writes them,
+// then the run's other settings (layers, dropout, ...) where any run of the plan has some.
 // The integer and text columns are padded by hand and each distinct learning rate is
 // formatted once: `String(format:)` per row cost a quarter of a large plan's dry-run.
 import Foundation
@@ -8,14 +9,29 @@ public enum PlanTable {
     /// The header line above the rows.
     public static let header = "index  hash          cell  hidden  lr          seed  batch  epochs  optimizer  params"
 
+    /// The header above the rows of `entries`: with a `settings` column (layers, dropout,
+    /// weight decay, schedule: ``RunConfig/settingsText``) when some run has any.
+    public static func header(for entries: [PlanEntry]) -> String {
+        hasSettings(entries) ? header + "  settings" : header
+    }
+
+    static func hasSettings(_ entries: [PlanEntry]) -> Bool {
+        entries.contains { !$0.config.settingsText(withOptimizer: false).isEmpty }
+    }
+
     /// The rows of `entries` (with their parameter counts), each ending in a newline, handed
     /// to `write` a few hundred rows at a time.
     public static func write(_ entries: [PlanEntry], parameterCounts: [Int], to write: (String) -> Void) {
         precondition(entries.count == parameterCounts.count, "one parameter count per entry")
         var learningRates = LearningRateColumn()
         var chunk = ""
+        let settings = hasSettings(entries)
         for (entry, count) in zip(entries, parameterCounts) {
             appendRow(entry, parameterCount: count, learningRate: learningRates.text(entry.config.lr), to: &chunk)
+            if settings {
+                let text = entry.config.settingsText(withOptimizer: false)
+                if !text.isEmpty { chunk.append("  "); chunk.append(text) }
+            }
             chunk.append("\n")
             if chunk.utf8.count >= 1 << 15 {
                 write(chunk)
@@ -63,12 +79,12 @@ public enum PlanTable {
         text.append(digits)
     }
 
-    /// `padding(toLength: width, withPad: " ", startingAt: 0)`: a name shorter than `width`
-    /// (in UTF-16 units, as `padding` counts) filled with spaces; a longer one cut by `padding`.
+    /// `%-Ns`: a name shorter than `width` filled with spaces; a longer one whole (wider
+    /// than its column, like a longer number: `gru_reset_after` is not cut to `gru_`).
     private static func appendLeft(_ name: String, width: Int, to text: inout String) {
         let count = name.utf16.count
         if count >= width {
-            text.append(name.padding(toLength: width, withPad: " ", startingAt: 0))
+            text.append(name)
         } else {
             text.append(name)
             text.append(String(repeating: " ", count: width - count))

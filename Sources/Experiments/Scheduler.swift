@@ -251,13 +251,11 @@ public final class Scheduler: @unchecked Sendable {
         locked { summary.earlyStopped += 1 }
     }
 
-    /// `gru h=64 lr=0.003 seed=1`, then the optimiser, weight decay and schedule where they are not the defaults.
+    /// `gru h=64 lr=0.003 seed=1`, then what else sets the run apart (``RunConfig/settingsText``).
     private func label(_ c: RunConfig) -> String {
-        var text = "\(c.cell.rawValue) h=\(c.hidden) lr=\(String(format: "%g", c.lr)) seed=\(c.seed)"
-        if c.optimizer != .adam { text += " \(c.optimizer.rawValue)" }
-        if c.weightDecay != 0 { text += String(format: " wd=%g", c.weightDecay) }
-        if c.lrSchedule != .constant { text += " \(c.lrSchedule.name)" }
-        return text
+        let base = "\(c.cell.rawValue) h=\(c.hidden) lr=\(String(format: "%g", c.lr)) seed=\(c.seed)"
+        let settings = c.settingsText
+        return settings.isEmpty ? base : base + " " + settings
     }
 
     /// Trains one claimed run to its last epoch, or until it diverges, fails or is cancelled.

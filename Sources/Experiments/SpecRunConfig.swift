@@ -244,6 +244,26 @@ public struct RunConfig: Codable, Equatable, Hashable, Sendable {
     /// How messages name the run: "lstm hidden=64 lr=0.01 seed=1".
     public var label: String { "\(cell.rawValue) hidden=\(hidden) lr=\(lr) seed=\(seed)" }
 
+    /// What sets the run apart beyond cell, hidden, lr and seed, where it is not the default:
+    /// `layers=2 dropout=0.2 rmsprop wd=0.01 cosine` ("" when nothing is).
+    public var settingsText: String { settingsText(withOptimizer: true) }
+
+    /// ``settingsText``, without the optimiser where a column of its own shows it.
+    public func settingsText(withOptimizer: Bool) -> String {
+        var parts: [String] = []
+        if layers != 1 { parts.append("layers=\(layers)") }
+        if dropout != 0 { parts.append(String(format: "dropout=%g", dropout)) }
+        if withOptimizer && optimizer != .adam { parts.append(optimizer.rawValue) }
+        if weightDecay != 0 { parts.append(String(format: "wd=%g", weightDecay)) }
+        switch lrSchedule {
+        case .constant: break
+        case .step(let gamma, let stepEpochs): parts.append(String(format: "step(gamma=%g,every=%d)", gamma, stepEpochs))
+        case .cosine: parts.append("cosine")
+        case .reduceOnPlateau(let factor, let patience, _): parts.append(String(format: "plateau(factor=%g,patience=%d)", factor, patience))
+        }
+        return parts.joined(separator: " ")
+    }
+
     /// Canonical JSON of ``jsonValue`` (sorted keys, shortest numbers): `runs.config_json`.
     public var canonicalJSONText: String { canonicalJSON(jsonValue) }
 

@@ -63,7 +63,9 @@ extension Runner {
             } catch {
                 throw fail("cannot write \(path): \((error as NSError).localizedDescription)", code: 1)
             }
-            print("wrote \(path): run \(runId) (\(run.record.cell), hidden \(run.record.hidden)) after epoch \(run.checkpoint.epoch), \(model.parameters.count) parameters")
+            let settings = (try? RunConfig.fromJSON(run.record.configJSON))?.settingsText ?? ""
+            print("wrote \(path): run \(runId) (\(run.record.cell), hidden \(run.record.hidden)\(settings.isEmpty ? "" : ", " + settings)) "
+                  + "after epoch \(run.checkpoint.epoch), \(model.parameters.count) parameters")
         }
 
         private func exportEvents() throws {

@@ -1,5 +1,6 @@
 // `runner runs`: lists the runs of the results database with their state and progress.
 import ArgumentParser
+import Experiments
 import Foundation
 import ResultsStore
 
@@ -30,18 +31,28 @@ extension Runner {
         }
 
         static func table(_ runs: [RunProgress]) -> String {
-            let header = ["run", "sweep", "cell", "hidden", "lr", "seed", "status", "epochs", "stopped", "val_loss", "worker", "error"]
-            let rows = runs.map { progress -> [String] in
+            // Layers, dropout, optimiser, weight decay and schedule, where some run has other
+            // than the defaults: a column of their own, or runs would look the same.
+            let settings = runs.map { (try? RunConfig.fromJSON($0.run.configJSON))?.settingsText ?? "" }
+            let showSettings = settings.contains { !$0.isEmpty }
+            var header = ["run", "sweep", "cell", "hidden", "lr", "seed", "status", "epochs", "stopped", "val_loss", "worker", "error"]
+            var rightAligned = [true, false, false, true, true, true, false, true, false, true, false, false]
+            if showSettings {
+                header.insert("settings", at: 6)
+                rightAligned.insert(false, at: 6)
+            }
+            let rows = zip(runs, settings).map { progress, setting -> [String] in
                 let run = progress.run
-                return [
+                var row = [
                     String(run.id ?? 0), progress.sweepName, run.cell, String(run.hidden), "\(run.lr)", String(run.seed),
                     run.status.rawValue, "\(progress.epochsDone)/\(run.epochsPlanned)", stopped(run),
                     progress.lastValLoss.map { String(format: "%.4g", $0) } ?? "",
                     run.status == .running ? (run.worker ?? "") : "",
                     oneLine(run.error ?? "", limit: 60),
                 ]
+                if showSettings { row.insert(setting, at: 6) }
+                return row
             }
-            let rightAligned = [true, false, false, true, true, true, false, true, false, true, false, false]
             var counts: [RunStatus: Int] = [:]
             for progress in runs { counts[progress.run.status, default: 0] += 1 }
             let summary = RunStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }

@@ -194,7 +194,7 @@ extension Runner {
             print("sweep \(setup.spec.name): task \(setup.task.name), \(setup.entries.count) runs"
                   + (shard.map { " (shard \($0.index)/\($0.count))" } ?? ""))
             for line in PlanDescription.budgetLines(setup) + PlanDescription.halvingLines(setup) { print(line) }
-            print(PlanTable.header)
+            print(PlanTable.header(for: setup.entries))
             PlanTable.write(setup.entries, parameterCounts: setup.parameterCounts(setup.entries)) { print($0, terminator: "") }
         }
     }

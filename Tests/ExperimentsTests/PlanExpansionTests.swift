@@ -38,7 +38,7 @@ final class PlanExpansionTests: XCTestCase {
     }
 
     static let randomSpec = """
-        {"name": "r", "task": {"name": "adding", "length": 10}, "train": {"epochs": 2},
+        {"name": "r", "task": {"name": "adding", "length": 10}, "train": {"epochs": 2, "optimizer": "momentum"},
          "grid": {"cell": ["gru", "lstm"]},
          "random": {"samples": 6, "search_seed": 42,
                     "lr": {"log_uniform": [1e-4, 1e-1]}, "hidden": {"choice": [32, 64, 128]},

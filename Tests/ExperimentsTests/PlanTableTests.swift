@@ -27,15 +27,36 @@ final class PlanTableTests: XCTestCase {
         var written = ""
         let counts = entries.map { Trainer.modelConfig($0.config, task: task).parameterCount }
         PlanTable.write(entries, parameterCounts: counts) { written += $0 }
+        // %-Ns: padded to N, a longer name whole.
+        func left(_ name: String, _ width: Int) -> String { name.count >= width ? name : name.padding(toLength: width, withPad: " ", startingAt: 0) }
         let expected = zip(entries, counts).map { entry, count in
             let c = entry.config
             return String(format: "%5d  %@  %@  %6d  %-10.6g  %4ld  %5d  %6d  %@  %6ld", entry.index, String(entry.configHash.prefix(12)),
-                          c.cell.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0), c.hidden, c.lr, c.seed, c.batch, c.epochs,
-                          c.optimizer.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0), count) + "\n"
+                          left(c.cell.rawValue, 4), c.hidden, c.lr, c.seed, c.batch, c.epochs,
+                          left(c.optimizer.rawValue, 9), count) + "\n"
         }.joined()
         XCTAssertEqual(written, expected)
         XCTAssertEqual(PlanTable.row(entries[0], parameterCount: counts[0]) + "\n", expected.prefix { $0 != "\n" } + "\n")
-        XCTAssertTrue(written.contains("  gru_  "), "a cell name longer than its column is cut")
+        XCTAssertTrue(written.contains("  gru_reset_after  "), "a cell name longer than its column is written whole")
+        XCTAssertEqual(PlanTable.header(for: entries), PlanTable.header, "no run has other settings: no settings column")
+    }
+
+    func testRunsWithOtherSettingsGetASettingsColumn() throws {
+        let spec = try Spec.parse("""
+            {"name": "s", "task": {"name": "adding", "length": 10},
+             "train": {"lr_schedule": {"name": "step", "gamma": 0.5, "step_epochs": 2}, "optimizer": "rmsprop"},
+             "grid": {"cell": ["lstm"], "layers": [1, 2], "dropout": [0, 0.25], "weight_decay": [0, 0.01]}}
+            """)
+        let entries = Plan(spec: spec).entries
+        XCTAssertEqual(PlanTable.header(for: entries), PlanTable.header + "  settings")
+        var written = ""
+        PlanTable.write(entries, parameterCounts: entries.map { _ in 1 }) { written += $0 }
+        let settings = written.split(separator: "\n").map { line in line.components(separatedBy: "  1  ").last ?? "" }
+        XCTAssertEqual(settings, ["step(gamma=0.5,every=2)", "wd=0.01 step(gamma=0.5,every=2)",
+                                  "dropout=0.25 step(gamma=0.5,every=2)", "dropout=0.25 wd=0.01 step(gamma=0.5,every=2)",
+                                  "layers=2 step(gamma=0.5,every=2)", "layers=2 wd=0.01 step(gamma=0.5,every=2)",
+                                  "layers=2 dropout=0.25 step(gamma=0.5,every=2)", "layers=2 dropout=0.25 wd=0.01 step(gamma=0.5,every=2)"],
+                       "the optimizer has its own column; the rest, in order")
     }
 
     func testShapeMemosGiveThePerRunValues() throws {

@@ -59,7 +59,7 @@ final class SpecParsingTests: XCTestCase {
 
     func testRandomBlockParsesEveryDistribution() throws {
         let spec = try Spec.parse("""
-            {"name": "r", "task": {"name": "adding"}, "grid": {"cell": ["gru", "lstm"]},
+            {"name": "r", "task": {"name": "adding"}, "train": {"optimizer": "momentum"}, "grid": {"cell": ["gru", "lstm"]},
              "random": {"samples": 5, "search_seed": 11,
                         "lr": {"log_uniform": [1e-4, 1e-1]}, "momentum": {"uniform": [0.5, 0.95]},
                         "hidden": {"choice": [32, 64, 128]}, "seed": {"int_uniform": [1, 100]}}}

@@ -85,8 +85,9 @@ extension ResultsDatabase {
     ///   conflict, and that input's runs of the sweep are not merged. A different spec text is
     ///   only noted (a spec may grow between shards).
     /// - Runs are matched by (sweep name, config hash); epochs by epoch number. A run's epochs
-    ///   present on both sides must agree bit for bit in `train_loss`, `val_loss`, `val_metric`
-    ///   and `grad_norm` (timings may differ and are not compared; the output's are kept).
+    ///   present on both sides must agree bit for bit in `train_loss`, `val_loss`, `val_metric`,
+    ///   `grad_norm`, `test_loss`, `test_metric`, and `lr` where both recorded it (timings may
+    ///   differ and are not compared; the output's are kept).
     ///   Otherwise the run is a conflict: reported, and the input's copy is not merged.
     /// - A consistent run keeps the most advanced state: epochs are the union of both sides;
     ///   status, times, error and parameter count come from the side that got further, where

@@ -9,7 +9,7 @@ import TensorBoard
 
 /// The `--db PATH` option shared by the commands that read or write the results database.
 struct DatabasePathOption: ParsableArguments {
-    @Option(name: .customLong("db"), help: ArgumentHelp("Results database file (folders are created when it is written).", valueName: "PATH"))
+    @Option(name: .customLong("db"), help: ArgumentHelp("Results database file (runner sweep creates it and its folders; the other commands only read it).", valueName: "PATH"))
     var path: String = "results/results.db"
 
     func validate() throws {

@@ -15,7 +15,8 @@ extension Runner {
             adds nothing.
 
             A run found in two places must have bitwise-equal numbers (train_loss, val_loss, \
-            val_metric, grad_norm) on the epochs both have; otherwise it is a conflict: one line \
+            val_metric, grad_norm, test_loss, test_metric, and lr where both recorded it) on the \
+            epochs both have; otherwise it is a conflict: one line \
             naming sweep, run, epoch and field, and the value already merged is kept. A consistent \
             run keeps its most advanced state: the union of its epochs, with the status of the copy \
             that got further (an ended run - finished, diverged, failed - beats an unfinished one \

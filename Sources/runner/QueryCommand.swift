@@ -10,8 +10,9 @@ extension Runner {
         static let configuration = CommandConfiguration(
             abstract: "Run read-only SQL on the results database.",
             discussion: """
-            Tables: sweeps, runs, epochs, checkpoints, and the view run_summary. Statements that
-            would modify the database are refused. Example:
+            Tables: sweeps, runs, epochs, checkpoints, halving_decisions, and the view \
+            run_summary. Statements that would modify the database are refused; of several \
+            statements, the last one's rows are printed. Example:
               runner query "SELECT cell, AVG(best_val_loss) FROM run_summary GROUP BY cell"
             """)
 

@@ -7,13 +7,20 @@ import Reports
 import ResultsStore
 import TensorBoard
 
-/// `--shard I/N`.
+/// `--shard I/N` (two integers; their ranges are checked by ``check()``, with a reason).
 struct ShardOption: ExpressibleByArgument {
     var index: Int, count: Int
     init?(argument: String) {
-        let parts = argument.split(separator: "/")
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n > 0, i >= 0, i < n else { return nil }
+        let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else { return nil }
         index = i; count = n
+    }
+
+    func check() throws {
+        guard count > 0 else { throw ValidationError("--shard \(index)/\(count): the number of shards must be positive") }
+        guard (0..<count).contains(index) else {
+            throw ValidationError("--shard \(index)/\(count): the shard index is 0-based, from 0 to \(count - 1) for \(count) shards")
+        }
     }
 }
 
@@ -57,7 +64,7 @@ extension Runner {
         @Flag(help: "Print the plan and exit without touching the database.")
         var dryRun = false
 
-        @Option(help: "Run only shard I of N of the plan (0-based), e.g. 0/4, for job arrays: runs are split by config hash, so every process computes the same split. Merge the shard databases with `runner merge`.")
+        @Option(help: "Run only shard I of N of the plan (I from 0 to N-1), e.g. 0/4, for job arrays: runs are split by config hash, so every process computes the same split. Merge the shard databases with `runner merge`.")
         var shard: ShardOption?
 
         @Flag(help: "Do not print the comparison report at the end.")
@@ -74,6 +81,7 @@ extension Runner {
         func validate() throws {
             if jobs <= 0 { throw ValidationError("--jobs must be positive, got \(jobs)") }
             if threadsPerRun <= 0 { throw ValidationError("--threads-per-run must be positive, got \(threadsPerRun)") }
+            try shard?.check()
             try SizeChecks.requireAtMost(SchedulerOptions.maxJobs, [("--jobs", jobs)])
             try SizeChecks.requireAtMost(SchedulerOptions.maxThreadsPerRun, [("--threads-per-run", threadsPerRun)])
             if tensorboard.append, tensorboard.directory == nil { throw ValidationError("--tensorboard-append needs --tensorboard DIR") }

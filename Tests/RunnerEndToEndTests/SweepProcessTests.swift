@@ -138,7 +138,9 @@ final class SweepProcessTests: XCTestCase, TemporaryFolderTest {
     func testContradictoryFlagsAreRefusedBeforeAnythingIsWritten() throws {
         let specFile = try writeSpec(#"{"name": "flags", "task": {"name": "adding", "length": 4}, "grid": {"cell": ["gru"]}}"#)
         for (flags, says) in [(["--retry-failed", "--fresh"], "--retry-failed continues failed runs, --fresh deletes every run first"),
-                              (["--tensorboard-append"], "--tensorboard-append needs --tensorboard DIR")] {
+                              (["--tensorboard-append"], "--tensorboard-append needs --tensorboard DIR"),
+                              (["--shard", "2/2"], "--shard 2/2: the shard index is 0-based, from 0 to 1 for 2 shards"),
+                              (["--shard", "1/0"], "--shard 1/0: the number of shards must be positive")] {
             let r = try RunnerBinary.run(["sweep", specFile, "--db", "flags.db"] + flags, in: folder)
             XCTAssertEqual(r.status, 64, "\(flags): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(says), r.stderr)

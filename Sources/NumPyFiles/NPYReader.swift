@@ -58,11 +58,20 @@ public enum NPYReader {
     /// Reads a .npy file from disk.
     public static func read(_ url: URL, file: String? = nil) throws -> NumPyArray {
         let name = file ?? url.path
+        try requireRegularFile(url, file: name)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw NumPyError(file: name, array: nil, problem: "cannot be read (\(error.localizedDescription))")
         }
         return try parse(data, file: name, array: nil)
+    }
+
+    /// Throws for a FIFO, device or socket: reading one would block for ever or never end.
+    static func requireRegularFile(_ url: URL, file: String) throws {
+        var info = stat()
+        if stat(url.path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFDIR {
+            throw NumPyError(file: file, array: nil, problem: "not a regular file (a device, FIFO or socket)")
+        }
     }
 
     /// The message for a `descr` this reader does not take.

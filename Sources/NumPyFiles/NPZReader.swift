@@ -9,6 +9,7 @@ public enum NPZReader {
     /// `file` names the archive in errors.
     public static func read(_ url: URL, file: String? = nil) throws -> [String: NumPyArray] {
         let name = file ?? url.path
+        try NPYReader.requireRegularFile(url, file: name)
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw NumPyError(file: name, array: nil, problem: "no such file, or it cannot be read")
         }
@@ -60,6 +61,7 @@ public enum NumPyFiles {
         for member in names.sorted() where member.hasSuffix(".npy") {
             let arrayName = String(member.dropLast(4))
             let data: Data
+            try NPYReader.requireRegularFile(url.appendingPathComponent(member), file: file + "/" + member)
             do { data = try Data(contentsOf: url.appendingPathComponent(member)) } catch {
                 throw NumPyError(file: file + "/" + member, array: nil, problem: "cannot be read")
             }

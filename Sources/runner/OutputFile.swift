@@ -28,12 +28,33 @@ enum OutputFile {
     /// the old file whole. A `path` that names something other than a regular file (symbolic
     /// links followed: /dev/null, /dev/stdout, a FIFO) is written in place instead, as a shell's
     /// `>` would: renaming onto it would replace the device node or pipe with a file.
+    ///
+    /// A symbolic link to a regular file is written through, never replaced: a link to this
+    /// process's own standard output or error (`/dev/stdout` with stdout redirected to a file)
+    /// through that descriptor, so that the shell's `>` or `>>` holds; any other link by
+    /// replacing the file it names.
     static func write(_ data: Data, to path: String) throws {
         var info = stat()
         if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
             if (info.st_mode & S_IFMT) == S_IFDIR { throw failure("it is a folder; give a file name") }
             try writeInPlace(data, to: path)
             return
+        }
+        var link = stat()
+        if lstat(path, &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK, stat(path, &info) == 0 {
+            for descriptor: Int32 in [STDOUT_FILENO, STDERR_FILENO] {
+                var standard = stat()
+                if fstat(descriptor, &standard) == 0, standard.st_dev == info.st_dev, standard.st_ino == info.st_ino {
+                    fflush(descriptor == STDOUT_FILENO ? stdout : stderr)
+                    try writeAll(data, to: descriptor)
+                    return
+                }
+            }
+            if let resolved = realpath(path, nil) {
+                defer { free(resolved) }
+                try write(data, to: String(cString: resolved))
+                return
+            }
         }
         guard !path.isEmpty else { throw failure("no file name given") }
         let url = URL(fileURLWithPath: path)
@@ -69,6 +90,11 @@ enum OutputFile {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
         defer { close(fd) }
+        try writeAll(data, to: fd)
+    }
+
+    /// Writes all of `data` to the open descriptor `fd`.
+    private static func writeAll(_ data: Data, to fd: Int32) throws {
         try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
             var offset = 0
             while offset < bytes.count {

@@ -18,6 +18,22 @@ final class NPZReaderTests: XCTestCase {
         XCTAssertEqual(arrays["len_train"]?.integers(), [3, 2])
     }
 
+    func testAFIFOOrDeviceIsRefusedWithoutBlocking() throws {
+        // Opening a FIFO waits for a writer for ever (a sweep, even --dry-run, hung on one).
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("npz-fifo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        XCTAssertEqual(mkfifo(folder.appendingPathComponent("data.npz").path, 0o644), 0)
+        XCTAssertEqual(mkfifo(folder.appendingPathComponent("x_train.npy").path, 0o644), 0)
+        func message(_ body: () throws -> Any) -> String { do { _ = try body(); return "no error" } catch { return "\(error)" } }
+        XCTAssertEqual(message { try NumPyFiles.readArrays(at: folder.appendingPathComponent("data.npz"), shownAs: "data.npz") },
+                       "data.npz: not a regular file (a device, FIFO or socket)")
+        XCTAssertEqual(message { try NumPyFiles.readArrays(at: folder, shownAs: "data") },
+                       "data/x_train.npy: not a regular file (a device, FIFO or socket)")
+        XCTAssertEqual(message { try NPYReader.read(URL(fileURLWithPath: "/dev/zero"), file: "zero.npy") },
+                       "zero.npy: not a regular file (a device, FIFO or socket)")
+    }
+
     func testSavezStored() throws {
         checkSavezArrays(try NPZReader.read(fixtures.appendingPathComponent("savez.npz")))
     }

@@ -57,6 +57,33 @@ final class OutputPathProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertEqual(leftovers, [])
     }
 
+    func testLinksToRegularFilesAreWrittenThroughNotReplaced() throws {
+        // A link to this process's redirected standard output (as /dev/stdout is, through
+        // /proc/self/fd/1) used to be replaced by a file holding the report, leaving the
+        // redirection empty (and, for /dev/stdout itself, /dev broken). It is written through
+        // the descriptor, so `>>` appends; a link to another file replaces that file.
+        try makeDatabase()
+        let direct = try RunnerBinary.run(["report", "--db", "q.db", "--format", "csv"], in: folder)
+        XCTAssertEqual(direct.status, 0, direct.stderr)
+        try FileManager.default.createSymbolicLink(atPath: path("mystdout"), withDestinationPath: "/proc/self/fd/1")
+        try "earlier line\n".write(to: folder.appendingPathComponent("log.txt"), atomically: true, encoding: .utf8)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "'\(RunnerBinary.url.path)' report --db q.db --format csv --output mystdout >> log.txt"]
+        shell.currentDirectoryURL = folder
+        try shell.run()
+        shell.waitUntilExit()
+        XCTAssertEqual(shell.terminationStatus, 0)
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("log.txt"), encoding: .utf8), "earlier line\n" + direct.stdout)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: path("mystdout")), "/proc/self/fd/1", "still the link")
+        try "old\n".write(to: folder.appendingPathComponent("target.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: path("lnk"), withDestinationPath: "target.txt")
+        let linked = try RunnerBinary.run(["report", "--db", "q.db", "--format", "csv", "--output", "lnk"], in: folder)
+        XCTAssertEqual(linked.status, 0, linked.stderr)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: path("lnk")), "target.txt", "still the link")
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("target.txt"), encoding: .utf8), direct.stdout)
+    }
+
     func testOutputsThatAreNotRegularFilesAreWrittenThroughNotReplaced() throws {
         // --output /dev/null, /dev/stdout or a FIFO is written through, as a shell's > would; a
         // rename would replace the device node or pipe with a file. Tested through symbolic links

@@ -7,7 +7,7 @@ import ZIPFoundation
 public enum NPZReader {
     /// Every array of the archive by name (the member's path without ".npy").
     /// `file` names the archive in errors.
-    public static func read(_ url: URL, file: String? = nil) throws -> [String: NumPyArray] {
+    public static func read(_ url: URL, file: String? = nil, maxBytes: UInt64 = NumPyFiles.maxBytes) throws -> [String: NumPyArray] {
         let name = file ?? url.path
         try NPYReader.requireRegularFile(url, file: name)
         guard FileManager.default.isReadableFile(atPath: url.path) else {
@@ -19,6 +19,8 @@ public enum NPZReader {
         } catch {
             throw NumPyError(file: name, array: nil, problem: "not a .npz file (not a readable zip archive)")
         }
+        let total = archive.filter { $0.type == .file && $0.path.hasSuffix(".npy") }.reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
+        try NumPyFiles.requireFits(total, file: name, maxBytes: maxBytes)
         var arrays: [String: NumPyArray] = [:]
         for entry in archive where entry.type == .file {
             let member = entry.path
@@ -45,7 +47,18 @@ public enum NPZReader {
 /// Reads a data set's arrays: a .npz archive, or a folder of .npy files (one per array, named
 /// like the archive's members).
 public enum NumPyFiles {
-    public static func readArrays(at url: URL, shownAs file: String) throws -> [String: NumPyArray] {
+    /// The most bytes of arrays read (uncompressed): an eighth of physical memory, since the
+    /// arrays, their copy as a data set and the batches take about 3.5 times their size.
+    public static var maxBytes: UInt64 { ProcessInfo.processInfo.physicalMemory / 8 }
+
+    /// Throws when `bytes` of arrays are more than `maxBytes`.
+    static func requireFits(_ bytes: UInt64, file: String, maxBytes: UInt64) throws {
+        guard bytes > maxBytes else { return }
+        throw NumPyError(file: file, array: nil, problem: "its arrays take \(bytes) bytes; reading them as a data set needs about 3.5 times that, "
+                         + "and at most \(maxBytes) bytes (an eighth of this machine's memory) are read: use fewer or shorter sequences")
+    }
+
+    public static func readArrays(at url: URL, shownAs file: String, maxBytes: UInt64 = NumPyFiles.maxBytes) throws -> [String: NumPyArray] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw NumPyError(file: file, array: nil, problem: "no such file or folder")
@@ -54,9 +67,14 @@ public enum NumPyFiles {
             if url.pathExtension == "npy" {
                 throw NumPyError(file: file, array: nil, problem: "a single .npy holds one array; expected a .npz archive (np.savez) or a folder of .npy files named x_train.npy, y_train.npy, ...")
             }
-            return try NPZReader.read(url, file: file)
+            return try NPZReader.read(url, file: file, maxBytes: maxBytes)
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        let total = names.filter { $0.hasSuffix(".npy") }.reduce(UInt64(0)) { sum, member in
+            var info = stat()
+            return stat(url.appendingPathComponent(member).path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? sum &+ UInt64(info.st_size) : sum
+        }
+        try requireFits(total, file: file, maxBytes: maxBytes)
         var arrays: [String: NumPyArray] = [:]
         for member in names.sorted() where member.hasSuffix(".npy") {
             let arrayName = String(member.dropLast(4))

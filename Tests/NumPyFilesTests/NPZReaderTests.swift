@@ -34,6 +34,16 @@ final class NPZReaderTests: XCTestCase {
                        "zero.npy: not a regular file (a device, FIFO or socket)")
     }
 
+    func testArraysAboveTheMemoryBoundAreRefusedBeforeTheyAreRead() throws {
+        let archive = fixtures.appendingPathComponent("savez.npz")
+        checkSavezArrays(try NumPyFiles.readArrays(at: archive, shownAs: "savez.npz", maxBytes: 100_000))
+        XCTAssertThrowsError(try NumPyFiles.readArrays(at: archive, shownAs: "savez.npz", maxBytes: 100)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("savez.npz: its arrays take "), "\(error)")
+            XCTAssertTrue("\(error)".contains("at most 100 bytes (an eighth of this machine's memory) are read"), "\(error)")
+        }
+        XCTAssertGreaterThan(NumPyFiles.maxBytes, 1 << 20)
+    }
+
     func testSavezStored() throws {
         checkSavezArrays(try NPZReader.read(fixtures.appendingPathComponent("savez.npz")))
     }

@@ -65,8 +65,19 @@ extension Runner {
         }
 
         /// A JSON list of objects, keys in column order; numbers stay numbers, NULL is null,
-        /// blobs are base64 strings.
+        /// blobs are base64 strings. A column name that repeats (`SELECT r.*, s.*` has two
+        /// `id`s) gets `:2`, `:3`, ... after its first use, so that every key is unique.
         static func json(_ result: QueryResult) -> String {
+            var seen: [String: Int] = [:]
+            let keys = result.columns.map { name -> String in
+                seen[name, default: 0] += 1
+                var key = seen[name]! == 1 ? name : "\(name):\(seen[name]!)"
+                while result.columns.contains(key) && seen[name]! > 1 {   // "id:2" is itself a column
+                    seen[name]! += 1
+                    key = "\(name):\(seen[name]!)"
+                }
+                return key
+            }
             func value(_ cell: QueryValue) -> String {
                 switch cell {
                 case .null: return "null"
@@ -77,7 +88,7 @@ extension Runner {
                 }
             }
             let objects = result.rows.map { row in
-                "  {" + zip(result.columns, row).map { canonicalJSON(.string($0)) + ": " + value($1) }
+                "  {" + zip(keys, row).map { canonicalJSON(.string($0)) + ": " + value($1) }
                     .joined(separator: ", ") + "}"
             }
             return objects.isEmpty ? "[]" : "[\n" + objects.joined(separator: ",\n") + "\n]"

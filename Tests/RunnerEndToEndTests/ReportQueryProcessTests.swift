@@ -75,6 +75,12 @@ final class ReportQueryProcessTests: XCTestCase, TemporaryFolderTest {
         XCTAssertEqual(count.status, 0, count.stderr)
         XCTAssertEqual(count.stdout.split(separator: "\n").map(String.init), ["n", "8"])
 
+        // A join's repeated column names stay distinct keys in JSON (a strict parser refuses duplicates).
+        let joined = try RunnerBinary.run(["query", "--db", "r.db", "--format", "json",
+                                           "SELECT r.id, s.id, 7 AS \"id:2\" FROM runs r JOIN sweeps s ON s.id = r.sweep_id LIMIT 1"], in: folder)
+        XCTAssertEqual(joined.status, 0, joined.stderr)
+        XCTAssertEqual(joined.stdout, "[\n  {\"id\": 1, \"id:3\": 1, \"id:2\": 7}\n]\n")
+
         let write = try RunnerBinary.run(["query", "--db", "r.db", "DELETE FROM epochs"], in: folder)
         XCTAssertNotEqual(write.status, 0)
         XCTAssertTrue(write.stderr.lowercased().contains("read-only") || write.stderr.lowercased().contains("refused"), write.stderr)

@@ -41,6 +41,7 @@ let package = Package(
         .executableTarget(name: "runner", dependencies: [
             "SequenceModels", "Tasks", "Experiments", "ResultsStore", "Reports", "JSON", "TensorBoard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // MARK: - Tests
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),

@@ -124,7 +124,13 @@ extension ResultsDatabase {
         return try output.immediateWrite { db in
             var report = MergeReport()
             for input in inputs {
-                report.inputs.append(try output.merge(input, into: db, includeCheckpoints: includeCheckpoints, report: &report))
+                do {
+                    report.inputs.append(try output.merge(input, into: db, includeCheckpoints: includeCheckpoints, report: &report))
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+                    // Name the input that cannot be read (the output's transaction rolls back).
+                    throw ResultsStoreError.cannotOpen(path: input.path, reason: "it is damaged (SQLite: \(error.message ?? "\(error.resultCode)")); "
+                                                       + "it was left untouched and nothing was merged")
+                }
             }
             var touched = Set<String>()
             for input in report.inputs { touched.formUnion(input.sweeps) }

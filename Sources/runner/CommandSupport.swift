@@ -4,6 +4,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import GRDB
 import ResultsStore
 import TensorBoard
 
@@ -41,7 +42,7 @@ struct TensorBoardOptions: ParsableArguments {
             return try LogDirectory.prepare(path: directory, sweepName: sweepName, allowOtherContent: append,
                                             mustNotHoldSweep: fresh)
         } catch {
-            throw fail("\(error)", code: 1)
+            throw fail("\(errorLine(error))", code: 1)
         }
     }
 }
@@ -72,6 +73,16 @@ struct AlignedColumns {
         lines += rows.map(line)
         return lines.joined(separator: "\n")
     }
+}
+
+/// An error as one line: SQLite's code and message without the statement GRDB appends (a
+/// damaged file's "database disk image is malformed" used to bring a multi-line SELECT
+/// along), any other error with its line breaks made spaces.
+func errorLine(_ error: Error) -> String {
+    if let database = error as? DatabaseError {
+        return "SQLite error \(database.resultCode.rawValue): \(database.message ?? "\(database.resultCode)")"
+    }
+    return "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
 }
 
 /// Prints one line per problem to standard error and exits with `code`.

@@ -77,7 +77,7 @@ extension Runner {
             } catch let error as ExitCode {
                 throw error
             } catch {
-                throw fail("decide: \(error)", code: 1)
+                throw fail("decide: \(errorLine(error))", code: 1)
             }
         }
     }

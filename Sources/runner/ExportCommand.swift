@@ -6,6 +6,7 @@ import Experiments
 import Foundation
 import ResultsStore
 import SequenceModels
+import TensorBoard
 
 extension Runner {
     struct Export: ParsableCommand {
@@ -81,22 +82,29 @@ extension Runner {
             } catch let exit as ExitCode {
                 throw exit
             } catch {
-                throw fail("\(error)", code: 1)
+                throw fail("\(errorLine(error))", code: 1)
             }
             defer { try? db.close() }
             let layout: TensorBoardLayout
             do {
                 layout = try TensorBoardLayout(sweep: record)
             } catch {
-                throw fail("sweep \(record.name): its stored spec does not parse: \(error)", code: 1)
+                throw fail("sweep \(record.name): its stored spec does not parse: \(errorLine(error))", code: 1)
             }
+            // Whether this export starts the sweep's folder (absent or empty): then a failure takes it back.
+            let sweepFolderPath = URL(fileURLWithPath: tensorboard.directory ?? ".").appendingPathComponent(LogDirectory.folderName(record.name)).path
+            let startsFolder = ((try? FileManager.default.contentsOfDirectory(atPath: sweepFolderPath)) ?? []).isEmpty
             guard let folder = try tensorboard.prepare(sweepName: record.name, databasePath: database.path) else { return }
             let log = TensorBoardSweepLog(directory: folder, layout: layout, report: { _ in })
             do {
                 let (runs, epochs) = try log.export(from: db, sweep: record)
                 print("wrote \(folder.sweepFolder.path): sweep \(record.name), \(runs) runs, \(epochs) new epochs (tensorboard --logdir \(tensorboard.directory!))")
             } catch {
-                throw fail("--tensorboard \(tensorboard.directory!): \(error)", code: 1)
+                // A sweep folder this export started is taken back, so that no half-exported sweep
+                // is left for TensorBoard to show (an earlier export's files are kept as they were).
+                if startsFolder { try? FileManager.default.removeItem(at: folder.sweepFolder) }
+                throw fail("--tensorboard \(tensorboard.directory!): \(errorLine(error))"
+                           + (startsFolder ? "; nothing was left in \(folder.sweepFolder.path)" : ""), code: 1)
             }
         }
     }

@@ -54,7 +54,7 @@ extension Runner {
                 // A merge that made its output and then failed (a full disk) leaves no empty or
                 // partial file behind; an output that existed keeps what it had (the merge is one transaction).
                 if created { for file in OutputFile.databaseFiles(output) { try? FileManager.default.removeItem(atPath: file) } }
-                throw fail("merge: \(error)", code: 1)
+                throw fail("merge: \(errorLine(error))", code: 1)
             }
             for input in report.inputs {
                 var line = "\(input.path): \(input.runs) runs in sweep \(input.sweeps.joined(separator: ", ")): "

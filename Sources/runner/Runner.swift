@@ -1,6 +1,7 @@
 // The `runner` command: a thin shell over the libraries. One file per subcommand.
 import ArgumentParser
 import Foundation
+import GRDB
 
 @main
 struct Runner: ParsableCommand {
@@ -24,8 +25,21 @@ struct Runner: ParsableCommand {
         // ends the command with exit 1 (below) once its work is done and recorded.
         signal(SIGPIPE, SIG_IGN)
         atexit { checkStandardOutput() }
-        main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch let error as DatabaseError {
+            exit(withError: OneLineError(text: errorLine(error)))   // not GRDB's statement after it
+        } catch {
+            exit(withError: error)
+        }
     }
+}
+
+/// An error shown as its one line of text.
+struct OneLineError: Error, CustomStringConvertible {
+    let text: String
+    var description: String { text }
 }
 
 /// Output that could not be written (a full disk behind `>`, a closed standard output) ends

@@ -103,7 +103,7 @@ extension Runner {
                 results = try ResultsDatabase.open(path: database.path)
                 sweep = try setup.register(in: results, fresh: fresh)
             } catch {
-                throw fail("\(error)", code: 1)
+                throw fail("\(errorLine(error))", code: 1)
             }
             let progress: ProgressSink = isatty(STDERR_FILENO) != 0 ? TerminalProgress() : LogProgress()
             var eventLog: TensorBoardSweepLog?
@@ -114,7 +114,7 @@ extension Runner {
                 do {
                     try log.writeExperiment(of: sweep)
                 } catch {
-                    throw fail("--tensorboard \(tensorboard.directory!): \(error)", code: 1)
+                    throw fail("--tensorboard \(tensorboard.directory!): \(errorLine(error))", code: 1)
                 }
                 eventLog = log
             }
@@ -125,7 +125,7 @@ extension Runner {
                     let count = try setup.retryFailedRuns(in: results, sweepId: sweep.id!)
                     writeLine("--retry-failed: \(count) failed run\(count == 1 ? "" : "s") will continue from \(count == 1 ? "its" : "their") last checkpoint")
                 } catch {
-                    throw fail("\(error)", code: 1)
+                    throw fail("\(errorLine(error))", code: 1)
                 }
             }
             let scheduler = Scheduler(sweepId: sweep.id!, entries: setup.entries, task: setup.task, database: results,
@@ -139,15 +139,15 @@ extension Runner {
             do {
                 summary = try scheduler.run()
             } catch where ResultsDatabase.isSQLiteFailure(error) {   // a full disk, say: name the file
-                throw fail("sweep \(setup.spec.name): results database \(database.path): \(error); "
+                throw fail("sweep \(setup.spec.name): results database \(database.path): \(errorLine(error)); "
                            + "what was recorded stays, and the next sweep resumes from it", code: 1)
             } catch {
-                throw fail("sweep \(setup.spec.name): \(error)", code: 1)
+                throw fail("sweep \(setup.spec.name): \(errorLine(error))", code: 1)
             }
             do {
                 try results.close()   // fold the write-ahead log into results.db
             } catch {
-                throw fail("closing \(database.path): \(error)", code: 1)
+                throw fail("closing \(database.path): \(errorLine(error))", code: 1)
             }
             let counts = summary.counts
             writeLine(String(format: "sweep %@: %d finished, %d diverged, %d failed, %d interrupted in this process; %d epochs in %.1fs; cores %.0f%% busy (%.1f CPU-s / (%d cores × %.1fs)); SQLite %.2f CPU-s (%.2f%% of the workers' time)",
@@ -188,7 +188,7 @@ extension Runner {
                 do {
                     print(try ReportRunner.textReport(databasePath: database.path, sweepName: setup.spec.name))
                 } catch {
-                    throw fail("report: \(error)", code: 1)
+                    throw fail("report: \(errorLine(error))", code: 1)
                 }
             }
             if (counts[.failed] ?? 0) > 0 { throw ExitCode(1) }

@@ -25,7 +25,7 @@ struct TrainedRun {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            throw fail("\(error)", code: 1)
+            throw fail("\(errorLine(error))", code: 1)
         }
     }
 }

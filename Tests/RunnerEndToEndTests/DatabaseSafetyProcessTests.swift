@@ -70,6 +70,26 @@ final class DatabaseSafetyProcessTests: XCTestCase, TemporaryFolderTest {
         }
     }
 
+    func testADamagedDatabaseGivesOneLineAndLeavesNoHalfExport() throws {
+        let spec = try writeSpec(#"{"cell": ["gru", "lstm"], "hidden": [4, 8], "seed": [1, 2, 3]}"#)
+        let good = try RunnerBinary.run(["sweep", spec, "--db", "good.db", "--no-report"], in: folder)
+        XCTAssertEqual(good.status, 0, good.stderr)
+        // Every page after the first two overwritten: the schema reads, the tables do not.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path("good.db")))
+        XCTAssertGreaterThan(bytes.count, 4 * 4096)
+        bytes.replaceSubrange(8192..<bytes.count, with: Data(repeating: 0xFF, count: bytes.count - 8192))
+        try bytes.write(to: URL(fileURLWithPath: path("bad.db")))
+        for arguments in [["runs", "--db", "bad.db"], ["export", "--db", "bad.db", "--tensorboard", "tb"],
+                          ["merge", "--output", "m.db", "bad.db", "good.db"]] {
+            let result = try RunnerBinary.run(arguments, in: folder)
+            XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "\(arguments): one line, no SQL statement: \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("malformed") || result.stderr.contains("not a database"), "\(arguments): \(result.stderr)")
+        }
+        XCTAssertEqual(((try? FileManager.default.contentsOfDirectory(atPath: path("tb"))) ?? []), [], "no half-exported sweep")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("m.db")), "no merged file")
+    }
+
     func testEveryReaderRefusesAFIFOInsteadOfWaitingOnIt() throws {
         // SQLite opening a FIFO blocks until something writes to it: for ever.
         XCTAssertEqual(mkfifo(path("ff"), 0o644), 0)

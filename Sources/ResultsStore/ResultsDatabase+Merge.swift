@@ -112,7 +112,10 @@ extension ResultsDatabase {
             if let outputIdentity, fileIdentity(path) == outputIdentity {
                 throw ResultsStoreError.mergeInputIsOutput(path: path)
             }
-            let input = try ResultsDatabase.openReadOnly(path: path)
+            let input: ResultsDatabase
+            do { input = try ResultsDatabase.openReadOnly(path: path) } catch ResultsStoreError.databaseNotFound {
+                throw ResultsStoreError.cannotOpen(path: path, reason: "no such file (an input of the merge); nothing was merged")
+            }
             try input.requireResultsSchema()
             inputs.append(input)
         }

@@ -184,7 +184,8 @@ final class MergeTests: XCTestCase {
         let good = try makeShard("good.db", [FakeRun(hash: "h0", status: .finished, losses: [1])])
         let out = folder.path("merged.db")
         XCTAssertThrowsError(try ResultsDatabase.merge(inputPaths: [good, folder.path("missing.db")], into: out, includeCheckpoints: false)) {
-            XCTAssertEqual($0 as? ResultsStoreError, .databaseNotFound(path: self.folder.path("missing.db")))
+            XCTAssertEqual($0 as? ResultsStoreError, .cannotOpen(path: self.folder.path("missing.db"),
+                                                                 reason: "no such file (an input of the merge); nothing was merged"))
         }
         let foreign = folder.path("foreign.db")
         try DatabaseQueue(path: foreign).write { try $0.execute(sql: "CREATE TABLE sweeps(x)") }

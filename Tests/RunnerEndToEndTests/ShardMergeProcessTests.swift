@@ -129,7 +129,8 @@ final class ShardMergeProcessTests: XCTestCase, TemporaryFolderTest {
         let missing = try RunnerBinary.run(["merge", "--output", "n.db", "a.db", "nowhere.db"], in: folder)
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, missing.stderr)
-        XCTAssertTrue(missing.stderr.contains("nowhere.db"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("nowhere.db: no such file (an input of the merge)"), missing.stderr)
+        XCTAssertFalse(missing.stderr.contains("--db"), "merge has no --db: \(missing.stderr)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("n.db").path), "nothing written")
     }
 

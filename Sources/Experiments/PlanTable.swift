@@ -82,13 +82,9 @@ public enum PlanTable {
     /// `%-Ns`: a name shorter than `width` filled with spaces; a longer one whole (wider
     /// than its column, like a longer number: `gru_reset_after` is not cut to `gru_`).
     private static func appendLeft(_ name: String, width: Int, to text: inout String) {
+        text.append(name)
         let count = name.utf16.count
-        if count >= width {
-            text.append(name)
-        } else {
-            text.append(name)
-            text.append(String(repeating: " ", count: width - count))
-        }
+        if count < width { text.append(String(repeating: " ", count: width - count)) }
     }
 }
 

@@ -81,15 +81,22 @@ enum DatabaseFile {
     /// Inspects the file at `path`; `integrity` adds `PRAGMA quick_check` for a results
     /// database that opening would change. Throws ``ResultsStoreError/cannotOpen(path:reason:)``
     /// for a folder or a file that cannot be read.
-    static func inspect(_ path: String, integrity: Bool) throws -> DatabaseFileInspection {
+    /// The file at `path` (links followed), nil when there is none; throws for a folder, and
+    /// for a device, FIFO or socket (SQLite would block for ever opening a FIFO).
+    static func regularFile(_ path: String) throws -> stat? {
         var info = stat()
-        guard stat(path, &info) == 0 else { return DatabaseFileInspection(kind: .absent) }
+        guard stat(path, &info) == 0 else { return nil }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             throw ResultsStoreError.cannotOpen(path: path, reason: "it is a folder, not a database file")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw ResultsStoreError.cannotOpen(path: path, reason: "it is not a regular file (a device, FIFO or socket)")
         }
+        return info
+    }
+
+    static func inspect(_ path: String, integrity: Bool) throws -> DatabaseFileInspection {
+        guard let info = try regularFile(path) else { return DatabaseFileInspection(kind: .absent) }
         if info.st_size == 0 { return DatabaseFileInspection(kind: .empty) }
         let header = try readHeader(path)
         guard header.count == 100, Array(header.prefix(16)) == magic else {

@@ -155,18 +155,7 @@ public final class ResultsDatabase: @unchecked Sendable {
     /// has every migration this runner knows. Throws ``ResultsStoreError/databaseNotFound(path:)``
     /// when there is no file at `path`.
     public static func openReadOnly(path: String, busyTimeout: TimeInterval? = nil) throws -> ResultsDatabase {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ResultsStoreError.databaseNotFound(path: path)
-        }
-        if isDirectory.boolValue {
-            throw ResultsStoreError.cannotOpen(path: path, reason: "it is a folder, not a database file")
-        }
-        // SQLite would block for ever opening a FIFO, and read a device as if it were a file.
-        var info = stat()
-        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
-            throw ResultsStoreError.cannotOpen(path: path, reason: "it is not a regular file (a device, FIFO or socket)")
-        }
+        guard try DatabaseFile.regularFile(path) != nil else { throw ResultsStoreError.databaseNotFound(path: path) }
         var immutable = false
         if !DatabaseFile.folderIsWritable(path) {
             if DatabaseFile.hasLogContent(path) && !FileManager.default.fileExists(atPath: path + "-shm") {

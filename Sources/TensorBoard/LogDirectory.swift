@@ -15,6 +15,11 @@ public struct LogDirectory {
 
     /// A folder name for a sweep or run name: `/`, NUL and control characters become `_`,
     /// and a leading `.` too (so no name is hidden, `.` or `..`).
+    /// PATH/<sweep>: where ``prepare(path:sweepName:allowOtherContent:mustNotHoldSweep:)`` puts a sweep's runs.
+    public static func sweepFolder(in path: String, sweepName: String) -> URL {
+        URL(fileURLWithPath: path).standardizedFileURL.appendingPathComponent(folderName(sweepName))
+    }
+
     public static func folderName(_ name: String) -> String {
         var result = String(name.map { $0 == "/" || $0 == "\0" || $0.isNewline || ($0.asciiValue.map { $0 < 32 } ?? false) ? "_" : $0 })
         if result.hasPrefix(".") || result.isEmpty { result = "_" + result.dropFirst() }
@@ -28,7 +33,7 @@ public struct LogDirectory {
     public static func prepare(path: String, sweepName: String, allowOtherContent: Bool,
                                mustNotHoldSweep: Bool = false) throws -> LogDirectory {
         let root = URL(fileURLWithPath: path).standardizedFileURL
-        let sweepFolder = root.appendingPathComponent(folderName(sweepName))
+        let sweepFolder = Self.sweepFolder(in: path, sweepName: sweepName)
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: root.path, isDirectory: &isDirectory), !isDirectory.boolValue {

@@ -92,8 +92,8 @@ extension Runner {
                 throw fail("sweep \(record.name): its stored spec does not parse: \(errorLine(error))", code: 1)
             }
             // Whether this export starts the sweep's folder (absent or empty): then a failure takes it back.
-            let sweepFolderPath = URL(fileURLWithPath: tensorboard.directory ?? ".").appendingPathComponent(LogDirectory.folderName(record.name)).path
-            let startsFolder = ((try? FileManager.default.contentsOfDirectory(atPath: sweepFolderPath)) ?? []).isEmpty
+            let sweepFolder = LogDirectory.sweepFolder(in: tensorboard.directory ?? ".", sweepName: record.name)
+            let startsFolder = ((try? FileManager.default.contentsOfDirectory(atPath: sweepFolder.path)) ?? []).isEmpty
             guard let folder = try tensorboard.prepare(sweepName: record.name, databasePath: database.path) else { return }
             let log = TensorBoardSweepLog(directory: folder, layout: layout, report: { _ in })
             do {

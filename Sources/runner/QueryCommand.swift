@@ -68,14 +68,16 @@ extension Runner {
         /// blobs are base64 strings. A column name that repeats (`SELECT r.*, s.*` has two
         /// `id`s) gets `:2`, `:3`, ... after its first use, so that every key is unique.
         static func json(_ result: QueryResult) -> String {
-            var seen: [String: Int] = [:]
+            let names = Set(result.columns)
+            var used = Set<String>()
             let keys = result.columns.map { name -> String in
-                seen[name, default: 0] += 1
-                var key = seen[name]! == 1 ? name : "\(name):\(seen[name]!)"
-                while result.columns.contains(key) && seen[name]! > 1 {   // "id:2" is itself a column
-                    seen[name]! += 1
-                    key = "\(name):\(seen[name]!)"
+                var key = name, n = 1
+                // A renamed key avoids the names of other columns too ("id:2" may be one).
+                while used.contains(key) || (n > 1 && names.contains(key)) {
+                    n += 1
+                    key = "\(name):\(n)"
                 }
+                used.insert(key)
                 return key
             }
             func value(_ cell: QueryValue) -> String {
